@@ -1,0 +1,31 @@
+// Runs the test files with node's own test runner (TypeScript through tsx).
+//   unit:         test/**/*.test.ts except *.integration.test.ts
+//   integration:  test/**/*.integration.test.ts (real QEMU and friends)
+//   all:          both
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const kind = process.argv[2] ?? 'all';
+const filter = process.argv.slice(3);
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+let files = walk('test').sort();
+if (kind === 'unit') files = files.filter((f) => !f.endsWith('.integration.test.ts'));
+else if (kind === 'integration') files = files.filter((f) => f.endsWith('.integration.test.ts'));
+if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
+if (files.length === 0) {
+  console.error(`no test files for "${kind}" ${filter.join(' ')}`);
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

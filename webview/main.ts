@@ -1,0 +1,2 @@
+// Translation tree webview (part 6). Stub until the view lands.
+export {};
