@@ -27,6 +27,9 @@ export interface LinePrefix {
   time?: number;
   /** the prefix text exactly as printed */
   text: string;
+  /** ftrace lines only: the thread name (comm) and the CPU column */
+  comm?: string;
+  cpu?: number;
 }
 
 export type TraceRecord =
@@ -52,6 +55,8 @@ export type TraceRecord =
       offset: number;
       text: string;
       prefix?: LinePrefix;
+      /** set when the reader had to cut the line (longer than its line limit) */
+      reason?: string;
     }
   | { kind: 'blank'; line: number; offset: number }
   | {

@@ -1,0 +1,86 @@
+// Interval index over the TRANSLATED ranges of an IOVA-keyed tree, for iova_tree_find_iova.
+// QEMU walks every node in IOVA order and stops at the first whose translated range overlaps
+// the needle; we answer the same question ("lowest IOVA among overlapping nodes") without the
+// walk: nodes ordered by translated start, each subtree knowing its largest translated end and
+// its smallest IOVA, so whole subtrees that cannot overlap or cannot beat the best are skipped.
+import { AugmentedTreap, PriorityStream, type TreapLinks } from './augmentedTreap.js';
+import type { DMAMap } from './dmaMap.js';
+import { add64 } from './u64.js';
+
+interface TaddrNode extends TreapLinks<TaddrNode> {
+  map: DMAMap;
+  /** translated start */
+  a: bigint;
+  /**
+   * translated last, computed as QEMU's comparator does (u64 add). iova_tree_insert only
+   * refuses wrapping IOVA ranges, so a node's translated range may wrap; the overlap test below
+   * is written on (a, b) exactly as the comparator is, so the index stays exact even then.
+   */
+  b: bigint;
+  key: bigint;
+  maxB: bigint;
+  minKey: bigint;
+}
+
+const order = (x: TaddrNode, y: TaddrNode): number =>
+  x.a < y.a ? -1 : x.a > y.a ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0;
+
+function pull(n: TaddrNode): void {
+  let maxB = n.b;
+  let minKey = n.key;
+  const l = n.left;
+  const r = n.right;
+  if (l !== null) {
+    if (l.maxB > maxB) maxB = l.maxB;
+    if (l.minKey < minKey) minKey = l.minKey;
+  }
+  if (r !== null) {
+    if (r.maxB > maxB) maxB = r.maxB;
+    if (r.minKey < minKey) minKey = r.minKey;
+  }
+  n.maxB = maxB;
+  n.minKey = minKey;
+}
+
+export class TranslatedIndex {
+  private readonly treap = new AugmentedTreap<TaddrNode>(order, pull);
+  private readonly byKey = new Map<bigint, TaddrNode>();
+  private readonly priorities = new PriorityStream(0x2545f491);
+
+  /** `key` is the node's IOVA (unique in the owning tree). */
+  add(map: DMAMap, key: bigint): void {
+    const a = map.translatedAddr;
+    const n: TaddrNode = { map, a, b: add64(a, map.size), key, maxB: 0n, minKey: 0n, left: null, right: null, pri: this.priorities.next() };
+    this.treap.insert(n);
+    this.byKey.set(key, n);
+  }
+
+  delete(key: bigint): void {
+    const n = this.byKey.get(key);
+    if (n === undefined) return;
+    this.byKey.delete(key);
+    this.treap.remove(n);
+  }
+
+  /**
+   * Lowest-key node with `qs <= b && qe >= a`: QEMU's overlap test on translated addresses with
+   * needle start `qs` and needle last `qe = qs + size` (u64, may have wrapped).
+   */
+  lowestKeyOverlapping(qs: bigint, qe: bigint): DMAMap | undefined {
+    let best: TaddrNode | null = null;
+    const visit = (start: TaddrNode | null): void => {
+      let n = start;
+      while (n !== null) {
+        if (n.maxB < qs) return;
+        if (best !== null && n.minKey >= best.key) return;
+        visit(n.left);
+        // everything to the right starts later still: no overlap possible there either
+        if (n.a > qe) return;
+        if (n.b >= qs && (best === null || n.key < best.key)) best = n;
+        n = n.right;
+      }
+    };
+    visit(this.treap.root);
+    return best === null ? undefined : (best as TaddrNode).map;
+  }
+}

@@ -1,0 +1,99 @@
+// Memory through the gdbstub: `m`/`M` split to fit the stub's packet size, and QEMU's
+// PhyMemMode for guest-physical addresses. PhyMemMode is a global flag in QEMU that survives
+// disconnects, so it is always put back the way we found it.
+import { add64, hex } from '../../model/u64.js';
+import { GdbErrorReply, ProtocolError } from '../errors.js';
+import { fromHex, toHex } from './packet.js';
+import type { GdbClient } from './gdbClient.js';
+
+export class GdbMemory {
+  private physicalDepth = 0;
+  constructor(private readonly gdb: GdbClient) {}
+
+  /**
+   * Bytes per `m` request: the hex reply must fit PacketSize, and QEMU refuses (E22) requests
+   * above MAX_PACKET_LENGTH/2; keep a margin for framing.
+   */
+  get chunk(): number {
+    return Math.max(16, Math.floor(this.gdb.packetSize / 2) - 16);
+  }
+
+  /** Read `len` bytes at `addr` in the current mode (virtual unless inside physical()). */
+  async read(addr: bigint, len: number): Promise<Uint8Array> {
+    checkLen(len);
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const at = add64(addr, BigInt(done));
+      const want = Math.min(this.chunk, len - done);
+      const packet = `m${at.toString(16)},${want.toString(16)}`;
+      const reply = await this.gdb.request(packet);
+      if (/^E[0-9a-fA-F]{2}$/.test(reply)) throw new GdbErrorReply(packet, parseInt(reply.slice(1), 16), at);
+      const bytes = fromHex(reply);
+      if (!bytes || bytes.length === 0 || bytes.length > want) {
+        throw new ProtocolError(this.gdb.endpoint, `bad reply to ${packet} at ${hex(at)}: ${JSON.stringify(reply.slice(0, 40))}`);
+      }
+      // Other stubs may return fewer bytes than asked; continue from where they stopped.
+      out.set(bytes, done);
+      done += bytes.length;
+    }
+    return out;
+  }
+
+  async write(addr: bigint, data: Uint8Array): Promise<void> {
+    // Hex doubles the size and the header takes some room.
+    const chunk = Math.max(16, Math.floor((this.gdb.packetSize - 40) / 2));
+    for (let done = 0; done < data.length; done += chunk) {
+      const at = add64(addr, BigInt(done));
+      const part = data.subarray(done, Math.min(data.length, done + chunk));
+      const packet = `M${at.toString(16)},${part.length.toString(16)}`;
+      const reply = await this.gdb.request(`${packet}:${toHex(part)}`);
+      if (/^E[0-9a-fA-F]{2}$/.test(reply)) throw new GdbErrorReply(packet, parseInt(reply.slice(1), 16), at);
+      if (reply !== 'OK') throw new ProtocolError(this.gdb.endpoint, `bad reply to ${packet}: ${JSON.stringify(reply.slice(0, 40))}`);
+    }
+  }
+
+  /** Current PhyMemMode (true: addresses are guest-physical). */
+  async physicalMode(): Promise<boolean> {
+    const r = await this.gdb.request('qqemu.PhyMemMode');
+    if (r === '') throw new Error(`gdbstub at ${this.gdb.endpoint} does not support qqemu.PhyMemMode (QEMU < 4.1 or not QEMU)`);
+    if (r !== '0' && r !== '1') throw new ProtocolError(this.gdb.endpoint, `qqemu.PhyMemMode answered ${JSON.stringify(r)}`);
+    return r === '1';
+  }
+
+  async setPhysicalMode(on: boolean): Promise<void> {
+    const r = await this.gdb.request(`Qqemu.PhyMemMode:${on ? 1 : 0}`);
+    if (r !== 'OK') throw new Error(`Qqemu.PhyMemMode:${on ? 1 : 0} answered ${JSON.stringify(r)} on ${this.gdb.endpoint}`);
+  }
+
+  /**
+   * Run `fn` with guest-physical addressing, restoring the previous mode afterwards whatever
+   * happens. Nested calls share one switch.
+   */
+  async physical<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.physicalDepth > 0) return fn();
+    const before = await this.physicalMode();
+    if (!before) await this.setPhysicalMode(true);
+    this.physicalDepth++;
+    let result: T;
+    try {
+      result = await fn();
+    } catch (e) {
+      this.physicalDepth--;
+      if (!before) await this.setPhysicalMode(false).catch(() => undefined); // keep the first error
+      throw e;
+    }
+    this.physicalDepth--;
+    if (!before) await this.setPhysicalMode(false);
+    return result;
+  }
+
+  /** Read guest-physical memory (system address space: what the CPUs see, not a device's IOVA space). */
+  readPhysical(gpa: bigint, len: number): Promise<Uint8Array> {
+    return this.physical(() => this.read(gpa, len));
+  }
+}
+
+function checkLen(len: number): void {
+  if (!Number.isSafeInteger(len) || len < 0) throw new RangeError(`memory read length ${len} is not a non-negative integer`);
+}

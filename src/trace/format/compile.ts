@@ -1,0 +1,234 @@
+// Turns an EventDef into a matcher for the text QEMU printed after the event name. The matcher
+// walks the body once, comparing literal anchors with startsWith and scanning each conversion by
+// hand: no regex, no per-field allocation besides the value itself. It runs once per trace line.
+import type { EventDef, FieldValue } from '../types.js';
+import { argKind, FormatError, parsePrintfFormat, type ArgKind, type Conversion } from './printfSpec.js';
+
+export type MatchResult =
+  | { ok: true; fields: Record<string, FieldValue> }
+  /** index: 0-based offset into the body where the text stopped matching */
+  | { ok: false; index: number; reason: string };
+
+export interface CompiledEvent {
+  readonly def: EventDef;
+  readonly argNames: readonly string[];
+  readonly argKinds: readonly ArgKind[];
+  match(body: string): MatchResult;
+}
+
+export class EventDefError extends Error {
+  constructor(readonly def: EventDef, reason: string) {
+    super(`${def.source}: event ${def.name}: ${reason}`);
+    this.name = 'EventDefError';
+  }
+}
+
+const enum Scan { Hex, Dec, SignedDec, Ptr, AltHex, Oct, Str, Char, Float }
+
+function scanKind(c: Conversion): Scan {
+  switch (c.conv) {
+    case 'x': case 'X': return c.flags.includes('#') ? Scan.AltHex : Scan.Hex;
+    case 'd': case 'i': return Scan.SignedDec;
+    case 'u': return Scan.Dec;
+    case 'o': return Scan.Oct;
+    case 'p': return Scan.Ptr;
+    case 's': return Scan.Str;
+    case 'c': return Scan.Char;
+    default: return Scan.Float;
+  }
+}
+
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+const hexVal = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87);
+
+/** Compile once per definition; throws EventDefError when format and arguments disagree. */
+export function compileEvent(def: EventDef): CompiledEvent {
+  let spec;
+  try {
+    spec = parsePrintfFormat(def.format);
+  } catch (e) {
+    throw new EventDefError(def, e instanceof FormatError ? e.message : String(e));
+  }
+  const { lits, convs } = spec;
+  if (convs.length !== def.args.length) {
+    throw new EventDefError(def, `format has ${convs.length} conversions but the event has ${def.args.length} arguments`);
+  }
+  const n = convs.length;
+  const names = def.args.map((a) => a.name);
+  const kinds = def.args.map((a) => argKind(a.type));
+  const scans = convs.map(scanKind);
+  const padLeft = convs.map((c) => c.width > 0 && !c.flags.includes('-') && !c.flags.includes('0'));
+  const padRight = convs.map((c) => c.width > 0 && c.flags.includes('-'));
+  const hasString = scans.includes(Scan.Str);
+  for (let k = 0; k < n; k++) {
+    if (kinds[k] === 'string' && scans[k] !== Scan.Str) {
+      throw new EventDefError(def, `string argument '${names[k]}' printed with %${convs[k].conv}`);
+    }
+  }
+
+  // Deepest failure seen: with several candidate string ends the furthest one explains best.
+  let failAt = -1;
+  let failWhy = '';
+  const fail = (at: number, why: string): false => {
+    if (at > failAt) {
+      failAt = at;
+      failWhy = why;
+    }
+    return false;
+  };
+
+  const literalMismatch = (s: string, p: number, lit: string): false => {
+    let i = 0;
+    while (i < lit.length && s.charCodeAt(p + i) === lit.charCodeAt(i)) i++;
+    const found = p + i < s.length ? JSON.stringify(s.slice(p + i, p + i + 12)) : 'end of line';
+    return fail(p + i, `expected ${JSON.stringify(lit.slice(i))}, found ${found}`);
+  };
+
+  // Scanners leave the value here and return the end index (or -1).
+  let val: FieldValue = 0;
+
+  function scanNumber(s: string, p: number, k: number): number {
+    const kind = kinds[k];
+    const scan = scans[k];
+    const len = s.length;
+    if (padLeft[k]) while (p < len && s.charCodeAt(p) === 32) p++;
+    let neg = false;
+    let radix = 10;
+    if (scan === Scan.SignedDec && s.charCodeAt(p) === 45) {
+      neg = true;
+      p++;
+    } else if (scan === Scan.Hex) radix = 16;
+    else if (scan === Scan.Oct) radix = 8;
+    else if (scan === Scan.AltHex || scan === Scan.Ptr) {
+      if (s.charCodeAt(p) === 48 && (s.charCodeAt(p + 1) | 32) === 120) {
+        p += 2;
+        radix = 16;
+      } else if (scan === Scan.Ptr && s.startsWith('(nil)', p)) {
+        val = kind === 'u64' ? 0n : kind === 'bool' ? false : 0;
+        return p + 5;
+      } else if (scan === Scan.AltHex && s.charCodeAt(p) === 48) {
+        val = kind === 'u64' ? 0n : kind === 'bool' ? false : 0;
+        return p + 1;
+      } else {
+        fail(p, scan === Scan.Ptr ? "expected a pointer ('0x…' or '(nil)')" : "expected '0x…'");
+        return -1;
+      }
+    }
+    const start = p;
+    let num = 0;
+    if (radix === 16) {
+      while (p < len) {
+        const c = s.charCodeAt(p);
+        if (!isHex(c)) break;
+        num = num * 16 + hexVal(c);
+        p++;
+      }
+    } else {
+      const top = radix === 8 ? 55 : 57;
+      while (p < len) {
+        const c = s.charCodeAt(p);
+        if (c < 48 || c > top) break;
+        num = num * radix + (c - 48);
+        p++;
+      }
+    }
+    const digits = p - start;
+    if (digits === 0) {
+      fail(start, radix === 16 ? 'expected hex digits' : radix === 8 ? 'expected octal digits' : 'expected a decimal number');
+      return -1;
+    }
+    if (kind === 'u64') {
+      let big: bigint;
+      if (num <= Number.MAX_SAFE_INTEGER) big = BigInt(num);
+      else {
+        const text = s.slice(start, p);
+        big = radix === 16 ? BigInt('0x' + text) : radix === 8 ? BigInt('0o' + text) : BigInt(text);
+        if (big > 0xffffffffffffffffn) {
+          fail(start, 'number does not fit in 64 bits');
+          return -1;
+        }
+      }
+      val = neg ? -big : big;
+    } else if (kind === 'bool') {
+      val = num !== 0;
+    } else {
+      val = neg ? -num : num;
+    }
+    if (padRight[k]) while (p < len && s.charCodeAt(p) === 32) p++;
+    return p;
+  }
+
+  function scanFloat(s: string, p: number): number {
+    const m = /^\s*[-+]?(?:inf|nan|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)/i.exec(s.slice(p, p + 64));
+    if (!m) {
+      fail(p, 'expected a number');
+      return -1;
+    }
+    val = Number(m[0].trim());
+    return p + m[0].length;
+  }
+
+  function run(s: string, k: number, p: number, out: Record<string, FieldValue>): boolean {
+    for (; k < n; k++) {
+      const scan = scans[k];
+      const next = lits[k + 1];
+      if (scan === Scan.Str) {
+        if (k === n - 1) {
+          // the last string owns everything up to the trailing literal
+          const end = s.length - next.length;
+          if (end < p || !s.endsWith(next)) return fail(Math.min(p, s.length), `expected text ending in ${JSON.stringify(next)}`);
+          out[names[k]] = s.slice(p, end);
+          return true;
+        }
+        if (next.length === 0) {
+          let e = p;
+          while (e < s.length && s.charCodeAt(e) !== 32) e++;
+          out[names[k]] = s.slice(p, e);
+          p = e;
+          continue;
+        }
+        // try each place the following literal occurs; the first that lets the rest match wins
+        let at = s.indexOf(next, p);
+        if (at < 0) return fail(p, `expected ${JSON.stringify(next)} after a string`);
+        while (at >= 0) {
+          out[names[k]] = s.slice(p, at);
+          if (run(s, k + 1, at + next.length, out)) return true;
+          at = s.indexOf(next, at + 1);
+        }
+        return false;
+      }
+      let e: number;
+      if (scan === Scan.Char) {
+        if (p >= s.length) return fail(p, 'expected a character');
+        val = s.charCodeAt(p);
+        e = p + 1;
+      } else if (scan === Scan.Float) e = scanFloat(s, p);
+      else e = scanNumber(s, p, k);
+      if (e < 0) return false;
+      out[names[k]] = val;
+      p = e;
+      if (next.length !== 0) {
+        if (!s.startsWith(next, p)) return literalMismatch(s, p, next);
+        p += next.length;
+      }
+    }
+    if (p !== s.length) return fail(p, `unexpected text after the last field: ${JSON.stringify(s.slice(p, p + 12))}`);
+    return true;
+  }
+
+  const lead = lits[0];
+  function match(body: string): MatchResult {
+    failAt = -1;
+    failWhy = '';
+    if (lead.length !== 0 && !body.startsWith(lead)) {
+      literalMismatch(body, 0, lead);
+      return { ok: false, index: failAt, reason: failWhy };
+    }
+    const out: Record<string, FieldValue> = {};
+    if (run(body, 0, lead.length, out)) return { ok: true, fields: out };
+    if (!hasString && failAt < 0) failAt = 0;
+    return { ok: false, index: failAt, reason: failWhy || 'text does not match the format' };
+  }
+
+  return { def, argNames: names, argKinds: kinds, match };
+}

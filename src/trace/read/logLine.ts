@@ -1,0 +1,132 @@
+// Classifies one line of a text trace (log backend with or without prefix, or ftrace output)
+// into a TraceRecord. Never throws: anything that is not recognisably a trace event is text.
+//   719585@1608130130.441188:name body          (TID@SEC.USEC:, ≤ 7.0 always, later with -msg timestamp=on)
+//   2025-09-10T12:34:56.123456Z name body       (qemu_log's ISO-8601 UTC prefix, optional " (TID)")
+//   name body                                   (no prefix)
+//   comm-TID [CPU] flags SEC.USEC: tracing_mark_write: name body   (ftrace backend via trace_marker)
+import type { FieldValue, LinePrefix, TraceRecord } from '../types.js';
+import type { EventCatalog } from '../catalog/eventCatalog.js';
+
+const ISO_PREFIX = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)(?: \((\d+)\))? /;
+const FTRACE =
+  /^\s*(.+?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d+)\]\s+(?:\S+\s+)?(\d+\.\d+):\s+(?:print:\s+)?(?:tracing_mark_write:|\(tracing_mark_write\))\s?/;
+const EVENT_LIKE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
+
+const isIdent = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** "TID@SEC.USEC:" at the start; returns the index after ':' or -1. */
+function scanTidPrefix(s: string): number {
+  let p = 0;
+  while (isDigit(s.charCodeAt(p))) p++;
+  if (p === 0 || s.charCodeAt(p) !== 64 /* @ */) return -1;
+  const q = ++p;
+  while (isDigit(s.charCodeAt(p))) p++;
+  if (p === q || s.charCodeAt(p) !== 46 /* . */) return -1;
+  const r = ++p;
+  while (isDigit(s.charCodeAt(p))) p++;
+  if (p === r || s.charCodeAt(p) !== 58 /* : */) return -1;
+  return p + 1;
+}
+
+function tidPrefix(s: string, end: number): LinePrefix {
+  const at = s.indexOf('@');
+  const dot = s.indexOf('.', at);
+  const usec = s.slice(dot + 1, end - 1);
+  return {
+    pid: Number(s.slice(0, at)),
+    time: Number(s.slice(at + 1, dot)) + Number(usec) / 10 ** usec.length,
+    text: s.slice(0, end),
+  };
+}
+
+function isoPrefix(m: RegExpExecArray): LinePrefix {
+  const [, y, mo, d, h, mi, sec, frac, zone, tid] = m;
+  let t = Date.UTC(+y, +mo - 1, +d, +h, +mi, +sec) / 1000;
+  if (zone !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    t -= sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2)) * 60);
+  }
+  if (frac) t += Number(frac) / 10 ** frac.length;
+  const prefix: LinePrefix = { time: t, text: m[0].slice(0, -1) };
+  if (tid !== undefined) prefix.pid = Number(tid);
+  return prefix;
+}
+
+export type LineClassifier = (line: string, lineNo: number, offset: number) => TraceRecord;
+
+/** Build the per-line classifier for a catalog (compiled formats are looked up by name). */
+export function createLineClassifier(catalog: EventCatalog): LineClassifier {
+  /** Name + body starting at `p`; `prefix` already recognised (or undefined). */
+  function event(line: string, p: number, lineNo: number, offset: number, prefix: LinePrefix | undefined): TraceRecord | undefined {
+    const len = line.length;
+    let e = p;
+    while (e < len && isIdent(line.charCodeAt(e))) e++;
+    if (e === p) return undefined;
+    const atEnd = e === len;
+    if (!atEnd && line.charCodeAt(e) !== 32) return undefined;
+    const name = line.slice(p, e);
+    const bodyStart = atEnd ? len : e + 1;
+    const body = atEnd ? '' : line.slice(bodyStart);
+    const defs = catalog.lookup(name);
+    if (defs === undefined) {
+      // unknown names count as events only when they look like one
+      if (atEnd || (prefix === undefined && !EVENT_LIKE.test(name))) return undefined;
+      return { kind: 'event', line: lineNo, offset, name, prefix, fields: undefined, def: undefined, body };
+    }
+    let bestAt = -1;
+    let bestWhy = '';
+    let bestSource = '';
+    for (let i = 0; i < defs.length; i++) {
+      const r = defs[i].match(body);
+      if (r.ok) {
+        const fields: Record<string, FieldValue> = r.fields;
+        return { kind: 'event', line: lineNo, offset, name, prefix, fields, def: defs[i].def, body };
+      }
+      if (r.index > bestAt) {
+        bestAt = r.index;
+        bestWhy = r.reason;
+        bestSource = defs[i].def.source;
+      }
+    }
+    const reason = defs.length > 1 ? `${bestWhy} (closest of ${defs.length} formats: ${bestSource})` : `${bestWhy} (format: ${bestSource})`;
+    return { kind: 'malformed', line: lineNo, offset, name, body, column: bodyStart + bestAt + 1, reason, prefix };
+  }
+
+  function ftrace(line: string, lineNo: number, offset: number): TraceRecord | undefined {
+    if (!line.includes('tracing_mark_write')) return undefined;
+    const m = FTRACE.exec(line);
+    if (!m) return undefined;
+    const prefix: LinePrefix = { pid: Number(m[2]), time: Number(m[4]), text: m[0].trimEnd(), comm: m[1].trim(), cpu: Number(m[3]) };
+    return event(line, m[0].length, lineNo, offset, prefix) ?? { kind: 'text', line: lineNo, offset, text: line, prefix };
+  }
+
+  return function classify(line: string, lineNo: number, offset: number): TraceRecord {
+    const len = line.length;
+    let first = 0;
+    while (first < len && (line.charCodeAt(first) === 32 || line.charCodeAt(first) === 9)) first++;
+    if (first === len) return { kind: 'blank', line: lineNo, offset };
+    const c0 = line.charCodeAt(0);
+    if (isDigit(c0)) {
+      const end = scanTidPrefix(line);
+      if (end > 0) {
+        const prefix = tidPrefix(line, end);
+        return event(line, end, lineNo, offset, prefix) ?? { kind: 'text', line: lineNo, offset, text: line.slice(end), prefix };
+      }
+      if (line.charCodeAt(4) === 45 && line.charCodeAt(10) === 84) {
+        const m = ISO_PREFIX.exec(line);
+        if (m) {
+          const prefix = isoPrefix(m);
+          const p = m[0].length;
+          return event(line, p, lineNo, offset, prefix) ?? { kind: 'text', line: lineNo, offset, text: line.slice(p), prefix };
+        }
+      }
+    }
+    if (first === 0) {
+      const r = event(line, 0, lineNo, offset, undefined);
+      if (r) return r;
+    }
+    return ftrace(line, lineNo, offset) ?? { kind: 'text', line: lineNo, offset, text: line };
+  };
+}

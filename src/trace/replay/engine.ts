@@ -1,0 +1,131 @@
+// The trace engine: records in, model state per line and diagnostics out. Plain TypeScript,
+// fed record by record (streaming), so the CLI, the language server and tests share it.
+import type { TraceRecord } from '../types.js';
+import { ReplayContext, defaultReplayOptions, type ReplayOptions } from './context.js';
+import { handlers } from './handlers.js';
+import { EventFieldError } from './fields.js';
+import type { Diagnostic } from './diagnostics.js';
+import { TraceResolver, type ResolveOptions, type ResolveResult } from './resolveAt.js';
+import type { Space } from './spaces.js';
+import type { MapRecord, TableInfo } from './timeline.js';
+import { reportLeaks } from './leaks.js';
+import { checkQemuError } from './qemuErrors.js';
+
+export interface TraceSummary {
+  lines: number;
+  events: number;
+  unknownEvents: number;
+  malformed: number;
+  byEvent: Map<string, number>;
+  /** vDPA devices (their pointers) and the ASIDs each used */
+  vdpaDevices: { key: string; asids: number[]; svq?: boolean }[];
+  viommuDevices: string[];
+  liveAtEnd: number;
+}
+
+export interface TableState {
+  table: TableInfo;
+  mappings: MapRecord[];
+}
+
+export class TraceEngine {
+  private readonly ctx: ReplayContext;
+  private readonly resolver: TraceResolver;
+  private lines = 0;
+  private events = 0;
+  private unknown = 0;
+  private malformed = 0;
+  private readonly byEvent = new Map<string, number>();
+  private finished = false;
+
+  constructor(options: Partial<ReplayOptions> = {}) {
+    this.ctx = new ReplayContext({ ...defaultReplayOptions, ...options });
+    this.resolver = new TraceResolver(this.ctx.timeline);
+  }
+
+  push(rec: TraceRecord): void {
+    const ctx = this.ctx;
+    ctx.line = rec.line;
+    if (rec.line > this.lines) this.lines = rec.line;
+    switch (rec.kind) {
+      case 'blank':
+        return;
+      case 'text':
+        checkQemuError(ctx, rec.text);
+        return;
+      case 'malformed':
+        this.events++;
+        this.malformed++;
+        this.count(rec.name);
+        ctx.diags.add({ code: 'parse-error', severity: 'warning', line: rec.line, column: rec.column, message: `${rec.name}: ${rec.reason} (column ${rec.column})` });
+        return;
+      case 'event':
+        this.events++;
+        this.count(rec.name);
+        if (!rec.fields) {
+          this.unknown++;
+          return;
+        }
+        this.apply(rec.name, rec.fields, rec.line);
+    }
+  }
+
+  private apply(name: string, fields: NonNullable<Extract<TraceRecord, { kind: 'event' }>['fields']>, line: number): void {
+    const h = handlers[name];
+    if (!h) return;
+    try {
+      h(this.ctx, name, fields);
+    } catch (e) {
+      const msg = e instanceof EventFieldError ? e.message : `internal error while replaying ${name}: ${(e as Error).message}`;
+      this.ctx.diags.add({ code: 'parse-error', severity: 'warning', line, message: msg });
+    }
+  }
+
+  private count(name: string): void {
+    this.byEvent.set(name, (this.byEvent.get(name) ?? 0) + 1);
+  }
+
+  /** End of trace: report what is still wrong (mappings leaked by deleted sections). */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    reportLeaks(this.ctx);
+  }
+
+  diagnostics(): Diagnostic[] {
+    return this.ctx.diags.sorted();
+  }
+
+  summary(): TraceSummary {
+    const tl = this.ctx.timeline;
+    return {
+      lines: this.lines,
+      events: this.events,
+      unknownEvents: this.unknown,
+      malformed: this.malformed,
+      byEvent: this.byEvent,
+      vdpaDevices: [...this.ctx.vdpa.values()].map((d) => ({ key: d.key, asids: d.iotlbTables().map((t) => t.asid ?? 0), svq: d.svq })),
+      viommuDevices: this.ctx.viommu?.devices() ?? [],
+      liveAtEnd: tl.tables.filter((t) => t.kind === 'iotlb' || t.kind === 'viommu' || t.kind === 'virtio-iommu').reduce((n, t) => n + tl.allLive(t.id).length, 0),
+    };
+  }
+
+  /** Every table with its mappings as they stood after line `line` was applied. */
+  stateAt(line: number): TableState[] {
+    const tl = this.ctx.timeline;
+    return tl.tables.map((table) => ({ table, mappings: tl.liveAt(table.id, line) }));
+  }
+
+  resolve(space: Space, addr: bigint, line: number, opts: ResolveOptions = {}): ResolveResult {
+    return this.resolver.resolve(space, addr, line, opts);
+  }
+
+  /** The mapping record with this id (creation / removal lines, owner). */
+  record(id: number): MapRecord | undefined {
+    return this.ctx.timeline.records[id];
+  }
+
+  get timeline() {
+    return this.ctx.timeline;
+  }
+}

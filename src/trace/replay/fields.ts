@@ -1,0 +1,68 @@
+// Typed access to an event's fields. A missing or mistyped field is an EventFieldError that the
+// engine turns into a parse-error diagnostic on that line instead of a crash.
+import type { FieldValue } from '../types.js';
+
+export class EventFieldError extends Error {
+  constructor(readonly event: string, readonly field: string, reason: string) {
+    super(`${event}: field "${field}" ${reason}`);
+    this.name = 'EventFieldError';
+  }
+}
+
+export type Fields = Record<string, FieldValue>;
+
+export function u64Field(event: string, f: Fields, ...names: string[]): bigint {
+  for (const n of names) {
+    const v = f[n];
+    if (typeof v === 'bigint') return v;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v);
+    if (typeof v === 'boolean') return v ? 1n : 0n;
+  }
+  throw new EventFieldError(event, names[0], 'is missing or not a number');
+}
+
+export function numField(event: string, f: Fields, ...names: string[]): number {
+  for (const n of names) {
+    const v = f[n];
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+    if (typeof v === 'boolean') return v ? 1 : 0;
+  }
+  throw new EventFieldError(event, names[0], 'is missing or not a number');
+}
+
+export function optNumField(f: Fields, ...names: string[]): number | undefined {
+  for (const n of names) {
+    const v = f[n];
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+    if (typeof v === 'boolean') return v ? 1 : 0;
+  }
+  return undefined;
+}
+
+export function ptrField(event: string, f: Fields, ...names: string[]): string {
+  for (const n of names) {
+    const v = f[n];
+    if (typeof v === 'bigint' || typeof v === 'number') return '0x' + v.toString(16);
+    if (typeof v === 'string') return v;
+  }
+  throw new EventFieldError(event, names[0], 'is missing');
+}
+
+export function boolField(f: Fields, ...names: string[]): boolean {
+  for (const n of names) {
+    const v = f[n];
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'number') return v !== 0;
+    if (typeof v === 'bigint') return v !== 0n;
+  }
+  return false;
+}
+
+/** PCI address "BB:DD.F" as users write it (lower-case hex). */
+export const bdf = (bus: number, slot: number, fn: number): string =>
+  `${bus.toString(16).padStart(2, '0')}:${slot.toString(16).padStart(2, '0')}.${fn.toString(16)}`;
+
+/** VT-d source id (bus << 8 | devfn) to "BB:DD.F". */
+export const sidToBdf = (sid: number): string => bdf((sid >> 8) & 0xff, (sid >> 3) & 0x1f, sid & 7);

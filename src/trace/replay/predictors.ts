@@ -1,0 +1,64 @@
+// AllocPredictor on top of the model's VhostIovaTree, one per layout QEMU may have used.
+import { VhostIovaTree, type VhostIovaLayout } from '../../model/vhostIovaTree.js';
+import { IOVA_OK, type DMAMap } from '../../model/dmaMap.js';
+import { accessFlag, IOMMU_RO, IOMMU_RW } from '../../model/access.js';
+import { U64_MAX } from '../../model/u64.js';
+import type { AllocPredictor } from './allocPredictor.js';
+import type { ReplayOptions } from './context.js';
+
+class TreePredictor implements AllocPredictor {
+  consistent = true;
+  private readonly tree: VhostIovaTree;
+
+  constructor(readonly layout: VhostIovaLayout, first: bigint, last: bigint, page: bigint) {
+    this.tree = new VhostIovaTree(first, last, { layout, hostPageSize: page });
+  }
+
+  allocGuest(gpa: bigint, hva: bigint, len: bigint, readonly: boolean): bigint | undefined {
+    // QEMU's listener stores IOMMU_ACCESS_FLAG(true, readonly): inverted, but only in the tree
+    const map: DMAMap = { iova: 0n, translatedAddr: 0n, size: len - 1n, perm: accessFlag(true, readonly) };
+    if (this.layout === 'legacy') {
+      map.translatedAddr = hva;
+      return this.tree.mapAlloc(map, hva) === IOVA_OK ? map.iova : undefined;
+    }
+    const ret = this.tree.mapAllocGpa(map, gpa);
+    if (ret === IOVA_OK) return map.iova;
+    if (map.translatedAddr === gpa) this.tree.removeGpa(map); // QEMU's undo of a half-done alloc
+    return undefined;
+  }
+
+  allocHostOnly(hva: bigint, len: bigint, deviceReadOnly: boolean): bigint | undefined {
+    const map: DMAMap = { iova: 0n, translatedAddr: 0n, size: len - 1n, perm: deviceReadOnly ? IOMMU_RO : IOMMU_RW };
+    return this.tree.mapAlloc(map, hva) === IOVA_OK ? map.iova : undefined;
+  }
+
+  regionDel(gpa: bigint, hva: bigint | undefined, len: bigint): bigint | undefined {
+    if (this.layout === 'legacy') {
+      if (hva === undefined) return undefined;
+      const node = this.tree.findIova({ translatedAddr: hva, size: len - 1n });
+      if (!node) return undefined;
+      this.tree.remove(node);
+      return node.iova;
+    }
+    const node = this.tree.findGpa({ translatedAddr: gpa, size: len - 1n });
+    if (!node) return undefined;
+    this.tree.removeGpa(node);
+    return node.iova;
+  }
+
+  hostOnlyUnmap(iova: bigint, len: bigint): void {
+    this.tree.remove({ iova, size: len - 1n });
+  }
+
+  forceGuest(): void {
+    // The tree no longer holds what QEMU holds; its later answers would be noise.
+    this.consistent = false;
+  }
+}
+
+export function makePredictors(opts: ReplayOptions, range?: { first: bigint; last: bigint }): AllocPredictor[] {
+  const first = range?.first ?? 0n;
+  const last = range?.last ?? U64_MAX;
+  const layouts: VhostIovaLayout[] = opts.layout === 'auto' ? ['current', 'legacy'] : [opts.layout];
+  return layouts.map((l) => new TreePredictor(l, first, last, opts.hostPageSize));
+}

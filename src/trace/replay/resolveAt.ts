@@ -1,0 +1,123 @@
+// "Where does this address go, as of line N": the chain of hops through the tables the trace
+// built (vIOMMU translations, listener sections / memory tables, vDPA IOTLBs per ASID).
+import { hex } from '../../model/u64.js';
+import type { Perm } from '../../model/access.js';
+import type { Timeline, MapRecord, TableInfo } from './timeline.js';
+import { type Space, spaceTitle } from './spaces.js';
+
+export interface ResolveOptions {
+  asid?: number;
+  device?: string;
+}
+
+export interface ResolveHop {
+  space: Space;
+  addr: bigint;
+  /** region / map / RAMBlock that owns this address */
+  owner?: string;
+  /** the trace line that created the mapping used for this hop */
+  createdLine?: number;
+  perm?: Perm;
+  asid?: number;
+  device?: string;
+}
+
+export interface ResolveResult {
+  line: number;
+  hops: ResolveHop[];
+  alternatives: ResolveHop[][];
+  error?: string;
+}
+
+const contains = (r: MapRecord, a: bigint) => r.start <= a && a <= r.last;
+const reverseContains = (r: MapRecord, a: bigint) => r.target <= a && a <= r.target + (r.last - r.start);
+
+export class TraceResolver {
+  constructor(private readonly tl: Timeline) {}
+
+  resolve(space: Space, addr: bigint, line: number, opts: ResolveOptions = {}): ResolveResult {
+    const chains = this.expand([{ space, addr }], line, opts);
+    const ok = chains.filter((c) => !c.error);
+    const best = (ok.length ? ok : chains).sort((a, b) => b.hops.length - a.hops.length);
+    const [first, ...rest] = best;
+    return { line, hops: first.hops, alternatives: rest.filter((c) => !c.error).map((c) => c.hops), error: first.error };
+  }
+
+  private tables(kinds: TableInfo['kind'][], opts: ResolveOptions, filterAsid: boolean): TableInfo[] {
+    return this.tl.tables.filter(
+      (t) =>
+        kinds.includes(t.kind) &&
+        (!opts.device || t.kind === 'section' || t.kind === 'mem-table' || t.owner === opts.device || t.device === opts.device) &&
+        (!filterAsid || opts.asid === undefined || t.asid === opts.asid),
+    );
+  }
+
+  /** Expand a chain until no table continues it; several continuations become several chains. */
+  private expand(hops: ResolveHop[], line: number, opts: ResolveOptions): { hops: ResolveHop[]; error?: string }[] {
+    const here = hops[hops.length - 1];
+    const next = this.step(here, hops, line, opts);
+    if (next.length === 0) {
+      if (hops.length === 1) return [{ hops, error: `${hex(here.addr)} is not mapped in ${this.where(here.space, opts)} at line ${line}` }];
+      return [{ hops }];
+    }
+    return next.flatMap((h) => this.expand([...hops, h], line, opts));
+  }
+
+  private where(space: Space, opts: ResolveOptions): string {
+    const parts = [spaceTitle[space]];
+    if (space === 'iova') parts.push(opts.asid !== undefined ? `ASID ${opts.asid}` : 'any ASID');
+    if ((space === 'giova' || space === 'iova') && opts.device) parts.push(`of ${opts.device}`);
+    return parts.join(' ');
+  }
+
+  private step(h: ResolveHop, chain: ResolveHop[], line: number, opts: ResolveOptions): ResolveHop[] {
+    const seen = (s: Space) => chain.some((x) => x.space === s);
+    const out: ResolveHop[] = [];
+    const push = (x: ResolveHop) => {
+      if (!out.some((o) => o.space === x.space && o.addr === x.addr)) out.push(x);
+    };
+    const at = (t: TableInfo, a: bigint) => this.tl.overlappingAt(t.id, line, a, a);
+    switch (h.space) {
+      case 'giova':
+        for (const t of this.tables(['viommu', 'virtio-iommu'], opts, false))
+          for (const r of at(t, h.addr)) push({ space: 'gpa', addr: r.target + (h.addr - r.start), owner: r.owner, createdLine: r.createdLine, perm: r.perm, device: t.device });
+        break;
+      case 'gpa':
+        if (!seen('hva'))
+          for (const t of this.tables(['section', 'mem-table'], opts, false))
+            for (const r of at(t, h.addr)) push({ space: 'hva', addr: r.target + (h.addr - r.start), owner: r.owner, createdLine: r.createdLine, perm: r.perm });
+        break;
+      case 'hva': {
+        if (!seen('iova')) {
+          // the map created for the section this GPA came from is exact; HVA matches may be aliases
+          const gpaHop = [...chain].reverse().find((x) => x.space === 'gpa');
+          for (const t of this.tables(['iotlb'], opts, true)) {
+            const live = this.tl.liveAt(t.id, line);
+            const bySection = gpaHop ? live.filter((r) => r.source !== undefined && this.sectionHas(r.source, gpaHop.addr)) : [];
+            const hits = bySection.length ? bySection : live.filter((r) => reverseContains(r, h.addr));
+            for (const r of hits) {
+              const iova = bySection.length && gpaHop ? r.start + (gpaHop.addr - this.tl.records[r.source!].start) : r.start + (h.addr - r.target);
+              push({ space: 'iova', addr: iova, owner: r.owner, createdLine: r.createdLine, perm: r.perm, asid: t.asid, device: t.owner });
+            }
+          }
+        }
+        if (!seen('gpa'))
+          for (const t of this.tables(['section', 'mem-table'], opts, false))
+            for (const r of this.tl.liveAt(t.id, line).filter((x) => reverseContains(x, h.addr)))
+              push({ space: 'gpa', addr: r.start + (h.addr - r.target), owner: r.owner, createdLine: r.createdLine, perm: r.perm });
+        break;
+      }
+      case 'iova':
+        if (!seen('hva'))
+          for (const t of this.tables(['iotlb'], opts, true))
+            for (const r of at(t, h.addr).filter((x) => contains(x, h.addr))) push({ space: 'hva', addr: r.target + (h.addr - r.start), owner: r.owner, createdLine: r.createdLine, perm: r.perm, asid: t.asid, device: t.owner });
+        break;
+    }
+    return out;
+  }
+
+  private sectionHas(id: number, gpa: bigint): boolean {
+    const s = this.tl.records[id];
+    return s !== undefined && contains(s, gpa);
+  }
+}

@@ -1,0 +1,116 @@
+// vhost-vdpa device control events: init (pointer aliases), IOVA range, batches, status, reset,
+// vring addresses. A reset without IOTLB_PERSIST drops every mapping of the device (§4.8).
+import { hex } from '../../model/u64.js';
+import type { ReplayContext } from './context.js';
+import { vdpaDevice } from './vdpaDevices.js';
+import { type Fields, u64Field, numField, ptrField, optNumField } from './fields.js';
+
+const VIRTIO_CONFIG_S_DRIVER_OK = 4;
+
+export function onVdpaInit(ctx: ReplayContext, ev: string, f: Fields): void {
+  const dev = ptrField(ev, f, 'dev');
+  // QEMU ≥ 9.0 prints the shared struct as the second pointer; older QEMU the struct vhost_vdpa
+  const shared = f['s'] !== undefined ? ptrField(ev, f, 's') : ptrField(ev, f, 'vdpa');
+  ctx.vdpaAlias.set(dev, shared);
+}
+
+export function onIovaRange(ctx: ReplayContext, ev: string, f: Fields): void {
+  const ptr = ptrField(ev, f, 'dev');
+  const range = { first: u64Field(ev, f, 'first'), last: u64Field(ev, f, 'last'), line: ctx.line };
+  const key = ctx.vdpaAlias.get(ptr) ?? ptr;
+  ctx.pendingIovaRange.set(key, range);
+  const dev = ctx.vdpa.get(key);
+  if (dev) dev.iovaRange = range;
+}
+
+export function onBatchBegin(ctx: ReplayContext, ev: string, f: Fields): void {
+  const dev = vdpaDevice(ctx, ptrField(ev, f, 'v', 'vdpa'));
+  dev.inBatch = true;
+  dev.batchLine = ctx.line;
+}
+
+export function onBatchCommit(ctx: ReplayContext, ev: string, f: Fields): void {
+  const dev = vdpaDevice(ctx, ptrField(ev, f, 'v', 'vdpa'));
+  dev.inBatch = false;
+}
+
+export function onResetDevice(ctx: ReplayContext, ev: string, f: Fields): void {
+  const dev = vdpaDevice(ctx, ptrField(ev, f, 'dev'));
+  dev.started = false;
+  if (ctx.options.iotlbPersist) return;
+  const tl = ctx.timeline;
+  for (const t of dev.iotlbTables()) {
+    for (const r of tl.allLive(t.id)) {
+      tl.remove(r, ctx.line, 'device reset');
+      dev.lost.push({ rec: r, resetLine: ctx.line });
+    }
+  }
+}
+
+export function onAddStatus(ctx: ReplayContext, ev: string, f: Fields): void {
+  const status = numField(ev, f, 'status');
+  if (!(status & VIRTIO_CONFIG_S_DRIVER_OK)) return;
+  const dev = vdpaDevice(ctx, ptrField(ev, f, 'dev'));
+  deviceStarts(ctx, dev.key);
+}
+
+export function onDevStart(ctx: ReplayContext, ev: string, f: Fields): void {
+  if (!optNumField(f, 'started')) return;
+  const dev = vdpaDevice(ctx, ptrField(ev, f, 'dev'));
+  dev.started = true;
+}
+
+/** DRIVER_OK: any mapping lost at a reset and not mapped again is a device that will fault. */
+function deviceStarts(ctx: ReplayContext, key: string): void {
+  const dev = ctx.vdpa.get(key);
+  if (!dev) return;
+  dev.started = true;
+  const tl = ctx.timeline;
+  const stillLost = dev.lost.filter(({ rec }) => {
+    const t = rec.table;
+    const now = tl.overlapping(t, rec.start, rec.last);
+    return !now.some((r) => r.start <= rec.start && r.last >= rec.last);
+  });
+  dev.lost = [];
+  if (stillLost.length === 0) return;
+  const first = stillLost[0];
+  ctx.diags.add({
+    code: 'reset-lost-maps',
+    severity: 'error',
+    line: ctx.line,
+    message:
+      `the device starts (DRIVER_OK) while ${stillLost.length} mapping(s) it lost at the reset on line ${first.resetLine} were never mapped again, e.g. IOVA [${hex(first.rec.start)}, ${hex(first.rec.last)}] (${first.rec.owner ?? 'map'}, line ${first.rec.createdLine}). ` +
+      `Without VHOST_BACKEND_F_IOTLB_PERSIST the kernel drops every mapping at reset; QEMU must unmap and map again (or ack IOTLB_PERSIST). DMA to these addresses will fail.`,
+    related: [
+      { line: first.resetLine, message: 'device reset: mappings dropped here' },
+      ...stillLost.slice(0, 8).map(({ rec }) => ({ line: rec.createdLine, message: `lost map IOVA [${hex(rec.start)}, ${hex(rec.last)}]` })),
+    ],
+  });
+}
+
+export function onSetVringAddr(ctx: ReplayContext, ev: string, f: Fields): void {
+  const dev = vdpaDevice(ctx, ptrField(ev, f, 'dev'));
+  const v = {
+    line: ctx.line,
+    device: dev.key,
+    index: numField(ev, f, 'index'),
+    desc: u64Field(ev, f, 'desc_user_addr'),
+    used: u64Field(ev, f, 'used_user_addr'),
+    avail: u64Field(ev, f, 'avail_user_addr'),
+  };
+  ctx.vrings.push(v);
+  for (const [name, addr] of [['desc', v.desc], ['avail', v.avail], ['used', v.used]] as const) {
+    const lost = dev.lost.find(({ rec }) => rec.start <= addr && addr <= rec.last);
+    if (!lost) continue;
+    ctx.diags.add({
+      code: 'reset-lost-maps',
+      severity: 'error',
+      line: ctx.line,
+      message: `vq ${v.index} ${name} ring at IOVA ${hex(addr)} lies in a mapping the device lost at the reset on line ${lost.resetLine} (no IOTLB_PERSIST) and that was not mapped again`,
+      related: [
+        { line: lost.resetLine, message: 'device reset' },
+        { line: lost.rec.createdLine, message: `lost map IOVA [${hex(lost.rec.start)}, ${hex(lost.rec.last)}]` },
+      ],
+    });
+  }
+}

@@ -1,0 +1,79 @@
+// One vhost-vdpa device (keyed by the pointer its traces print: the VhostVDPAShared in QEMU ≥ 9.0,
+// the struct vhost_vdpa before) as the replay sees it: its sections, its kernel IOTLB per ASID,
+// the listener operations still waiting for their map/unmap, and the SVQ allocator predictions.
+import type { ReplayContext } from './context.js';
+import type { MapRecord, TableInfo } from './timeline.js';
+import type { AllocPredictor } from './allocPredictor.js';
+
+export interface PendingAdd {
+  line: number;
+  gpa: bigint;
+  /** exclusive */
+  llend: bigint;
+  vaddr: bigint;
+  readonly: boolean;
+  section: MapRecord;
+  /** IOVA each layout predicts for this section (SVQ) */
+  predicted: Map<string, bigint | undefined>;
+}
+
+export interface PendingDel {
+  line: number;
+  gpa: bigint;
+  /** inclusive */
+  last: bigint;
+  section?: MapRecord;
+  /** IOVA each layout predicts QEMU unmaps (SVQ: start of the node found), undefined = nothing */
+  predicted: Map<string, bigint | undefined>;
+  /** bytes still expected to be unmapped for this section (a 2^64 section comes as two halves) */
+  remaining: bigint;
+}
+
+export class VdpaDevice {
+  readonly sections: TableInfo;
+  readonly pendingAdds: PendingAdd[] = [];
+  readonly pendingDels: PendingDel[] = [];
+  /** true: shadow virtqueue (QEMU allocates IOVAs); false: IOVA == GPA; undefined: not seen yet */
+  svq?: boolean;
+  svqLine?: number;
+  iovaRange?: { first: bigint; last: bigint; line: number };
+  inBatch = false;
+  batchLine?: number;
+  /** mappings dropped by a device reset without IOTLB_PERSIST, with the reset line */
+  lost: { rec: MapRecord; resetLine: number }[] = [];
+  predictors: AllocPredictor[] = [];
+  /** layout divergences already reported (one report per layout and device) */
+  readonly divergenceReported = new Set<string>();
+  started = false;
+
+  constructor(readonly ctx: ReplayContext, readonly key: string) {
+    this.sections = ctx.timeline.table(`vdpa-sections ${key}`, () => ({
+      kind: 'section',
+      label: `vdpa ${key} listener sections`,
+      keySpace: 'gpa',
+      targetSpace: 'hva',
+      owner: key,
+    }));
+  }
+
+  iotlb(asid: number): TableInfo {
+    return this.ctx.timeline.table(`vdpa-iotlb ${this.key} ${asid}`, () => ({
+      kind: 'iotlb',
+      label: `vdpa ${this.key} ASID ${asid}`,
+      keySpace: 'iova',
+      targetSpace: 'hva',
+      owner: this.key,
+      asid,
+    }));
+  }
+
+  /** Every ASID table this device has used so far. */
+  iotlbTables(): TableInfo[] {
+    return this.ctx.timeline.tables.filter((t) => t.kind === 'iotlb' && t.owner === this.key);
+  }
+
+  /** Layouts still consistent with the trace (auto mode), or the one the user chose. */
+  activePredictors(): AllocPredictor[] {
+    return this.predictors.filter((p) => p.consistent);
+  }
+}

@@ -1,0 +1,109 @@
+// Intel VT-d trace events (qemu-semantics §6.4, §7.5) applied to the ViommuState.
+import { hex } from '../../model/u64.js';
+import type { ReplayContext } from './context.js';
+import { ViommuState } from './vtdState.js';
+import { type Fields, u64Field, numField, boolField, bdf, sidToBdf } from './fields.js';
+
+export const viommu = (ctx: ReplayContext): ViommuState => (ctx.viommu ??= new ViommuState(ctx));
+
+export function onDmarTranslate(ctx: ReplayContext, ev: string, f: Fields): void {
+  const device = bdf(numField(ev, f, 'bus'), numField(ev, f, 'slot'), numField(ev, f, 'func', 'fn'));
+  const iova = u64Field(ev, f, 'iova');
+  const gpa = u64Field(ev, f, 'gpa');
+  const mask = u64Field(ev, f, 'mask');
+  viommu(ctx).translated(device, iova & ~mask, (iova & ~mask) | mask, gpa & ~mask);
+}
+
+export function onIotlbPage(ctx: ReplayContext, ev: string, f: Fields): void {
+  const device = sidToBdf(numField(ev, f, 'sid'));
+  viommu(ctx).domainOf.set(device, numField(ev, f, 'domain'));
+}
+
+export function onInvPages(ctx: ReplayContext, ev: string, f: Fields): void {
+  const domain = numField(ev, f, 'domain');
+  const addr = u64Field(ev, f, 'addr');
+  const am = numField(ev, f, 'mask');
+  // the mask is an order: the range is 4 KiB << am
+  const len = 0x1000n << BigInt(am);
+  viommu(ctx).invalidate({ line: ctx.line, kind: 'psi', domain, start: addr, last: addr + len - 1n });
+}
+
+export function onInvDomain(ctx: ReplayContext, ev: string, f: Fields): void {
+  viommu(ctx).invalidate({ line: ctx.line, kind: 'dsi', domain: numField(ev, f, 'domain') });
+}
+
+export function onInvGlobal(ctx: ReplayContext): void {
+  viommu(ctx).invalidate({ line: ctx.line, kind: 'global' });
+}
+
+export function onSwitchAddressSpace(ctx: ReplayContext, ev: string, f: Fields): void {
+  const device = bdf(numField(ev, f, 'bus'), numField(ev, f, 'slot'), numField(ev, f, 'fn', 'func'));
+  viommu(ctx).switchDevice(device, boolField(f, 'on'));
+}
+
+export function onPageWalkOne(ctx: ReplayContext, ev: string, f: Fields): void {
+  // shadow-table sync: perm 0 is an UNMAP of [iova, iova|mask], else a MAP to gpa
+  const domain = numField(ev, f, 'domain');
+  const iova = u64Field(ev, f, 'iova');
+  const mask = u64Field(ev, f, 'mask');
+  const perm = numField(ev, f, 'perm') & 3;
+  const vi = viommu(ctx);
+  for (const d of vi.devicesInDomain(domain)) {
+    if (perm === 0) {
+      const t = vi.table(d);
+      for (const r of ctx.timeline.overlapping(t.id, iova, iova | mask)) ctx.timeline.remove(r, ctx.line, 'page walk UNMAP');
+    } else vi.translated(d, iova & ~mask, (iova & ~mask) | mask, u64Field(ev, f, 'gpa'), perm as 1 | 2 | 3);
+  }
+}
+
+/** VT-d fault reasons as the spec numbers them (the ones QEMU raises). */
+const FAULT_REASON: Record<number, string> = {
+  1: 'root entry not present',
+  2: 'context entry not present',
+  3: 'invalid context entry',
+  4: 'address beyond the guest address width',
+  5: 'write not permitted (PTE lacks W)',
+  6: 'read not permitted (no present PTE for read)',
+  7: 'invalid paging entry',
+  8: 'root table invalid',
+  9: 'context table invalid',
+  10: 'reserved bits in root entry',
+  11: 'reserved bits in context entry',
+  12: 'reserved bits in paging entry',
+  13: 'unsupported translation type',
+};
+
+export function onDmarFault(ctx: ReplayContext, ev: string, f: Fields): void {
+  const device = sidToBdf(numField(ev, f, 'sid'));
+  const reason = numField(ev, f, 'fault');
+  const addr = u64Field(ev, f, 'addr');
+  const write = boolField(f, 'is_write', 'write');
+  const vi = viommu(ctx);
+  const t = ctx.timeline.findTable(`viommu ${device}`);
+  const history = t ? ctx.timeline.history(t.id, addr, addr) : [];
+  const lastSeen = history.at(-1);
+  const what = `DMA ${write ? 'write' : 'read'} by ${device} at guest IOVA ${hex(addr)} faulted (reason ${reason}: ${FAULT_REASON[reason] ?? 'unknown'})`;
+  if (lastSeen && lastSeen.removedLine !== undefined) {
+    ctx.diags.add({
+      code: 'dma-fault',
+      severity: 'error',
+      line: ctx.line,
+      message: `${what}: the page ${hex(lastSeen.start)} was mapped to GPA ${hex(lastSeen.target)} (translated at line ${lastSeen.createdLine}) until the ${lastSeen.removedBy ?? 'invalidation'} at line ${lastSeen.removedLine}; the device used it after the guest unmapped it`,
+      related: [
+        { line: lastSeen.removedLine, message: `${lastSeen.removedBy ?? 'invalidation'} removed IOVA page ${hex(lastSeen.start)}` },
+        { line: lastSeen.createdLine, message: `IOVA page ${hex(lastSeen.start)} -> GPA ${hex(lastSeen.target)} translated here` },
+      ],
+    });
+    return;
+  }
+  const dom = vi.domainOf.get(device);
+  ctx.diags.add({
+    code: 'dma-fault',
+    severity: 'error',
+    line: ctx.line,
+    message: lastSeen
+      ? `${what}, although the page ${hex(lastSeen.start)} is mapped to GPA ${hex(lastSeen.target)} since line ${lastSeen.createdLine}: a stale or wrong IOTLB / page table`
+      : `${what}: this address was never mapped for ${device}${dom !== undefined ? ` (domain 0x${dom.toString(16)})` : ''} in this trace; the device was given an address the guest never mapped (e.g. a ring address left at 0 after a reset)`,
+    related: lastSeen ? [{ line: lastSeen.createdLine, message: 'translation seen here' }] : [],
+  });
+}
