@@ -84,7 +84,9 @@ function iotlbStep(c: IovaStepContext, iotlb: DeviceIotlb, from: IovaStepFrom): 
   if (from.hva !== undefined) {
     const hva = from.hva;
     const found = iotlb.entriesForHva(c.asid, hva);
-    if (found.length) return { chains: found.map((e) => [entryHop(c, e.iova + (hva - e.uaddr), e, 'found by HVA in the device IOTLB')]) };
+    const atCandidate = tr === undefined ? '' : tr.ok ? `IOVA ${hex(candidate!)} holds HVA ${hex(tr.hva)} instead` : `no IOTLB entry at IOVA ${hex(candidate!)}`;
+    const how = atCandidate ? `${atCandidate} (${rule} does not hold); found by HVA` : 'found by HVA in the device IOTLB';
+    if (found.length) return { chains: found.map((e) => [entryHop(c, e.iova + (hva - e.uaddr), e, how)]) };
   }
   const where = iovaWhere(c.asid, iotlb.device);
   if (candidate === undefined) return { chains: [], error: notMapped(from.hva!, where, 'no IOTLB entry holds this HVA') };

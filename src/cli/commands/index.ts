@@ -1,5 +1,7 @@
 // Every CLI command, by name. Each command lives in its own file.
 import type { CommandSpec } from '../io.js';
 import { replayCommand } from './replay.js';
+import { checkCommand } from './check.js';
+import { resolveCommand } from './resolve.js';
 
-export const commands: CommandSpec[] = [replayCommand];
+export const commands: CommandSpec[] = [checkCommand, resolveCommand, replayCommand];

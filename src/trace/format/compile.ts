@@ -14,6 +14,11 @@ export interface CompiledEvent {
   readonly argNames: readonly string[];
   readonly argKinds: readonly ArgKind[];
   match(body: string): MatchResult;
+  /**
+   * Same check as match() without building values: -1 when the body matches, else the 0-based
+   * index where it stops matching (call match() for the reason). For lazy field parsing.
+   */
+  test(body: string): number;
 }
 
 export class EventDefError extends Error {
@@ -37,6 +42,11 @@ function scanKind(c: Conversion): Scan {
     default: return Scan.Float;
   }
 }
+
+const exact = (s: string, start: number, end: number, radix: number): bigint => {
+  const text = s.slice(start, end);
+  return radix === 16 ? BigInt('0x' + text) : radix === 8 ? BigInt('0o' + text) : BigInt(text);
+};
 
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 const hexVal = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87);
@@ -84,8 +94,10 @@ export function compileEvent(def: EventDef): CompiledEvent {
     return fail(p + i, `expected ${JSON.stringify(lit.slice(i))}, found ${found}`);
   };
 
-  // Scanners leave the value here and return the end index (or -1).
+  // Scanners leave the value here and return the end index (or -1); with build off they only
+  // validate, which skips the BigInt allocations that dominate the cost.
   let val: FieldValue = 0;
+  let build = true;
 
   function scanNumber(s: string, p: number, k: number): number {
     const kind = kinds[k];
@@ -137,12 +149,17 @@ export function compileEvent(def: EventDef): CompiledEvent {
       fail(start, radix === 16 ? 'expected hex digits' : radix === 8 ? 'expected octal digits' : 'expected a decimal number');
       return -1;
     }
-    if (kind === 'u64') {
+    if (!build) {
+      // only numbers past 2^53 can be past 2^64; check those exactly (rare: all-ones limits)
+      if (kind === 'u64' && num > Number.MAX_SAFE_INTEGER && exact(s, start, p, radix) > 0xffffffffffffffffn) {
+        fail(start, 'number does not fit in 64 bits');
+        return -1;
+      }
+    } else if (kind === 'u64') {
       let big: bigint;
       if (num <= Number.MAX_SAFE_INTEGER) big = BigInt(num);
       else {
-        const text = s.slice(start, p);
-        big = radix === 16 ? BigInt('0x' + text) : radix === 8 ? BigInt('0o' + text) : BigInt(text);
+        big = exact(s, start, p, radix);
         if (big > 0xffffffffffffffffn) {
           fail(start, 'number does not fit in 64 bits');
           return -1;
@@ -168,7 +185,7 @@ export function compileEvent(def: EventDef): CompiledEvent {
     return p + m[0].length;
   }
 
-  function run(s: string, k: number, p: number, out: Record<string, FieldValue>): boolean {
+  function run(s: string, k: number, p: number, out: Record<string, FieldValue> | undefined): boolean {
     for (; k < n; k++) {
       const scan = scans[k];
       const next = lits[k + 1];
@@ -177,13 +194,13 @@ export function compileEvent(def: EventDef): CompiledEvent {
           // the last string owns everything up to the trailing literal
           const end = s.length - next.length;
           if (end < p || !s.endsWith(next)) return fail(Math.min(p, s.length), `expected text ending in ${JSON.stringify(next)}`);
-          out[names[k]] = s.slice(p, end);
+          if (out) out[names[k]] = s.slice(p, end);
           return true;
         }
         if (next.length === 0) {
           let e = p;
           while (e < s.length && s.charCodeAt(e) !== 32) e++;
-          out[names[k]] = s.slice(p, e);
+          if (out) out[names[k]] = s.slice(p, e);
           p = e;
           continue;
         }
@@ -191,7 +208,7 @@ export function compileEvent(def: EventDef): CompiledEvent {
         let at = s.indexOf(next, p);
         if (at < 0) return fail(p, `expected ${JSON.stringify(next)} after a string`);
         while (at >= 0) {
-          out[names[k]] = s.slice(p, at);
+          if (out) out[names[k]] = s.slice(p, at);
           if (run(s, k + 1, at + next.length, out)) return true;
           at = s.indexOf(next, at + 1);
         }
@@ -205,7 +222,7 @@ export function compileEvent(def: EventDef): CompiledEvent {
       } else if (scan === Scan.Float) e = scanFloat(s, p);
       else e = scanNumber(s, p, k);
       if (e < 0) return false;
-      out[names[k]] = val;
+      if (out) out[names[k]] = val;
       p = e;
       if (next.length !== 0) {
         if (!s.startsWith(next, p)) return literalMismatch(s, p, next);
@@ -217,9 +234,23 @@ export function compileEvent(def: EventDef): CompiledEvent {
   }
 
   const lead = lits[0];
+  function test(body: string): number {
+    failAt = -1;
+    if (lead.length !== 0 && !body.startsWith(lead)) {
+      let i = 0;
+      while (i < lead.length && body.charCodeAt(i) === lead.charCodeAt(i)) i++;
+      return i;
+    }
+    build = false;
+    const ok = run(body, 0, lead.length, undefined);
+    build = true;
+    return ok ? -1 : Math.max(failAt, 0);
+  }
+
   function match(body: string): MatchResult {
     failAt = -1;
     failWhy = '';
+    build = true;
     if (lead.length !== 0 && !body.startsWith(lead)) {
       literalMismatch(body, 0, lead);
       return { ok: false, index: failAt, reason: failWhy };
@@ -230,5 +261,5 @@ export function compileEvent(def: EventDef): CompiledEvent {
     return { ok: false, index: failAt, reason: failWhy || 'text does not match the format' };
   }
 
-  return { def, argNames: names, argKinds: kinds, match };
+  return { def, argNames: names, argKinds: kinds, match, test };
 }

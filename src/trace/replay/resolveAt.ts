@@ -27,6 +27,8 @@ export interface ResolveResult {
   hops: ResolveHop[];
   alternatives: ResolveHop[][];
   error?: string;
+  /** why the chain stops where it does, e.g. "no IOVA: the map … was removed at line …" */
+  note?: string;
 }
 
 const contains = (r: MapRecord, a: bigint) => r.start <= a && a <= r.last;
@@ -40,7 +42,25 @@ export class TraceResolver {
     const ok = chains.filter((c) => !c.error);
     const best = (ok.length ? ok : chains).sort((a, b) => b.hops.length - a.hops.length);
     const [first, ...rest] = best;
-    return { line, hops: first.hops, alternatives: rest.filter((c) => !c.error).map((c) => c.hops), error: first.error };
+    const note = first.error ? undefined : this.whyNoIova(first.hops, line, opts);
+    return { line, hops: first.hops, alternatives: rest.filter((c) => !c.error).map((c) => c.hops), error: first.error, ...(note ? { note } : {}) };
+  }
+
+  /** A GPA/HVA chain that ends before any device IOVA: say so, and what last mapped it. */
+  private whyNoIova(hops: ResolveHop[], line: number, opts: ResolveOptions): string | undefined {
+    const lastHop = hops[hops.length - 1];
+    if (lastHop.space !== 'hva' || hops.some((h) => h.space === 'iova')) return undefined;
+    const tables = this.tables(['iotlb'], opts, true);
+    if (tables.length === 0) return undefined;
+    const gpa = hops.find((h) => h.space === 'gpa')?.addr;
+    let latest: MapRecord | undefined;
+    for (const t of tables)
+      for (const r of this.tl.records)
+        if (r.table === t.id && r.createdLine <= line && (reverseContains(r, lastHop.addr) || (gpa !== undefined && r.source !== undefined && this.sectionHas(r.source, gpa))))
+          if (!latest || r.createdLine > latest.createdLine) latest = r;
+    const base = `not mapped in any device IOVA space${opts.asid !== undefined ? ` (ASID ${opts.asid})` : ''} at line ${line}`;
+    if (!latest || latest.removedLine === undefined || latest.removedLine > line) return base;
+    return `${base}: the map IOVA [${hex(latest.start)}, ${hex(latest.last)}] (line ${latest.createdLine}) was removed by ${latest.removedBy ?? 'an unmap'} at line ${latest.removedLine}`;
   }
 
   private tables(kinds: TableInfo['kind'][], opts: ResolveOptions, filterAsid: boolean): TableInfo[] {

@@ -49,11 +49,12 @@ export class LinearIovaTree {
     return undefined;
   }
 
-  remove(needle: DMANeedle): void {
-    for (;;) {
-      const k = this.key(needle);
+  /** Returns how many nodes went (QEMU returns nothing; counted for comparison). */
+  remove(needle: DMANeedle): number {
+    const k = this.key(needle);
+    for (let removed = 0; ; removed++) {
       const i = this.list.findIndex((n) => compare(k, needle.size, this.key(n), n.size) === 0);
-      if (i < 0) return;
+      if (i < 0) return removed;
       this.list.splice(i, 1);
     }
   }

@@ -1,0 +1,61 @@
+// iova-lens resolve TRACE --line N ADDR: the translation chain of ADDR as of line N.
+import { parseArgs, oneValue } from '../args.js';
+import { UsageError, type CommandSpec } from '../io.js';
+import { parseU64 } from '../../model/u64.js';
+import { analyzeTraceFile } from '../../trace/analyze.js';
+import { isSpace, SPACES, type Space } from '../../trace/replay/spaces.js';
+import { resolveJson, resolveText } from '../report/resolveReport.js';
+import type { ResolveResult } from '../../trace/replay/resolveAt.js';
+import type { TraceEngine } from '../../trace/replay/engine.js';
+import { replayOptionsFrom, replayOptionSpec } from './replayOptions.js';
+import { progressReporter } from '../progress.js';
+
+const USAGE = 'iova-lens resolve TRACE --line N ADDR [--space gpa|hva|iova|giova] [--asid N] [--device BB:DD.F] [--json]';
+
+export const resolveCommand: CommandSpec = {
+  name: 'resolve',
+  summary: 'the translation chain of one address at one line of a trace',
+  usage: USAGE,
+  async run(argv, io) {
+    const args = parseArgs(argv, { json: {}, line: { value: true }, space: { value: true }, asid: { value: true }, device: { value: true }, ...replayOptionSpec });
+    const [file, addrText, ...extra] = args.positional;
+    if (!file || !addrText) throw new UsageError('need a TRACE and an ADDR');
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    const lineText = oneValue(args, 'line');
+    if (!lineText || !/^[1-9]\d*$/.test(lineText)) throw new UsageError('--line N (a 1-based line number) is required');
+    let addr: bigint;
+    try {
+      addr = parseU64(addrText);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const spaceText = oneValue(args, 'space');
+    if (spaceText !== undefined && !isSpace(spaceText)) throw new UsageError(`--space must be one of ${SPACES.join(', ')}`);
+    const asidText = oneValue(args, 'asid');
+    if (asidText !== undefined && !/^\d+$/.test(asidText)) throw new UsageError('--asid takes a number');
+    const device = oneValue(args, 'device');
+    if (device !== undefined && !/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(device)) throw new UsageError('--device takes a PCI address BB:DD.F');
+
+    const progress = progressReporter(io, file);
+    const { engine } = await analyzeTraceFile(file, { ...replayOptionsFrom(args), onProgress: progress.update }).finally(progress.done);
+    const line = Number(lineText);
+    const lines = engine.summary().lines;
+    if (line > lines) throw new UsageError(`--line ${line} is past the end of ${file} (${lines} lines)`);
+    const opts = { asid: asidText === undefined ? undefined : Number(asidText), device: device?.toLowerCase() };
+    const result = spaceText ? engine.resolve(spaceText, addr, line, opts) : resolveAnySpace(engine, addr, line, opts);
+    io.stdout.write(args.flags.has('json') ? JSON.stringify(resolveJson(result)) + '\n' : resolveText(result));
+    return result.error ? 1 : 0;
+  },
+};
+
+/** Without --space: the first space, in the order users most often mean, where ADDR resolves. */
+function resolveAnySpace(engine: TraceEngine, addr: bigint, line: number, opts: { asid?: number; device?: string }): ResolveResult {
+  const order: Space[] = ['iova', 'giova', 'gpa', 'hva'];
+  let first: ResolveResult | undefined;
+  for (const s of order) {
+    const r = engine.resolve(s, addr, line, opts);
+    if (!r.error && r.hops.length > 1) return r;
+    first ??= r;
+  }
+  return { ...first!, error: `0x${addr.toString(16)} is not mapped in any space (IOVA, guest IOVA, GPA, HVA) at line ${line}` };
+}

@@ -1,0 +1,107 @@
+// The kernel's VFIO type1 v2 container as a consumer of vIOMMU notifications: what
+// VFIO_IOMMU_MAP_DMA / UNMAP_DMA accept. An unmap may cover holes and several whole mappings
+// but must not cut one in two; a map must not overlap anything.
+import type { Perm } from '../access.js';
+import { hex } from '../u64.js';
+import { IOMMU_NOTIFIER_MAP, IOMMU_NOTIFIER_UNMAP, type NotifyOutcome } from './iommuNotifier.js';
+
+export interface VfioDmaMapping {
+  iova: bigint;
+  /** length in bytes (VFIO sizes are lengths, not inclusive sizes) */
+  len: bigint;
+  /** HVA in the real ioctl; a GPA when fed from vIOMMU events without a RAM map */
+  vaddr: bigint;
+  perm: Perm;
+  line?: number;
+}
+
+export type VfioResult =
+  | { ok: true; unmapped: bigint; removed: VfioDmaMapping[] }
+  | { ok: false; errno: 'EINVAL' | 'EEXIST' | 'ENOSPC'; reason: string; conflict?: VfioDmaMapping };
+
+const lastOf = (m: VfioDmaMapping): bigint => m.iova + m.len - 1n;
+const M64 = 0xffff_ffff_ffff_ffffn;
+
+export class VfioType1Container {
+  private maps: VfioDmaMapping[] = [];
+  /** errors the consumer met while applying notifications (QEMU reports them and goes on) */
+  readonly errors: { line?: number; result: Extract<VfioResult, { ok: false }> }[] = [];
+
+  constructor(
+    readonly name = 'vfio container',
+    /** smallest IOMMU page size: iova and length must be multiples of it */
+    readonly pageSize = 0x1000n,
+    /** dma_entry_limit module parameter (default 65535) */
+    readonly maxMappings = 65535,
+  ) {}
+
+  mappings(): VfioDmaMapping[] {
+    return this.maps.map((m) => ({ ...m }));
+  }
+
+  /** The mapping containing `iova`, if any. */
+  find(iova: bigint): VfioDmaMapping | undefined {
+    return this.maps.find((m) => iova >= m.iova && iova <= lastOf(m));
+  }
+
+  private badRange(what: string, iova: bigint, len: bigint): VfioResult | undefined {
+    const mask = this.pageSize - 1n;
+    if (len === 0n || (iova & mask) !== 0n || (len & mask) !== 0n)
+      return { ok: false, errno: 'EINVAL', reason: `${what} iova ${hex(iova)} size ${hex(len)} is not a non-empty multiple of the ${hex(this.pageSize)} IOMMU page` };
+    if (iova + len - 1n > M64) return { ok: false, errno: 'EINVAL', reason: `${what} iova ${hex(iova)} size ${hex(len)} wraps past 2^64` };
+    return undefined;
+  }
+
+  map(iova: bigint, len: bigint, vaddr: bigint, perm: Perm, line?: number): VfioResult {
+    const bad = this.badRange('MAP_DMA', iova, len);
+    if (bad) return bad;
+    const last = iova + len - 1n;
+    const conflict = this.maps.find((m) => m.iova <= last && iova <= lastOf(m));
+    if (conflict)
+      return { ok: false, errno: 'EEXIST', reason: `MAP_DMA ${hex(iova)}..${hex(last)} overlaps mapping ${hex(conflict.iova)}..${hex(lastOf(conflict))}`, conflict: { ...conflict } };
+    if (this.maps.length >= this.maxMappings) return { ok: false, errno: 'ENOSPC', reason: `MAP_DMA ${hex(iova)}: container already holds ${this.maps.length} mappings (dma_entry_limit)` };
+    const m: VfioDmaMapping = { iova, len, vaddr, perm };
+    if (line !== undefined) m.line = line;
+    this.maps.push(m);
+    this.maps.sort((a, b) => (a.iova < b.iova ? -1 : 1));
+    return { ok: true, unmapped: 0n, removed: [] };
+  }
+
+  /** UNMAP_DMA, v2 rules: refuse to bisect; holes are fine; reports the bytes unmapped. */
+  unmap(iova: bigint, len: bigint): VfioResult {
+    const bad = this.badRange('UNMAP_DMA', iova, len);
+    if (bad) return bad;
+    const last = iova + len - 1n;
+    const head = this.find(iova);
+    if (head && head.iova !== iova)
+      return { ok: false, errno: 'EINVAL', reason: `UNMAP_DMA ${hex(iova)}..${hex(last)} would split mapping ${hex(head.iova)}..${hex(lastOf(head))} (starts inside it)`, conflict: { ...head } };
+    const tail = this.find(last);
+    if (tail && lastOf(tail) !== last)
+      return { ok: false, errno: 'EINVAL', reason: `UNMAP_DMA ${hex(iova)}..${hex(last)} would split mapping ${hex(tail.iova)}..${hex(lastOf(tail))} (ends inside it)`, conflict: { ...tail } };
+    const removed = this.maps.filter((m) => m.iova >= iova && lastOf(m) <= last);
+    this.maps = this.maps.filter((m) => !(m.iova >= iova && lastOf(m) <= last));
+    return { ok: true, unmapped: removed.reduce((s, m) => s + m.len, 0n), removed };
+  }
+
+  /** VFIO_DMA_UNMAP_FLAG_ALL: everything goes, no bisect checks. */
+  unmapAll(): VfioResult {
+    const removed = this.maps;
+    this.maps = [];
+    return { ok: true, unmapped: removed.reduce((s, m) => s + m.len, 0n), removed };
+  }
+
+  /**
+   * What QEMU's VFIO IOMMU notifier does with a delivered event: MAP → MAP_DMA of
+   * (iova + iommu_offset, addr_mask + 1); UNMAP → UNMAP_DMA of the same range. Errors are
+   * recorded, not thrown, as QEMU only reports them.
+   */
+  apply(o: NotifyOutcome, line?: number): VfioResult | undefined {
+    if (o.kind !== 'delivered') return undefined;
+    const len = o.entry.addrMask + 1n;
+    let r: VfioResult | undefined;
+    if (o.type === IOMMU_NOTIFIER_MAP) r = this.map(o.consumerIova, len, o.entry.translatedAddr, o.entry.perm, line);
+    else if (o.type === IOMMU_NOTIFIER_UNMAP) r = this.unmap(o.consumerIova, len);
+    if (r && !r.ok) this.errors.push(line === undefined ? { result: r } : { line, result: r });
+    return r;
+  }
+}

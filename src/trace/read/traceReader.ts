@@ -1,0 +1,212 @@
+// Reading a trace: text (log backend / ftrace) or simpletrace binary, told apart by the first
+// bytes. Three ways in: a callback over a file (fastest; bounded memory), an async iterator over
+// a file, and a sync function over a string or buffer (tests, the language server).
+import { open } from 'node:fs/promises';
+import type { TraceRecord } from '../types.js';
+import { EventCatalog, type CatalogOptions } from '../catalog/eventCatalog.js';
+import { createLineClassifier, type LineClassifier } from './logLine.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './lineSource.js';
+import { isSimpletrace, SimpletraceDecoder } from './simpletrace.js';
+
+export type TraceFormat = 'text' | 'simpletrace';
+
+export interface TraceReadOptions extends CatalogOptions {
+  /** definitions to match against (default: the built-in catalog, honouring vtdDecimalDomain) */
+  catalog?: EventCatalog;
+  /** longer lines are cut: the record keeps the start and says why (default 1 MiB) */
+  maxLineBytes?: number;
+}
+
+export interface TraceFileOptions extends TraceReadOptions {
+  /** read size (default 4 MiB); one buffer of this size is reused */
+  chunkBytes?: number;
+  signal?: AbortSignal;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+export interface TraceReadSummary {
+  format: TraceFormat;
+  bytes: number;
+  /** lines (text) or event records (simpletrace) */
+  records: number;
+}
+
+const DEFAULT_CHUNK = 4 << 20;
+
+const catalogCache = new Map<string, EventCatalog>();
+function catalogFor(opts: TraceReadOptions): EventCatalog {
+  if (opts.catalog) return opts.catalog;
+  const key = opts.vtdDecimalDomain ? 'dec' : 'hex';
+  let c = catalogCache.get(key);
+  if (!c) {
+    c = EventCatalog.builtin({ vtdDecimalDomain: opts.vtdDecimalDomain });
+    catalogCache.set(key, c);
+  }
+  return c;
+}
+
+export function detectTraceFormat(head: Uint8Array): TraceFormat {
+  return isSimpletrace(head) ? 'simpletrace' : 'text';
+}
+
+/** Text lines → records, with the over-long-line policy applied. */
+function textSink(classify: LineClassifier, maxLineBytes: number, onRecord: (r: TraceRecord) => void) {
+  return (text: string, lineNo: number, offset: number, cutBytes: number): void => {
+    if (cutBytes < 0) {
+      onRecord(classify(text, lineNo, offset));
+      return;
+    }
+    const reason = `line is ${cutBytes} bytes, over the ${maxLineBytes}-byte limit; only its first ${Buffer.byteLength(text)} bytes were read`;
+    const r = classify(text, lineNo, offset);
+    if (r.kind === 'event' || r.kind === 'malformed') {
+      const column = r.kind === 'malformed' ? r.column : text.length + 1;
+      onRecord({ kind: 'malformed', line: lineNo, offset, name: r.name, body: r.body, column, reason, prefix: r.prefix });
+    } else {
+      onRecord({ kind: 'text', line: lineNo, offset, text, prefix: r.kind === 'text' ? r.prefix : undefined, reason });
+    }
+  };
+}
+
+/** A push-style decoder for either format; the format is fixed by the first bytes. */
+export class TraceDecoder {
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private text: LineSplitter | undefined;
+  private bin: SimpletraceDecoder | undefined;
+  private records = 0;
+  private bytes = 0;
+  private readonly deliver: (r: TraceRecord) => void;
+
+  constructor(private readonly onRecord: (r: TraceRecord) => void, private readonly opts: TraceReadOptions = {}) {
+    this.deliver = (r) => {
+      this.records++;
+      this.onRecord(r);
+    };
+  }
+
+  get format(): TraceFormat | undefined {
+    return this.text ? 'text' : this.bin ? 'simpletrace' : undefined;
+  }
+
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.head !== undefined) {
+      // 16 bytes decide the format; a short first read must not decide it too early
+      this.head = Buffer.concat([this.head, chunk]);
+      if (this.head.length < 16) return;
+      chunk = this.head;
+      this.head = undefined;
+      this.start(chunk);
+    }
+    if (this.text) this.text.push(chunk);
+    else this.bin?.push(chunk);
+  }
+
+  end(): TraceReadSummary {
+    if (this.head !== undefined) {
+      const rest = this.head;
+      this.head = undefined;
+      this.start(rest);
+      if (this.text) this.text.push(rest);
+      else this.bin?.push(rest);
+    }
+    this.text?.end();
+    this.bin?.end();
+    return { format: this.format ?? 'text', bytes: this.bytes, records: this.records };
+  }
+
+  private start(head: Buffer): void {
+    const catalog = catalogFor(this.opts);
+    if (isSimpletrace(head)) {
+      this.bin = new SimpletraceDecoder(catalog, this.deliver);
+    } else {
+      const max = this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+      this.text = new LineSplitter(textSink(createLineClassifier(catalog), max, this.deliver), max);
+    }
+  }
+}
+
+/** Parse a whole trace held in memory. Never throws for text; simpletrace corruption throws. */
+export function readTraceBytes(bytes: Uint8Array, opts: TraceReadOptions = {}): TraceRecord[] {
+  const out: TraceRecord[] = [];
+  const d = new TraceDecoder((r) => out.push(r), opts);
+  d.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  d.end();
+  return out;
+}
+
+/** Parse trace text (e.g. an editor document). Offsets are UTF-8 byte offsets. */
+export function readTraceText(text: string, opts: TraceReadOptions = {}): TraceRecord[] {
+  const out: TraceRecord[] = [];
+  const d = new TraceDecoder((r) => out.push(r), opts);
+  // text never starts with a simpletrace header, but keep one code path for splitting
+  d.push(Buffer.from(text, 'utf8'));
+  d.end();
+  return out;
+}
+
+/**
+ * Stream a trace file into `onRecord` (called synchronously, in order). Memory stays bounded by
+ * one chunk plus one line. Rejects on I/O errors, abort, or simpletrace corruption (records
+ * before the corrupt byte have been delivered; the error carries its offset).
+ */
+export async function readTrace(path: string, onRecord: (r: TraceRecord) => void, opts: TraceFileOptions = {}): Promise<TraceReadSummary> {
+  const fh = await open(path, 'r');
+  try {
+    const total = (await fh.stat()).size;
+    const buf = Buffer.allocUnsafe(opts.chunkBytes ?? DEFAULT_CHUNK);
+    const d = new TraceDecoder(onRecord, opts);
+    let read = 0;
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+      d.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      opts.onProgress?.(read, total);
+    }
+    return d.end();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Async iteration over a file's records; records are produced a chunk at a time. */
+export async function* readTraceFile(path: string, opts: TraceFileOptions = {}): AsyncGenerator<TraceRecord, TraceReadSummary, undefined> {
+  const fh = await open(path, 'r');
+  try {
+    const total = (await fh.stat()).size;
+    const buf = Buffer.allocUnsafe(opts.chunkBytes ?? DEFAULT_CHUNK);
+    let batch: TraceRecord[] = [];
+    const d = new TraceDecoder((r) => batch.push(r), opts);
+    let read = 0;
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+      let failure: unknown;
+      try {
+        d.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      } catch (e) {
+        failure = e;
+      }
+      opts.onProgress?.(read, total);
+      const ready = batch;
+      batch = [];
+      yield* ready;
+      if (failure !== undefined) throw failure;
+    }
+    let failure: unknown;
+    let summary: TraceReadSummary | undefined;
+    try {
+      summary = d.end();
+    } catch (e) {
+      failure = e;
+    }
+    yield* batch;
+    if (failure !== undefined || !summary) throw failure;
+    return summary;
+  } finally {
+    await fh.close();
+  }
+}
