@@ -37,7 +37,10 @@ export function permField(obj: JsonObject, where: string): Perm {
   if (v === undefined) return 0;
   let n: number;
   if (typeof v === 'number') n = v;
-  else if (typeof v === 'string' && /^0[xX][0-9a-fA-F]+$/.test(v)) n = v.length > 10 ? Infinity : Number(BigInt(v));
+  else if (typeof v === 'string' && /^0[xX][0-9a-fA-F]+$/.test(v)) {
+    const b = BigInt(v);
+    n = b <= 3n ? Number(b) : Infinity;
+  }
   else throw new ScriptArgError(`${where}perm: expected 0..3 (none, ro, wo, rw) as a number or "0x…" string, got ${show(v)}`);
   if (!isPerm(n)) throw new ScriptArgError(`${where}perm: ${show(v)} is out of range 0..3 (none, ro, wo, rw)`);
   return n;

@@ -17,6 +17,7 @@ test('§9.10: UPDATE inside an existing map is EEXIST and leaves the state uncha
   if (r.ok) return;
   assert.equal(r.errno, 'EEXIST');
   assert.equal(r.code, -17);
+  assert.equal(r.writeErrno, 'EFAULT');
   assert.equal(r.conflicts?.[0], first.entry);
   assert.match(r.reason, /UPDATE \[0x2000, 0x2fff\] \(line 9\) overlaps \[0x1000, 0x80000fff\] from line 5 in ASID 0 of vdpa0/);
   assert.deepEqual(span(t), before);
@@ -99,6 +100,11 @@ test('ASIDs are separate; INVALIDATE on a never-created ASID is refused', () => 
   assert.equal(r.ok, false);
   assert.match(r.ok ? '' : r.reason, /INVALIDATE iova 0x1000 \(line 30\): ASID 2 of vdpa0 was never created/);
   assert.deepEqual(t.asids(), [0, 1]);
+  // a refused UPDATE still creates its ASID (the kernel allocates it before checking)
+  assert.equal(t.update({ asid: 3, iova: 0x1000n, size: 0n, uaddr: 0n, perm: 3 }).ok, false);
+  const ok3 = t.invalidate({ asid: 3, iova: 0x1000n, size: 0x1000n });
+  assert.ok(ok3.ok && ok3.removed.length === 0);
+  assert.deepEqual(t.asids(), [0, 1, 3]);
 });
 
 test('reset without IOTLB_PERSIST loses every mapping of every ASID; with it nothing moves', () => {

@@ -27,7 +27,7 @@ test('replay: plain tree calls, QEMU return codes, null for no match, lower-case
     call('iova_tree_find', { map: { iova: '0x2000' } }),
     call('iova_tree_find_iova', { map: { translated_addr: '0xabcfff' } }),
     call('iova_tree_alloc_map', { map: { size: '0xfff', perm: '0x2' }, iova_begin: '0x1000', iova_last: '0xffffffffffffffff' }),
-    call('iova_tree_alloc_map', { map: { size: '0xfff', perm: 2 }, iova_begin: '0x2000', iova_last: '0x1fff' }),
+    call('iova_tree_alloc_map', { map: { size: '0xfff', perm: '0x0000000002' }, iova_begin: '0x2000', iova_last: '0x1fff' }),
     call('iova_tree_remove', { map: { iova: '0x1000', size: '0x0' } }),
     call('dump'),
   ]);

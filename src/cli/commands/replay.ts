@@ -31,7 +31,8 @@ wo, rw) as a number or hex string; map fields left out are 0. Sizes are inclusiv
 ret is QEMU's: 0 ok, -1 invalid, -2 overlap, -3 no memory; "iova" only when ret is 0.
 One tree is current at a time: a *_new call replaces it, and calling the other family's
 functions (iova_tree_* on a vhost tree or the reverse) is an error. The legacy layout (QEMU
-7.0-9.2, one HVA-keyed tree) has no GPA tree: *_gpa calls on it are errors.
+7.0-9.2, one HVA-keyed tree) has no GPA tree: *_gpa calls on it are errors; its map_alloc
+takes the HVA from "taddr" (the old callers' map.translated_addr) so one script runs on both.
 Bad lines (invalid JSON, unknown call, bad number, wrong tree) answer {"error":"line N: …"} and
 the replay goes on; a blank line answers {}. Exit status 0 when the script was read to the end
 (the number of error lines is reported on stderr).`;

@@ -68,6 +68,7 @@ export class GuestMemoryMap {
 
   /** Build from plain data; throws MemoryMapError naming the first bad range. */
   constructor(data: GuestMemoryData = { regions: [] }) {
+    if (!Array.isArray(data?.regions)) throw new MemoryMapError('guest memory data has no regions array');
     for (const [i, b] of (data.ramBlocks ?? []).entries()) {
       if (!b.name) throw new MemoryMapError(`RAMBlock #${i} has no name`);
       if (this.blocks.has(b.name)) throw new MemoryMapError(`RAMBlock '${b.name}' listed twice`);

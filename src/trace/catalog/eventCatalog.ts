@@ -49,8 +49,18 @@ function preferredFirst(opts: CatalogOptions): EventDef[] {
   return [...defs.filter(isPreferred), ...defs.filter((d) => !isPreferred(d))];
 }
 
+/** Step of the name hash the line scanner computes while it walks the name's characters. */
+export const nameHashStep = (h: number, c: number): number => (Math.imul(h, 31) + c) | 0;
+
+export interface CatalogEntry {
+  name: string;
+  defs: readonly CompiledEvent[];
+}
+
 export class EventCatalog {
   private readonly byName = new Map<string, CompiledEvent[]>();
+  // keyed by the name's hash so a line's name can be looked up without slicing it out first
+  private readonly byHash = new Map<number, CatalogEntry[]>();
 
   /** defs in priority order: for one name, earlier definitions are tried first */
   constructor(defs: readonly EventDef[]) {
@@ -60,6 +70,24 @@ export class EventCatalog {
       if (list) list.push(c);
       else this.byName.set(d.name, [c]);
     }
+    for (const [name, defs] of this.byName) {
+      let h = 0;
+      for (let i = 0; i < name.length; i++) h = nameHashStep(h, name.charCodeAt(i));
+      const bucket = this.byHash.get(h);
+      if (bucket) bucket.push({ name, defs });
+      else this.byHash.set(h, [{ name, defs }]);
+    }
+  }
+
+  /** The entry for the name s[start, end) whose hash (nameHashStep over its chars) is `hash`. */
+  lookupSpan(s: string, start: number, end: number, hash: number): CatalogEntry | undefined {
+    const bucket = this.byHash.get(hash);
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i++) {
+      const e = bucket[i];
+      if (e.name.length === end - start && s.startsWith(e.name, start)) return e;
+    }
+    return undefined;
   }
 
   static builtin(opts: CatalogOptions = {}): EventCatalog {

@@ -4,8 +4,9 @@
 //   2025-09-10T12:34:56.123456Z name body       (qemu_log's ISO-8601 UTC prefix, optional " (TID)")
 //   name body                                   (no prefix)
 //   comm-TID [CPU] flags SEC.USEC: tracing_mark_write: name body   (ftrace backend via trace_marker)
-import type { FieldValue, LinePrefix, TraceRecord } from '../types.js';
-import type { EventCatalog } from '../catalog/eventCatalog.js';
+import type { EventDef, FieldValue, LinePrefix, TraceRecord } from '../types.js';
+import { nameHashStep, type EventCatalog } from '../catalog/eventCatalog.js';
+import type { CompiledEvent } from '../format/compile.js';
 
 const ISO_PREFIX = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)(?: \((\d+)\))? /;
 const FTRACE =
@@ -15,29 +16,64 @@ const EVENT_LIKE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
 const isIdent = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
-/** "TID@SEC.USEC:" at the start; returns the index after ':' or -1. */
-function scanTidPrefix(s: string): number {
+/** "TID@SEC.USEC:" at the start: the prefix and where the name starts, or undefined. */
+function tidPrefix(s: string): LinePrefix | undefined {
   let p = 0;
-  while (isDigit(s.charCodeAt(p))) p++;
-  if (p === 0 || s.charCodeAt(p) !== 64 /* @ */) return -1;
+  let c = 0;
+  let tid = 0;
+  while (isDigit((c = s.charCodeAt(p)))) {
+    tid = tid * 10 + c - 48;
+    p++;
+  }
+  if (p === 0 || c !== 64 /* @ */) return undefined;
   const q = ++p;
-  while (isDigit(s.charCodeAt(p))) p++;
-  if (p === q || s.charCodeAt(p) !== 46 /* . */) return -1;
+  let sec = 0;
+  while (isDigit((c = s.charCodeAt(p)))) {
+    sec = sec * 10 + c - 48;
+    p++;
+  }
+  if (p === q || c !== 46 /* . */) return undefined;
   const r = ++p;
-  while (isDigit(s.charCodeAt(p))) p++;
-  if (p === r || s.charCodeAt(p) !== 58 /* : */) return -1;
-  return p + 1;
+  let frac = 0;
+  let scale = 1;
+  while (isDigit((c = s.charCodeAt(p)))) {
+    frac = frac * 10 + c - 48;
+    scale *= 10;
+    p++;
+  }
+  if (p === r || c !== 58 /* : */) return undefined;
+  return { pid: tid, time: sec + frac / scale, text: s.slice(0, p + 1) };
 }
 
-function tidPrefix(s: string, end: number): LinePrefix {
-  const at = s.indexOf('@');
-  const dot = s.indexOf('.', at);
-  const usec = s.slice(dot + 1, end - 1);
-  return {
-    pid: Number(s.slice(0, at)),
-    time: Number(s.slice(at + 1, dot)) + Number(usec) / 10 ** usec.length,
-    text: s.slice(0, end),
-  };
+/**
+ * An event whose fields are parsed on first access (reader option lazyFields). The line was
+ * already checked against `compiled`, so the parse cannot fail.
+ */
+class LazyEventRecord {
+  readonly kind = 'event' as const;
+  private parsed: Record<string, FieldValue> | undefined;
+  constructor(
+    readonly line: number,
+    readonly offset: number,
+    readonly name: string,
+    readonly prefix: LinePrefix | undefined,
+    readonly def: EventDef,
+    readonly body: string,
+    private readonly compiled: CompiledEvent,
+  ) {}
+
+  get fields(): Record<string, FieldValue> | undefined {
+    if (this.parsed === undefined) {
+      const r = this.compiled.match(this.body);
+      this.parsed = r.ok ? r.fields : {};
+    }
+    return this.parsed;
+  }
+}
+
+export interface LineClassifierOptions {
+  /** parse field values on first access of `fields` instead of for every line */
+  lazyFields?: boolean;
 }
 
 function isoPrefix(m: RegExpExecArray): LinePrefix {
@@ -57,23 +93,35 @@ function isoPrefix(m: RegExpExecArray): LinePrefix {
 export type LineClassifier = (line: string, lineNo: number, offset: number) => TraceRecord;
 
 /** Build the per-line classifier for a catalog (compiled formats are looked up by name). */
-export function createLineClassifier(catalog: EventCatalog): LineClassifier {
+export function createLineClassifier(catalog: EventCatalog, opts: LineClassifierOptions = {}): LineClassifier {
+  const lazy = opts.lazyFields === true;
   /** Name + body starting at `p`; `prefix` already recognised (or undefined). */
   function event(line: string, p: number, lineNo: number, offset: number, prefix: LinePrefix | undefined): TraceRecord | undefined {
     const len = line.length;
     let e = p;
-    while (e < len && isIdent(line.charCodeAt(e))) e++;
+    let h = 0;
+    let c = 0;
+    while (e < len && isIdent((c = line.charCodeAt(e)))) {
+      h = nameHashStep(h, c);
+      e++;
+    }
     if (e === p) return undefined;
     const atEnd = e === len;
-    if (!atEnd && line.charCodeAt(e) !== 32) return undefined;
-    const name = line.slice(p, e);
+    if (!atEnd && c !== 32) return undefined;
     const bodyStart = atEnd ? len : e + 1;
     const body = atEnd ? '' : line.slice(bodyStart);
-    const defs = catalog.lookup(name);
-    if (defs === undefined) {
+    const entry = catalog.lookupSpan(line, p, e, h);
+    if (entry === undefined) {
       // unknown names count as events only when they look like one
+      const name = line.slice(p, e);
       if (atEnd || (prefix === undefined && !EVENT_LIKE.test(name))) return undefined;
       return { kind: 'event', line: lineNo, offset, name, prefix, fields: undefined, def: undefined, body };
+    }
+    const { name, defs } = entry;
+    if (lazy) {
+      for (let i = 0; i < defs.length; i++) {
+        if (defs[i].test(body) < 0) return new LazyEventRecord(lineNo, offset, name, prefix, defs[i].def, body, defs[i]);
+      }
     }
     let bestAt = -1;
     let bestWhy = '';
@@ -109,9 +157,9 @@ export function createLineClassifier(catalog: EventCatalog): LineClassifier {
     if (first === len) return { kind: 'blank', line: lineNo, offset };
     const c0 = line.charCodeAt(0);
     if (isDigit(c0)) {
-      const end = scanTidPrefix(line);
-      if (end > 0) {
-        const prefix = tidPrefix(line, end);
+      const prefix = tidPrefix(line);
+      if (prefix !== undefined) {
+        const end = prefix.text.length;
         return event(line, end, lineNo, offset, prefix) ?? { kind: 'text', line: lineNo, offset, text: line.slice(end), prefix };
       }
       if (line.charCodeAt(4) === 45 && line.charCodeAt(10) === 84) {

@@ -15,6 +15,12 @@ export interface TraceReadOptions extends CatalogOptions {
   catalog?: EventCatalog;
   /** longer lines are cut: the record keeps the start and says why (default 1 MiB) */
   maxLineBytes?: number;
+  /**
+   * Check every event line against its formats as usual (same kinds, same malformed records) but
+   * build `fields` only when a consumer reads it (a getter on the record, cached). Much faster
+   * when most events are not looked at; records are then class instances, not plain objects.
+   */
+  lazyFields?: boolean;
 }
 
 export interface TraceFileOptions extends TraceReadOptions {
@@ -120,7 +126,7 @@ export class TraceDecoder {
       this.bin = new SimpletraceDecoder(catalog, this.deliver);
     } else {
       const max = this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-      this.text = new LineSplitter(textSink(createLineClassifier(catalog), max, this.deliver), max);
+      this.text = new LineSplitter(textSink(createLineClassifier(catalog, { lazyFields: this.opts.lazyFields }), max, this.deliver), max);
     }
   }
 }

@@ -100,7 +100,7 @@ export class TraceResolver {
     switch (h.space) {
       case 'giova':
         for (const t of this.tables(['viommu', 'virtio-iommu'], opts, false))
-          for (const r of at(t, h.addr)) push({ space: 'gpa', addr: r.target + (h.addr - r.start), owner: r.owner, createdLine: r.createdLine, perm: r.perm, device: t.device });
+          for (const r of at(t, h.addr)) push({ space: 'gpa', addr: r.target + (h.addr - r.start), owner: r.owner ?? `${t.label} page [${hex(r.start)}, ${hex(r.last)}]`, createdLine: r.createdLine, perm: r.perm, device: t.device });
         break;
       case 'gpa':
         if (!seen('hva'))

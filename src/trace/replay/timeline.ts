@@ -86,7 +86,8 @@ export class Timeline {
   }
 
   add(r: Omit<MapRecord, 'id'>): MapRecord {
-    const rec: MapRecord = { ...r, id: this.records.length };
+    const rec = r as MapRecord;
+    rec.id = this.records.length;
     this.records.push(rec);
     this.liveSet(rec.table).add(rec);
     this.liveCount++;

@@ -56,15 +56,19 @@ export class VdpaDevice {
     }));
   }
 
+  private readonly iotlbByAsid: TableInfo[] = [];
+
   iotlb(asid: number): TableInfo {
-    return this.ctx.timeline.table(`vdpa-iotlb ${this.key} ${asid}`, () => ({
+    const cached = this.iotlbByAsid[asid];
+    if (cached) return cached;
+    return (this.iotlbByAsid[asid] = this.ctx.timeline.table(`vdpa-iotlb ${this.key} ${asid}`, () => ({
       kind: 'iotlb',
       label: `vdpa ${this.key} ASID ${asid}`,
       keySpace: 'iova',
       targetSpace: 'hva',
       owner: this.key,
       asid,
-    }));
+    })));
   }
 
   /** Every ASID table this device has used so far. */

@@ -22,8 +22,12 @@ export class ViommuState {
 
   constructor(private readonly ctx: ReplayContext) {}
 
+  private readonly tableOf = new Map<string, TableInfo>();
+
   table(device: string): TableInfo {
-    return this.ctx.timeline.table(`viommu ${device}`, () => ({
+    const cached = this.tableOf.get(device);
+    if (cached) return cached;
+    const t = this.ctx.timeline.table(`viommu ${device}`, () => ({
       kind: 'viommu',
       label: `vIOMMU ${device}`,
       keySpace: 'giova',
@@ -31,6 +35,8 @@ export class ViommuState {
       owner: device,
       device,
     }));
+    this.tableOf.set(device, t);
+    return t;
   }
 
   devices(): string[] {
@@ -48,7 +54,7 @@ export class ViommuState {
     const live = tl.overlapping(t.id, pageStart, pageLast);
     if (live.length === 1 && live[0].start === pageStart && live[0].last === pageLast && live[0].target === gpa) return;
     for (const r of live) tl.remove(r, this.ctx.line, 'translation changed');
-    tl.add({ table: t.id, start: pageStart, last: pageLast, target: gpa, perm, createdLine: this.ctx.line, owner: `vIOMMU page ${hex(pageStart)} of ${device}` });
+    tl.add({ table: t.id, start: pageStart, last: pageLast, target: gpa, perm, createdLine: this.ctx.line });
   }
 
   invalidate(inv: Invalidation): number {
