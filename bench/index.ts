@@ -1,8 +1,22 @@
-// All benchmarks: node --import tsx bench/index.ts (npm run bench).
+// All benchmarks: node --import tsx bench/index.ts (npm run bench). Pass names to run a subset:
+// npm run bench -- model check
 import { runModelBench } from './model.js';
+import { runCheckBench } from './check.js';
+import { runTraceReadBench } from './traceRead.js';
+
+const benches: Record<string, () => Promise<unknown>> = {
+  model: runModelBench,
+  read: () => runTraceReadBench(),
+  check: () => runCheckBench(),
+};
 
 async function main(): Promise<void> {
-  await runModelBench();
+  const wanted = process.argv.slice(2);
+  for (const [name, run] of Object.entries(benches)) {
+    if (wanted.length && !wanted.includes(name)) continue;
+    await run();
+    console.log('');
+  }
 }
 
 main().catch((e: unknown) => {

@@ -35,21 +35,33 @@ test('after the whole trace, vring IOVAs translate to the GPAs the memory walk f
   assert.deepEqual(model.faults.map((f) => [f.device, f.reason, f.addr]), [['00:02.0', 6, 0xffeb8040n], ['00:02.0', 6, 0x4n], ['00:02.0', 6, 0x8n], ['00:02.0', 6, 0xcn]]);
 });
 
-test('a PSI covering a translation ends it at that line; the next vtd_dmar_translate brings it back', () => {
-  // find a PSI of domain 4 at 0xffffb000 that follows a translation of that page
-  const firstUse = lines.findIndex((l) => l.startsWith('vtd_dmar_translate dev 00:02.00 iova 0xffffb000'));
-  const psi = lines.findIndex((l, i) => i > firstUse && l === 'vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffb000 mask 0x0');
-  assert.ok(firstUse > 0 && psi > firstUse, 'the capture has such a PSI');
+test('a PSI ends a translation at its line; the guest reusing the IOVA shows up as a new GPA', () => {
+  // In the capture, IOVA 0xffffa000 first maps GPA 0x2c00000, is invalidated, then maps 0x1066000.
+  const first = lines.indexOf('vtd_dmar_translate dev 00:02.00 iova 0xffffa000 -> gpa 0x2c00000 mask 0xfff');
+  const psi = lines.findIndex((l, i) => i > first && l === 'vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffa000 mask 0x0');
+  const second = lines.indexOf('vtd_dmar_translate dev 00:02.00 iova 0xffffa000 -> gpa 0x1066000 mask 0xfff');
+  assert.ok(first > 0 && psi > first && second > psi, 'capture has map, PSI, remap of 0xffffa000');
   const model = new VtdModel();
-  feed(model, psi + 1);
-  const gone = model.translate('00:02.0', 0xffffb400n);
+  feed(model, first + 1);
+  const before = model.translate('00:02.0', 0xffffa123n);
+  assert.ok(before.ok);
+  assert.equal(before.gpa, 0x2c0_0123n);
+  // answered from QEMU's IOTLB as mirrored from the vtd_iotlb_page_update line just before
+  assert.equal(before.owner.kind, 'iotlb-entry');
+  assert.equal(before.owner.createdLine, first);
+  const m2 = new VtdModel();
+  feed(m2, psi + 1);
+  const gone = m2.translate('00:02.0', 0xffffa123n);
   assert.ok(!gone.ok);
-  assert.match(gone.reason, new RegExp(`ended at line ${psi + 1} \\(PSI domain 0x4 0xffffb000\\.\\.0xffffbfff\\)`));
-  const reuse = lines.findIndex((l, i) => i > psi && l.startsWith('vtd_dmar_translate dev 00:02.00 iova 0xffffb000'));
-  feed(model, reuse + 1); // refeeding earlier lines is harmless for this check: same translations
-  const back = model.translate('00:02.0', 0xffffb400n);
-  assert.ok(back.ok);
-  assert.equal(back.gpa, 0x1478_3400n);
+  assert.match(gone.reason, new RegExp(`-> 0x2c00000\\) ended at line ${psi + 1} \\(PSI domain 0x4 0xffffa000\\.\\.0xffffafff\\)`));
+  const m3 = new VtdModel();
+  feed(m3, second + 1);
+  const after = m3.translate('00:02.0', 0xffffa123n);
+  assert.ok(after.ok);
+  assert.equal(after.gpa, 0x106_6123n);
+  const hist = m3.known.history('00:02.0').filter((t) => t.iova === 0xffffa000n).map((t) => [t.gpa, t.createdLine, t.removedLine]);
+  assert.deepEqual(hist[0], [0x2c0_0000n, first + 1, psi + 1]);
+  assert.deepEqual(hist[hist.length - 1], [0x106_6000n, second + 1, undefined]);
 });
 
 test('before DMAR is enabled the device DMA is untranslated (nodmar), IOVA == GPA', () => {

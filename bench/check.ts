@@ -1,0 +1,73 @@
+// `check` on a generated 1,000,000-line trace, against the cheapest field split a user would
+// script (awk '{n+=NF}') and wc -l, all timed in this run; peak RSS of the check process;
+// p50/p99 of resolve at 1,000 random lines once the trace is indexed.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateTrace } from './genTrace.js';
+import { analyzeTraceFile } from '../src/trace/analyze.js';
+import type { Space } from '../src/trace/replay/spaces.js';
+
+function wall(cmd: string, args: string[]): { ms: number; stderr: string; status: number | null } {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  return { ms: performance.now() - t0, stderr: r.stderr, status: r.status };
+}
+
+function best(runs: number, f: () => number): number {
+  let b = Infinity;
+  for (let i = 0; i < runs; i++) b = Math.min(b, f());
+  return b;
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+export async function runCheckBench(lines = 1_000_000): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lens-bench-'));
+  try {
+    const file = join(dir, 'trace.log');
+    const gen = generateTrace(file, lines, 42);
+    console.log(`check benchmark: ${gen.lines} lines, ${(gen.bytes / 1e6).toFixed(1)} MB generated trace`);
+    const cli = join(process.cwd(), 'dist', 'cli.js');
+    const hook = join(process.cwd(), 'bench', 'rssHook.mjs');
+    let rssKiB = 0;
+    const check = best(3, () => {
+      const r = wall(process.execPath, ['--import', hook, cli, 'check', file, '--json']);
+      if (r.status !== 0 && r.status !== 1) throw new Error(`check failed (${r.status}): ${r.stderr}`);
+      rssKiB = Math.max(rssKiB, Number(/maxRSS_KiB=(\d+)/.exec(r.stderr)?.[1] ?? 0));
+      return r.ms;
+    });
+    const awk = best(3, () => wall('awk', ['{n+=NF} END{print n}', file]).ms);
+    const wc = best(3, () => wall('wc', ['-l', file]).ms);
+    console.log(`  check (CLI, whole process): ${check.toFixed(0)} ms`);
+    console.log(`  awk '{n+=NF}':              ${awk.toFixed(0)} ms   check/awk = ${(check / awk).toFixed(2)} (goal <= 1.0)`);
+    console.log(`  wc -l:                      ${wc.toFixed(0)} ms   check/wc  = ${(check / wc).toFixed(1)}`);
+    console.log(`  peak RSS of check:          ${(rssKiB / 1024).toFixed(0)} MB (goal <= 300 MB)`);
+
+    const t0 = performance.now();
+    const { engine } = await analyzeTraceFile(file);
+    const indexMs = performance.now() - t0;
+    // addresses a user would hover: IOVAs and GPAs that the trace maps, at random lines
+    const recs = engine.timeline.records;
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const times: number[] = [];
+    let answered = 0;
+    for (let i = 0; i < 1000; i++) {
+      const r = recs[rand(recs.length)];
+      const table = engine.timeline.tables[r.table];
+      const space: Space = table.keySpace;
+      const line = r.createdLine + rand(Math.max(1, (r.removedLine ?? lines) - r.createdLine));
+      const q0 = performance.now();
+      const res = engine.resolve(space, r.start + (r.last - r.start) / 2n, line, { asid: table.asid, device: table.device });
+      times.push(performance.now() - q0);
+      if (!res.error) answered++;
+    }
+    times.sort((a, b) => a - b);
+    console.log(`  index (in process):         ${indexMs.toFixed(0)} ms`);
+    console.log(`  resolve at 1000 random lines: p50 ${pct(times, 50).toFixed(3)} ms, p99 ${pct(times, 99).toFixed(3)} ms (goal p50 <= 2 ms); ${answered} resolved`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
