@@ -44,6 +44,8 @@ export class VdpaDevice {
   predictors: AllocPredictor[] = [];
   /** layout divergences already reported (one report per layout and device) */
   readonly divergenceReported = new Set<string>();
+  /** host-only maps seen before the first guest-memory map told whether the vqs are shadowed */
+  earlyHostOnly: { line: number; iova: bigint; uaddr: bigint; predicted: Map<AllocPredictor, bigint | undefined> }[] = [];
   started = false;
 
   constructor(readonly ctx: ReplayContext, readonly key: string) {

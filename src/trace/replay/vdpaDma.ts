@@ -8,7 +8,7 @@ import type { VdpaDevice, PendingAdd } from './vdpaDevice.js';
 import { vdpaDevice } from './vdpaDevices.js';
 import { type Fields, u64Field, numField, optNumField, ptrField } from './fields.js';
 import { diagnoseSectionUnmap, diagnoseOtherUnmap } from './vdpaUnmapDiagnosis.js';
-import { checkPrediction } from './vdpaPrediction.js';
+import { checkPrediction, predictEarlyHostOnly, judgeEarlyHostOnly } from './vdpaPrediction.js';
 
 const range = (a: bigint, b: bigint) => `[${hex(a)}, ${hex(b)}]`;
 
@@ -45,6 +45,7 @@ export function onDmaMap(ctx: ReplayContext, ev: string, f: Fields): void {
   const pending = takePendingAdd(dev, uaddr, len);
   if (pending) noteSvqMode(ctx, dev, pending, iova);
   if (dev.svq) checkPrediction(ctx, dev, pending, iova, uaddr, len, perm === 1);
+  else if (dev.svq === undefined && !pending) predictEarlyHostOnly(ctx, dev, iova, uaddr, len, perm === 1);
 
   const clash = tl.overlapping(table.id, iova, last);
   if (clash.length > 0) {
@@ -85,6 +86,8 @@ function noteSvqMode(ctx: ReplayContext, dev: VdpaDevice, p: PendingAdd, iova: b
   if (dev.svq !== undefined) return;
   dev.svq = iova !== p.gpa;
   dev.svqLine = ctx.line;
+  if (dev.svq) judgeEarlyHostOnly(ctx, dev);
+  else dev.earlyHostOnly = [];
 }
 
 export function onDmaUnmap(ctx: ReplayContext, ev: string, f: Fields): void {

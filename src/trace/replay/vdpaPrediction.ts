@@ -27,6 +27,22 @@ export function checkPrediction(
   }
 }
 
+/**
+ * A host-only map before SVQ mode is known: QEMU ≤ 10.0 maps the shadow vrings before the
+ * listener registers, so they take the lowest IOVAs. Allocate them in every layout now (guest
+ * memory must be predicted after them) and judge them once a guest-memory map shows SVQ is on.
+ */
+export function predictEarlyHostOnly(ctx: ReplayContext, dev: VdpaDevice, iova: bigint, uaddr: bigint, len: bigint, deviceReadOnly: boolean): void {
+  const predicted = new Map<AllocPredictor, bigint | undefined>();
+  for (const p of dev.activePredictors()) predicted.set(p, p.allocHostOnly(uaddr, len, deviceReadOnly));
+  dev.earlyHostOnly.push({ line: ctx.line, iova, uaddr, predicted });
+}
+
+export function judgeEarlyHostOnly(ctx: ReplayContext, dev: VdpaDevice): void {
+  for (const e of dev.earlyHostOnly) judge(ctx, dev, `the host-only map of HVA ${hex(e.uaddr)}`, e.iova, e.predicted, undefined, e.line);
+  dev.earlyHostOnly = [];
+}
+
 export function judgeUnmapPrediction(ctx: ReplayContext, dev: VdpaDevice, del: PendingDel, iova: bigint): void {
   if (del.remaining !== del.last - del.gpa + 1n) return; // second half of a split unmap
   const predictions = new Map<AllocPredictor, bigint | undefined>();
@@ -41,6 +57,7 @@ function judge(
   traced: bigint,
   predictions: Map<AllocPredictor, bigint | undefined>,
   relatedLine: number | undefined,
+  line = ctx.line,
 ): void {
   if (predictions.size === 0) return;
   const agreeing = [...predictions].filter(([, v]) => v === traced).map(([p]) => p);
@@ -60,7 +77,7 @@ function judge(
     ctx.diags.add({
       code: 'iova-divergence',
       severity: 'warning',
-      line: ctx.line,
+      line,
       message: `${what} uses IOVA ${hex(traced)}, but QEMU's allocator (${p.layout} layout) gives ${v === undefined ? 'no IOVA (allocation fails)' : hex(v)}: the trace does not follow the ${p.layout} VhostIOVATree (reported once per device)`,
       related: relatedLine ? [{ line: relatedLine, message: 'the listener event it answers' }] : [],
     });
