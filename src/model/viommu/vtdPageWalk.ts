@@ -55,6 +55,12 @@ function* walkLevel(
       skips.push({ why: 'read', iova, next, level, detail: page.message });
     } else {
       const pte = le64(page, Number(at & 0xfffn));
+      if (pte === 0xffff_ffff_ffff_ffffn) {
+        // indistinguishable from a failed read in QEMU
+        skips.push({ why: 'read', iova, next, level, detail: `PTE ${hex(at)} reads as all-ones` });
+        iova = next;
+        continue;
+      }
       const leaf = isLeaf(pte, level);
       const rsvd = pte & pteReservedMask(level, leaf && level > 1, c);
       if (rsvd !== 0n) {

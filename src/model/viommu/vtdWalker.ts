@@ -96,6 +96,7 @@ type Fail = Extract<ContextLookup, { ok: false }>;
 const fail = (kind: VtdFaultKind, faultReason: VtdFaultReason | undefined, reason: string, steps: VtdWalkStep[]): Fail =>
   faultReason === undefined ? { ok: false, kind, reason, steps } : { ok: false, kind, faultReason, reason, steps };
 
+const ALL_ONES = 0xffff_ffff_ffff_ffffn;
 const entryAt = (page: Uint8Array, gpa: bigint): bigint => le64(page, Number(gpa & 0xfffn));
 
 /** vtd_dev_to_context_entry, legacy mode: root entry by bus, context entry by devfn, and checks. */
@@ -164,6 +165,12 @@ export function* translateWalk(req: VtdWalkRequest): TableWalk<VtdWalkResult> {
     }
     const pte = entryAt(page, at);
     steps.push({ what: 'pte', level, index, entryGpa: at, value: pte });
+    // QEMU's PTE reader returns all-ones for a failed read, so a PTE that really is all-ones
+    // is taken as unreadable too.
+    if (pte === ALL_ONES) {
+      const top = level === ce.levels;
+      return { ok: false, ...base, kind: 'unreadable', faultReason: top ? VtdFault.CONTEXT_ENTRY_INV : VtdFault.PAGING_ENTRY_INV, reason: `PTE at level ${level} for IOVA ${hex(iova)} of ${device} reads as all-ones (entry ${hex(at)}), which QEMU treats as a failed read` };
+    }
     reads &&= (pte & SL_R) !== 0n;
     writes &&= (pte & SL_W) !== 0n;
     // QEMU checks the needed permission before the reserved bits, so a non-present entry with

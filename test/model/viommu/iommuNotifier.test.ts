@@ -13,6 +13,7 @@ import {
 import { VfioType1Container } from '../../../src/model/viommu/vfioType1.js';
 import { VtdAddressSpace } from '../../../src/model/viommu/vtdAddressSpace.js';
 import { VtdModel } from '../../../src/model/viommu/vtdModel.js';
+import { deviceIotlbRange, deviotlbNotify } from '../../../src/model/viommu/vtdInvalidation.js';
 import { U64_MAX } from '../../../src/model/u64.js';
 import { SyntheticGuest } from './syntheticVtd.js';
 
@@ -110,4 +111,18 @@ test('dma_aligned_pow2_mask picks alignment first, then the largest power of two
   assert.equal(alignedPow2Mask(0n, 0x2fffn, 39), 0x1fffn);
   assert.equal(alignedPow2Mask(0n, U64_MAX, 64), U64_MAX);
   assert.equal(alignedPow2Mask(0n, U64_MAX, 39), 0x7f_ffff_ffffn);
+});
+
+test('device-IOTLB invalidation ranges decode the S bit and reach DEVIOTLB notifiers cropped', () => {
+  assert.deepEqual(deviceIotlbRange(0x5000n, false), { iova: 0x5000n, addrMask: 0xfffn });
+  // S=1: bits 15:12 = 0111 → 64 KiB, address aligned down
+  assert.deepEqual(deviceIotlbRange(0x7000n, true), { iova: 0n, addrMask: 0xffffn });
+  // S=1 with bit 12 clear → 8 KiB
+  assert.deepEqual(deviceIotlbRange(0x12000n, true), { iova: 0x12000n, addrMask: 0x1fffn });
+  const as = new VtdAddressSpace('00:02.0');
+  as.addNotifier(makeNotifier('vhost', IOMMU_NOTIFIER_DEVIOTLB_UNMAP, 0x8000n, 0xffffn));
+  deviotlbNotify(as, 0x7000n, true, 12);
+  const o = as.log[0]!.outcomes[0]!;
+  assert.ok(o.kind === 'delivered');
+  assert.deepEqual([o.type, o.entry.iova, o.entry.addrMask], [IOMMU_NOTIFIER_DEVIOTLB_UNMAP, 0x8000n, 0x7fffn]);
 });

@@ -109,3 +109,12 @@ test('a cleared context entry on DSI/global makes every notifier unmap its whole
   assert.equal(events.length, 1, '[0, 2^64-1] clipped to 39 bits is one aligned block');
   assert.equal(events[0], 'UNMAP 0+7fffffffff -> 0 p0');
 });
+
+test('a PTE with reserved bits is skipped by the sync walk and reported, not notified', () => {
+  const { g, table, model, drain } = setup();
+  g.map(table, 3, 0x1000n, 0x5000n, { leafExtra: 1n << 11n });
+  const problems = model.invalidatePages(4, 0x1000n, 0);
+  assert.deepEqual(drain(), []);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!.reason, /page walk skipped 0x1000\.\.0x1fff \(reserved\)/);
+});

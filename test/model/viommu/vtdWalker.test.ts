@@ -156,3 +156,15 @@ test('translation into the interrupt window and tables outside captured memory a
   assert.equal(r.kind, 'unreadable');
   assert.match(r.reason, /page 0x77770000 was not captured/);
 });
+
+test('an all-ones PTE is taken as a failed read, as QEMU cannot tell them apart', () => {
+  const g = new SyntheticGuest();
+  const t = g.setContext({ bus: 0, devfn, aw: 1, did: 1 });
+  const leaf = g.map(t, 3, 0x1000n, 0x2000n);
+  g.write64(leaf, 0xffff_ffff_ffff_ffffn);
+  const r = faultWalk(walk(g, 0x1000n));
+  assert.equal(r.faultReason, 7);
+  assert.match(r.reason, /reads as all-ones/);
+  g.write64(SyntheticGuest.pteAddr(t, 0x1000n, 3), 0xffff_ffff_ffff_ffffn);
+  assert.equal(faultWalk(walk(g, 0x1000n)).faultReason, 3, 'at the top level it is a context-entry problem');
+});
