@@ -224,12 +224,9 @@ export function compileEvent(def: EventDef): CompiledEvent {
       if (e < 0) return false;
       if (out) out[names[k]] = val;
       p = e;
-      const nl = next.length;
-      if (nl !== 0) {
-        // a plain char loop beats startsWith(lit, pos) on these short anchors
-        if (p + nl > s.length) return literalMismatch(s, p, next);
-        for (let i = 0; i < nl; i++) if (s.charCodeAt(p + i) !== next.charCodeAt(i)) return literalMismatch(s, p, next);
-        p += nl;
+      if (next.length !== 0) {
+        if (!s.startsWith(next, p)) return literalMismatch(s, p, next);
+        p += next.length;
       }
     }
     if (p !== s.length) return fail(p, `unexpected text after the last field: ${JSON.stringify(s.slice(p, p + 12))}`);
