@@ -1,9 +1,10 @@
 // Read a trace file and replay it: the one pipeline the CLI, the language server and the
 // benchmarks share. Streams the file in chunks; memory is the model plus the records kept.
-import { open } from 'node:fs/promises';
 import { EventCatalog, loadTraceEvents } from './catalog/eventCatalog.js';
 import { createLineClassifier } from './read/logLine.js';
 import { LineSplitter } from './read/lineSource.js';
+import { readTrace } from './read/traceReader.js';
+import { SimpletraceError } from './read/simpletrace.js';
 import { TraceEngine } from './replay/engine.js';
 import type { ReplayOptions } from './replay/context.js';
 import type { TraceRecord } from './types.js';
@@ -21,11 +22,10 @@ export interface AnalyzeOptions extends Partial<ReplayOptions> {
 export interface Analysis {
   engine: TraceEngine;
   bytes: number;
-  /** problems found in user trace-events files (file:line: message) */
+  /** problems found in user trace-events files (file:line: message), or where a binary trace broke */
   definitionProblems: string[];
+  format: string;
 }
-
-const CHUNK = 1 << 20;
 
 export async function catalogFor(traceEvents: string[] = []): Promise<{ catalog: EventCatalog; problems: string[] }> {
   if (traceEvents.length === 0) return { catalog: EventCatalog.builtin(), problems: [] };
@@ -36,32 +36,26 @@ export async function catalogFor(traceEvents: string[] = []): Promise<{ catalog:
 export async function analyzeTraceFile(path: string, opts: AnalyzeOptions = {}): Promise<Analysis> {
   const { catalog, problems } = await catalogFor(opts.traceEvents);
   const engine = new TraceEngine(opts);
-  const classify = createLineClassifier(catalog);
   const onRecord = opts.onRecord;
-  const splitter = new LineSplitter((text, lineNo, offset) => {
-    const rec = classify(text, lineNo, offset);
-    engine.push(rec);
-    if (onRecord) onRecord(rec);
-  });
-  const fh = await open(path, 'r');
-  let bytes = 0;
+  let result;
   try {
-    const { size } = await fh.stat();
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      bytes += bytesRead;
-      splitter.push(buf.subarray(0, bytesRead));
-      opts.onProgress?.(bytes, size);
-    }
-    splitter.end();
-  } finally {
-    await fh.close();
+    result = await readTrace(
+      path,
+      (rec) => {
+        engine.push(rec);
+        if (onRecord) onRecord(rec);
+      },
+      { catalog, signal: opts.signal, onProgress: opts.onProgress },
+    );
+  } catch (e) {
+    // a corrupt simpletrace file: keep what was read before the fault, say where it broke
+    if (!(e instanceof SimpletraceError)) throw e;
+    problems.push(`${path}: ${e.message}`);
+    engine.finish();
+    return { engine, bytes: e.offset, definitionProblems: problems, format: 'simpletrace' };
   }
   engine.finish();
-  return { engine, bytes, definitionProblems: problems };
+  return { engine, bytes: result.bytes, definitionProblems: problems, format: result.format };
 }
 
 /** Replay a trace held in memory (tests, editor buffers). */

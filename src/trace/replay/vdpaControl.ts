@@ -32,6 +32,10 @@ export function onBatchBegin(ctx: ReplayContext, ev: string, f: Fields): void {
 export function onBatchCommit(ctx: ReplayContext, ev: string, f: Fields): void {
   const dev = vdpaDevice(ctx, ptrField(ev, f, 'v', 'vdpa'));
   dev.inBatch = false;
+  // the transaction is over: a region_del still waiting for its unmap will not get one, and a
+  // "failed to write" from here on is the BATCH_END's, not the last map's
+  dev.pendingDels.length = 0;
+  ctx.recentMap = undefined;
 }
 
 export function onResetDevice(ctx: ReplayContext, ev: string, f: Fields): void {

@@ -95,6 +95,8 @@ export function onDmaUnmap(ctx: ReplayContext, ev: string, f: Fields): void {
   const asid = optNumField(f, 'asid') ?? 0;
   const iova = u64Field(ev, f, 'iova');
   const len = u64Field(ev, f, 'size');
+  // a "failed to write" after this line is this unmap's, not the map before it
+  ctx.recentMap = undefined;
   if (len === 0n) return;
   const last = iova + len - 1n > U64_MAX ? U64_MAX : iova + len - 1n;
   const tl = ctx.timeline;

@@ -49,6 +49,9 @@ export function onRegionDel(ctx: ReplayContext, ev: string, f: Fields): void {
   if (dev.svq) {
     for (const p of dev.activePredictors()) predicted.set(p.layout, p.regionDel(gpa, section?.target, len));
   }
+  // QEMU sends a section's unmap inside its region_del callback: an older region_del still
+  // waiting was never unmapped, and must not claim the unmaps of this one.
+  dev.pendingDels.length = 0;
   const del: PendingDel = { line: ctx.line, gpa, last, section, predicted, remaining: len };
   // In SVQ mode QEMU sends nothing when its tree has no node for the section.
   if (dev.svq && predicted.size > 0 && [...predicted.values()].every((v) => v === undefined)) return;

@@ -26,6 +26,16 @@ export function diagnoseSectionUnmap(
   if (dev.svq) judgeUnmapPrediction(ctx, dev, del, iova);
   if (removed.length === 0) {
     if (forgetLost(dev, iova, last)) return;
+    if (isIommuSectionDel(ctx, dev, del)) {
+      ctx.diags.add({
+        code: 'unmap-unmapped',
+        severity: 'info',
+        line: ctx.line,
+        message: `dma_unmap IOVA ${range(iova, last)} (ASID ${asid}) for the region_del of GPA ${range(del.gpa, del.last)} covers nothing mapped: normal when a vIOMMU section goes away, QEMU unmaps its whole range`,
+        related: [{ line: del.line, message: `region_del of GPA ${range(del.gpa, del.last)}` }],
+      });
+      return;
+    }
     const hint = own.length ? `; this region's map is at IOVA ${range(own[0].start, own[0].last)} (line ${own[0].createdLine})` : '';
     ctx.diags.add({
       code: 'unmap-unmapped',
@@ -98,6 +108,17 @@ function reportPartial(ctx: ReplayContext, asid: number, iova: bigint, last: big
       related: [{ line: r.createdLine, message: `map ${range(r.start, r.last)} created here` }],
     });
   }
+}
+
+/**
+ * A region_del for a section whose region_add was never traced: an IOMMU section (QEMU hands it
+ * to vhost_vdpa_iommu_region_add before the trace), whose region_del still unmaps the whole range
+ * (two 2^63 halves for the full space) whatever the vIOMMU mapped. A section that was added and
+ * already deleted is not one: deleting it again is QEMU's mistake.
+ */
+function isIommuSectionDel(ctx: ReplayContext, dev: VdpaDevice, del: PendingDel): boolean {
+  if (del.section || dev.svq === true) return false;
+  return !ctx.timeline.history(dev.sections.id, del.gpa, del.last).some((s) => s.start === del.gpa && s.last === del.last);
 }
 
 /** An unmap of mappings the device already lost at a reset is QEMU's normal teardown order. */

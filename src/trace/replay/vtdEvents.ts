@@ -1,8 +1,8 @@
 // Intel VT-d trace events (qemu-semantics §6.4, §7.5) applied to the ViommuState.
-import { hex } from '../../model/u64.js';
+import { hex, U64_MAX } from '../../model/u64.js';
 import type { ReplayContext } from './context.js';
 import { ViommuState } from './vtdState.js';
-import { type Fields, u64Field, numField, boolField, bdf, sidToBdf } from './fields.js';
+import { type Fields, u64Field, numField, boolField, bdf, sidToBdf, EventFieldError } from './fields.js';
 
 export const viommu = (ctx: ReplayContext): ViommuState => (ctx.viommu ??= new ViommuState(ctx));
 
@@ -23,9 +23,12 @@ export function onInvPages(ctx: ReplayContext, ev: string, f: Fields): void {
   const domain = numField(ev, f, 'domain');
   const addr = u64Field(ev, f, 'addr');
   const am = numField(ev, f, 'mask');
-  // the mask is an order: the range is 4 KiB << am
+  // the mask is an order: the range is 4 KiB << am. QEMU takes am from 6 descriptor bits and
+  // refuses it above its MAMV, so an order whose range does not fit 64 bits is not QEMU's.
+  if (!Number.isInteger(am) || am < 0 || am > 52) throw new EventFieldError(ev, 'mask', `is ${am}: an address-mask order must be 0..52 (4 KiB << mask within 64 bits)`);
   const len = 0x1000n << BigInt(am);
-  viommu(ctx).invalidate({ line: ctx.line, kind: 'psi', domain, start: addr, last: addr + len - 1n });
+  const last = addr + len - 1n;
+  viommu(ctx).invalidate({ line: ctx.line, kind: 'psi', domain, start: addr, last: last > U64_MAX ? U64_MAX : last });
 }
 
 export function onInvDomain(ctx: ReplayContext, ev: string, f: Fields): void {

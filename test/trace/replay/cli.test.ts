@@ -114,7 +114,7 @@ test('resolve: an address mapped nowhere exits 1; a missing file or bad argument
     ['resolve', sample('aliased-unmap-svq-legacy.log'), '0x1000'],
     ['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '0', '0x1000'],
     ['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '99', '0x1000'],
-    ['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '3', '0x1_0000_0000_0000_0000'],
+    ['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '3', '0x10000000000000000'],
     ['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '3', '--space', 'gva', '0x1000'],
   ];
   for (const args of bad) {

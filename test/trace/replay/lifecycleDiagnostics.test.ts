@@ -48,6 +48,19 @@ test('leak-at-end (QEMU 7.2, exclusive region_del end): a deleted ROM section wh
   assert.deepEqual(relatedLines(diags[0]), [11, 6]);
 });
 
+test('leak-at-end: the region_del that never got its unmap does not claim the next section\'s unmap', () => {
+  const V = '0x5612d8e4a3f0';
+  const more = [
+    `vhost_vdpa_listener_region_del vdpa: ${V} iova 0x100000 llend 0x80000000`,
+    `vhost_vdpa_listener_begin_batch vdpa:${V} fd: 17 msg_type: 2 type: 5`,
+    `vhost_vdpa_dma_unmap vdpa:${V} fd: 17 msg_type: 2 iova: 0x100000 size: 0x7ff00000 type: 3`,
+    `vhost_vdpa_listener_commit vdpa:${V} fd: 17 msg_type: 2 type: 6`,
+  ];
+  const text = readFileSync(fixture('leak-at-end.log'), 'utf8') + more.join('\n') + '\n';
+  // line 16 unmaps exactly the section deleted on line 14: no aliased-unmap, only the old leak
+  assert.deepEqual(brief(analyzeTraceText(text).diagnostics()), ['leak-at-end warning 7']);
+});
+
 test('leak-at-end clean (7.2): region_del prints the exclusive end 0xe0000 and the unmap of 0x20000 bytes matches it', async () => {
   const engine = await analyze(fixture('leak-at-end-clean.log'));
   assert.deepEqual(brief(engine.diagnostics()), []);

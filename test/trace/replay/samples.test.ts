@@ -62,3 +62,12 @@ test('samples/qemu-7.2-vtd-net/trace.log: each of the 4 vtd_dmar_fault lines get
     assert.match(d.message, /never mapped/);
   }
 });
+
+test('a "# …" comment header is not a trace line: it is text, and the diagnostics shift with it', async () => {
+  const { analyzeTraceText } = await import('../../../src/trace/analyze.js');
+  const body = readFileSync(sample('aliased-unmap-svq-legacy.log'), 'utf8');
+  const engine = analyzeTraceText('# aliased unmap, legacy layout\n# see scenarios.md section 1\n' + body);
+  const s = engine.summary();
+  assert.deepEqual([s.lines, s.events, s.unknownEvents, s.malformed], [20, 18, 0, 0]);
+  assert.deepEqual(brief(engine.diagnostics()), ['leak-at-end warning 15', 'aliased-unmap error 19']);
+});

@@ -120,3 +120,17 @@ test('map-failed clean: unrelated QEMU stderr lines around good maps raise nothi
   assert.equal(engine.summary().lines, 8);
   assert.equal(engine.summary().events, 6, 'the two qemu-system-x86_64 lines are text, not events');
 });
+
+test('map-failed is not blamed on a good map when the failing write is the unmap after it (errno 14, unknown ASID)', async () => {
+  const { analyzeTraceText } = await import('../../../src/trace/analyze.js');
+  const S = '0x5581a3c4e2b0';
+  const text = [
+    `vhost_vdpa_init dev: 0x5581a3d0a650, common dev: ${S} vdpa: 0x7f3c968d7190`,
+    `vhost_vdpa_dma_map vdpa_shared:${S} fd: 16 msg_type: 2 asid: 0 iova: 0xfffff000 size: 0x1000 uaddr: 0x7f7904245000 perm: 0x3 type: 2`,
+    `vhost_vdpa_dma_unmap vdpa_shared:${S} fd: 16 msg_type: 2 asid: 1 iova: 0xffe00000 size: 0x200000 type: 3`,
+    'qemu-system-x86_64: failed to write, fd=16, errno=14 (Bad address)',
+  ].join('\n');
+  const engine = analyzeTraceText(text);
+  assert.deepEqual(brief(engine.diagnostics()), ['unmap-unmapped warning 3']);
+  assert.ok(!engine.resolve('iova', 0xfffff000n, 4, { asid: 0 }).error, 'the map on line 2 stands');
+});

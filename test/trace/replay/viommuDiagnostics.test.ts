@@ -51,3 +51,13 @@ test('unmap-unmapped (vIOMMU): a domain-wide unmap and a virtio-iommu UNMAP of n
   const page = engine.timeline.records.find((r) => r.start === 0xfffff000n)!;
   assert.deepEqual([page.createdLine, page.removedLine], [5, 7]);
 });
+
+test('vIOMMU section teardown (QEMU 8.x): region_del of the full space unmaps two 2^63 halves; the empty half is info only', async () => {
+  const engine = await analyze(fixture('viommu-section-del.log'));
+  const diags = engine.diagnostics();
+  assert.deepEqual(brief(diags), ['unmap-unmapped info 8']);
+  assert.match(diags[0].message, /IOVA \[0x8000000000000000, 0xffffffffffffffff\]/);
+  assert.deepEqual(relatedLines(diags[0]), [5], 'its region_del');
+  const page = engine.timeline.records.find((r) => r.start === 0xfffff000n)!;
+  assert.deepEqual([page.createdLine, page.removedLine, page.removedBy], [4, 7, 'dma_unmap'], 'the first half removes the page');
+});
