@@ -45,7 +45,7 @@ export async function analyzeTraceFile(path: string, opts: AnalyzeOptions = {}):
         engine.push(rec);
         if (onRecord) onRecord(rec);
       },
-      { catalog, signal: opts.signal, onProgress: opts.onProgress },
+      { catalog, signal: opts.signal, onProgress: opts.onProgress, lazyFields: true },
     );
   } catch (e) {
     // a corrupt simpletrace file: keep what was read before the fault, say where it broke

@@ -62,11 +62,12 @@ export class TraceEngine {
       case 'event':
         this.events++;
         this.count(rec.name);
-        if (!rec.fields) {
+        // only events the model uses have their fields built (the reader may build them lazily)
+        if (!rec.def) {
           this.unknown++;
           return;
         }
-        this.apply(rec.name, rec.fields, rec.line);
+        if (handlers[rec.name] && rec.fields) this.apply(rec.name, rec.fields, rec.line);
     }
   }
 
