@@ -13,6 +13,13 @@ export interface FakePeer {
   close(): Promise<void>;
 }
 
+const open = new Set<FakePeer>();
+
+/** Close every fake peer still open (a failed assertion skips the test's own close). */
+export async function closeAllPeers(): Promise<void> {
+  await Promise.all([...open].map((p) => p.close()));
+}
+
 export async function fakePeer(onConnect: (s: Socket) => void): Promise<FakePeer> {
   const dir = mkdtempSync(join(tmpdir(), 'iova-lens-fake-'));
   const path = join(dir, 'peer.sock');
@@ -23,16 +30,21 @@ export async function fakePeer(onConnect: (s: Socket) => void): Promise<FakePeer
     onConnect(s);
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
+  let closing: Promise<void> | undefined;
+  const peer: FakePeer = {
     endpoint: `unix:${path}`,
     path,
     sockets,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: () => (closing ??= shut()),
   };
+  const shut = async (): Promise<void> => {
+    open.delete(peer);
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  open.add(peer);
+  return peer;
 }
 
 export const QMP_GREETING = '{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": "Debian 1:7.2+dfsg-7+deb12u18+b3"}, "capabilities": ["oob"]}}\r\n';

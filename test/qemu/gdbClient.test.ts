@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { GdbClient } from '../../src/qemu/gdb/gdbClient.js';
 import { ConnectionLostError, GdbErrorReply, ProtocolError, TimeoutError } from '../../src/qemu/errors.js';
-import { fakePeer, gdbFrame, gdbServer, rejectionGuard } from './fakePeers.js';
+import { closeAllPeers, fakePeer, gdbFrame, gdbServer, rejectionGuard } from './fakePeers.js';
 
 const guard = rejectionGuard();
-after(() => {
+after(async () => {
+  await closeAllPeers();
   guard.dispose();
   assert.deepEqual(guard.errors, [], 'no unhandled rejections');
 });
@@ -56,13 +57,61 @@ test('connect reads PacketSize; reads are split to fit it and PhyMemMode is rest
   await peer.close();
 });
 
+test('concurrent physical reads never run in virtual mode; nested sections share one switch', async () => {
+  const mem = Uint8Array.from({ length: 0x4000 }, (_, i) => i & 0xff);
+  const state = { phys: false };
+  const got: string[] = [];
+  const peer = await fakePeer(gdbServer(stub(mem, state), got));
+  const gdb = await GdbClient.connect(peer.endpoint);
+  // The stub answers E0e to m in virtual mode: any read outside a physical section would fail.
+  const [a, b, c] = await Promise.all([
+    gdb.memory.readPhysical(0n, 0x1000),
+    gdb.memory.readPhysical(0x1000n, 0x1000),
+    gdb.memory.physical(async () => [await gdb.memory.read(0x2000n, 4), await gdb.memory.readPhysical(0x3000n, 4)]),
+  ]);
+  assert.equal(a[0x10], 0x10);
+  assert.equal(b[0x20], 0x20);
+  assert.deepEqual([...c[1]], [0, 1, 2, 3]);
+  assert.equal(state.phys, false);
+  assert.equal(got.filter((p) => p === 'Qqemu.PhyMemMode:1').length, 3);
+  await gdb.close();
+  await peer.close();
+});
+
+test('writes are split to fit the packet size and land where asked', async () => {
+  const mem = new Uint8Array(0x3000);
+  const got: string[] = [];
+  const peer = await fakePeer(
+    gdbServer(
+      stub(mem, { phys: true }, (p) => {
+        const m = /^M([0-9a-f]+),([0-9a-f]+):([0-9a-f]*)$/.exec(p);
+        if (!m) return undefined;
+        const data = Buffer.from(m[3], 'hex');
+        if (data.length !== parseInt(m[2], 16)) return 'E22';
+        mem.set(data, parseInt(m[1], 16));
+        return 'OK';
+      }),
+      got,
+    ),
+  );
+  const gdb = await GdbClient.connect(peer.endpoint);
+  const data = Uint8Array.from({ length: 0x1800 }, (_, i) => (i * 13) & 0xff);
+  await gdb.memory.write(0x400n, data);
+  assert.deepEqual(Buffer.from(mem.subarray(0x400, 0x1c00)), Buffer.from(data));
+  const writes = got.filter((p) => p.startsWith('M'));
+  assert.ok(writes.length === 4, `${writes.length} M packets`);
+  assert.ok(writes.every((w) => w.length + 4 <= 0x1000), 'each frame fits PacketSize');
+  await gdb.close();
+  await peer.close();
+});
+
 test('an E reply fails the read with the address, and PhyMemMode is still restored', async () => {
   const state = { phys: false };
-  const peer = await fakePeer(gdbServer(stub(new Uint8Array(0x100), state, (p) => (p.startsWith('m2000') ? 'E0e' : undefined))));
+  const peer = await fakePeer(gdbServer(stub(new Uint8Array(0x4000), state, (p) => (p.startsWith("m2000") ? "E0e" : undefined))));
   const gdb = await GdbClient.connect(peer.endpoint);
   await assert.rejects(
-    gdb.memory.readPhysical(0x1800n, 0x1000),
-    (e: unknown) => e instanceof GdbErrorReply && e.address === 0x2000n && /gdbstub refused m2000,10 at 0x2000: E0e \(EFAULT/.test(e.message),
+    gdb.memory.readPhysical(0x1810n, 0x1000),
+    (e: unknown) => e instanceof GdbErrorReply && e.address === 0x2000n && /gdbstub refused m2000,7f0 at 0x2000: E0e \(EFAULT/.test(e.message),
   );
   assert.equal(state.phys, false);
   await gdb.close();

@@ -165,7 +165,7 @@ export class GdbClient {
     const run = (): Promise<string> =>
       new Promise<string>((resolve, reject) => {
         if (this.closedBy) {
-          reject(new ConnectionLostError(this.endpoint, name, reasonOf(this.closedBy)));
+          reject(new ConnectionLostError(this.endpoint, `gdb ${name}`, reasonOf(this.closedBy)));
           return;
         }
         const ms = opts.timeoutMs ?? this.timeoutMs;
@@ -240,6 +240,8 @@ export class GdbClient {
   private unsolicited(text: string): void {
     if (!/^[TSWX]/.test(text)) return;
     const stop = parseStopReply(text, this.endpoint);
+    // Any byte sent to a running guest stops it; QEMU then reports T02.
+    if (stop.kind === 'T' || stop.kind === 'S') this.pausedGuest = true;
     for (const l of [...this.stopListeners]) l(stop);
     if (stop.kind === 'W' || stop.kind === 'X') this.fail(new ConnectionLostError(this.endpoint, undefined, `QEMU exited (${text})`));
   }
@@ -278,4 +280,3 @@ export function parseStopReply(raw: string, endpoint: string): StopReply {
   return { kind: m[1] as StopReply['kind'], signal: parseInt(m[2], 16), thread, raw };
 }
 
-export { expectOk };

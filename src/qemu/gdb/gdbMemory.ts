@@ -1,13 +1,17 @@
 // Memory through the gdbstub: `m`/`M` split to fit the stub's packet size, and QEMU's
 // PhyMemMode for guest-physical addresses. PhyMemMode is a global flag in QEMU that survives
 // disconnects, so it is always put back the way we found it.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { add64, hex } from '../../model/u64.js';
 import { GdbErrorReply, ProtocolError } from '../errors.js';
 import { fromHex, toHex } from './packet.js';
 import type { GdbClient } from './gdbClient.js';
 
 export class GdbMemory {
-  private physicalDepth = 0;
+  // Physical sections run one at a time (the mode is global); the store tells a nested call
+  // from a concurrent one.
+  private physicalLock: Promise<unknown> = Promise.resolve();
+  private readonly insidePhysical = new AsyncLocalStorage<GdbMemory>();
   constructor(private readonly gdb: GdbClient) {}
 
   /**
@@ -68,22 +72,26 @@ export class GdbMemory {
 
   /**
    * Run `fn` with guest-physical addressing, restoring the previous mode afterwards whatever
-   * happens. Nested calls share one switch.
+   * happens. Concurrent sections queue behind each other; nested ones share the switch.
    */
-  async physical<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.physicalDepth > 0) return fn();
+  physical<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.insidePhysical.getStore() === this) return fn();
+    const run = (): Promise<T> => this.insidePhysical.run(this, () => this.switched(fn));
+    const p = this.physicalLock.then(run, run);
+    this.physicalLock = p.catch(() => undefined);
+    return p;
+  }
+
+  private async switched<T>(fn: () => Promise<T>): Promise<T> {
     const before = await this.physicalMode();
     if (!before) await this.setPhysicalMode(true);
-    this.physicalDepth++;
     let result: T;
     try {
       result = await fn();
     } catch (e) {
-      this.physicalDepth--;
       if (!before) await this.setPhysicalMode(false).catch(() => undefined); // keep the first error
       throw e;
     }
-    this.physicalDepth--;
     if (!before) await this.setPhysicalMode(false);
     return result;
   }

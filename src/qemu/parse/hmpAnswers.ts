@@ -35,7 +35,7 @@ export function parseGpa2Hva(text: string): Gpa2Hva {
 }
 
 // `xp /Nxb ADDR` prints lines "%016x: 0x.. 0x.." (8 bytes a line); an inaccessible address
-// (MMIO, hole) ends the dump with "ADDR: Cannot access memory".
+// (nothing mapped there) ends the dump with "ADDR: Cannot access memory".
 const XP_LINE = /^(?<addr>[0-9a-f]{16}):(?<vals>(?: 0x[0-9a-f]{2})+)$/;
 const XP_FAIL = /^(?<addr>[0-9a-f]{16}): Cannot access memory$/;
 
@@ -47,7 +47,7 @@ export function parseXpBytes(commandLine: string, text: string, gpa: bigint, len
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
     const fail = XP_FAIL.exec(line);
-    if (fail?.groups) throw new HmpError(commandLine, `guest-physical ${hex(BigInt('0x' + fail.groups.addr))}: Cannot access memory (not RAM/ROM, or unmapped)`);
+    if (fail?.groups) throw new HmpError(commandLine, `guest-physical ${hex(BigInt('0x' + fail.groups.addr))}: Cannot access memory (nothing mapped there)`);
     const m = XP_LINE.exec(line);
     if (!m?.groups) throw new QemuParseError(commandLine, i + 1, line, 'not an "ADDR: 0x.. 0x.." byte dump line');
     const addr = BigInt('0x' + m.groups.addr);

@@ -129,7 +129,10 @@ export class QemuMonitor {
     return parseGpa2Hva(await this.hmp(cmd));
   }
 
-  /** Read guest-physical RAM/ROM through HMP `xp` (MMIO is refused by QEMU: "Cannot access memory"). */
+  /**
+   * Read guest-physical memory through HMP `xp` (system address space; MMIO is dispatched like a
+   * CPU read). An unassigned address fails with "Cannot access memory" (HmpError).
+   */
   async xp(gpa: bigint, len: number): Promise<Uint8Array> {
     if (!Number.isInteger(len) || len < 1 || len > XP_MAX) throw new RangeError(`xp: length ${len} outside 1..${XP_MAX}`);
     const cmd = `xp /${len}xb ${hex(gpa)}`;

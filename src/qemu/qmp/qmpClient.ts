@@ -82,7 +82,7 @@ export class QmpClient {
 
   /** Run a QMP command; resolves with its `return` value. */
   execute(command: string, args?: Record<string, unknown>, opts: { timeoutMs?: number } = {}): Promise<JsonValue> {
-    if (this.closedBy) return Promise.reject(new ConnectionLostError(this.endpoint, command, this.closedBy.message));
+    if (this.closedBy) return Promise.reject(new ConnectionLostError(this.endpoint, `QMP ${command}`, reasonText(this.closedBy)));
     const id = this.nextId++;
     const ms = opts.timeoutMs ?? this.timeoutMs;
     return new Promise<JsonValue>((resolve, reject) => {
