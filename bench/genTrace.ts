@@ -2,23 +2,12 @@
 // IOVAs, VT-d translations and invalidations, and virtqueue activity, as the log backend prints
 // them (blocks with and without the TID@SEC.USEC: prefix). Deterministic for a given seed.
 import { openSync, writeSync, closeSync } from 'node:fs';
+import { prng as rng } from '../src/shared/prng.js';
 
 export interface GeneratedTrace {
   path: string;
   lines: number;
   bytes: number;
-}
-
-/** Small fast PRNG (mulberry32) so the same seed gives the same file. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const hx = (n: number | bigint): string => n.toString(16);

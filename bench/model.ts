@@ -7,6 +7,7 @@ import type { DMAMap } from '../src/model/dmaMap.js';
 import { LinearIovaTree } from '../test/model/reference/linearIovaTree.js';
 import { U64_MAX } from '../src/model/u64.js';
 import { isDeepStrictEqual } from 'node:util';
+import { prng } from '../src/shared/prng.js';
 
 const LIVE = 100_000;
 const OURS_OPS = 20_000;
@@ -15,17 +16,6 @@ const IOVA_BEGIN = 0x1000n;
 const HVA_BASE = 0x7f00_0000_0000n;
 /** every mapping gets its own 1 MiB HVA slot, slots shuffled so HVA order != IOVA order */
 const HVA_SLOT = 0x10_0000n;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Row {
   op: string;

@@ -8,18 +8,7 @@ import type { DMAMap } from '../../src/model/dmaMap.js';
 import type { Perm } from '../../src/model/access.js';
 import { add64, hex, sub64, U64_MAX } from '../../src/model/u64.js';
 import { LinearIovaTree } from './reference/linearIovaTree.js';
-
-/** mulberry32: small, seedable, good enough to pick cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../src/shared/prng.js';
 
 class Cases {
   constructor(private readonly r: () => number) {}
