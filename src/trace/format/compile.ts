@@ -51,6 +51,16 @@ const exact = (s: string, start: number, end: number, radix: number): bigint => 
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 const hexVal = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87);
 
+/** Largest magnitude a C integer type can print (either signedness: a signed int may print as %x). */
+function intLimit(type: string): number {
+  const t = type.replace(/\bconst\b/g, '').replace(/\s+/g, ' ').trim();
+  if (/^(u?int8_t|(unsigned |signed )?char)$/.test(t)) return 0xff;
+  if (/^(u?int16_t|(unsigned )?short( int)?)$/.test(t)) return 0xffff;
+  if (/^(u?int32_t|unsigned|unsigned int|int)$/.test(t)) return 0xffffffff;
+  if (t === 'bool') return 1;
+  return Number.MAX_SAFE_INTEGER;
+}
+
 /** Compile once per definition; throws EventDefError when format and arguments disagree. */
 export function compileEvent(def: EventDef): CompiledEvent {
   let spec;
@@ -66,6 +76,8 @@ export function compileEvent(def: EventDef): CompiledEvent {
   const n = convs.length;
   const names = def.args.map((a) => a.name);
   const kinds = def.args.map((a) => argKind(a.type));
+  // QEMU cannot print a uint8_t as 0x1ff: such a line is malformed, not a value to trust
+  const limits = def.args.map((a) => intLimit(a.type));
   const scans = convs.map(scanKind);
   const padLeft = convs.map((c) => c.width > 0 && !c.flags.includes('-') && !c.flags.includes('0'));
   const padRight = convs.map((c) => c.width > 0 && c.flags.includes('-'));
@@ -147,6 +159,10 @@ export function compileEvent(def: EventDef): CompiledEvent {
     const digits = p - start;
     if (digits === 0) {
       fail(start, radix === 16 ? 'expected hex digits' : radix === 8 ? 'expected octal digits' : 'expected a decimal number');
+      return -1;
+    }
+    if (kind === 'int' && num > limits[k]) {
+      fail(start, `number does not fit in ${def.args[k].type.trim()}`);
       return -1;
     }
     if (!build) {
