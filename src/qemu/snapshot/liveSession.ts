@@ -19,6 +19,15 @@ export class GuestReadError extends Error {
   }
 }
 
+/** Undo an instance override: drop it when the method came from the prototype. */
+function putBack<T extends object, K extends keyof T>(obj: T, key: K, original: T[K]): () => void {
+  const own = Object.prototype.hasOwnProperty.call(obj, key);
+  return () => {
+    if (own) obj[key] = original;
+    else Reflect.deleteProperty(obj, key);
+  };
+}
+
 const isFatal = (e: unknown): e is Error => e instanceof ConnectionLostError || e instanceof TimeoutError;
 
 export class LiveSession {
@@ -39,6 +48,7 @@ export class LiveSession {
   private countCalls(): void {
     const q = this.monitor.qmp;
     const execute = q.execute;
+    this.restore.push(putBack(q, 'execute', execute));
     q.execute = (...a: Parameters<QmpClient['execute']>) => {
       this.counts.qmp++;
       return execute.apply(q, a).catch((e: unknown) => {
@@ -46,19 +56,17 @@ export class LiveSession {
         throw e;
       });
     };
-    this.restore.push(() => {
-      q.execute = execute;
-    });
     const g = this.gdb;
     if (g) {
       const request = g.request;
+      this.restore.push(putBack(g, 'request', request));
       g.request = (...a: Parameters<GdbClient['request']>) => {
         this.counts.gdb++;
-        return request.apply(g, a);
+        return request.apply(g, a).catch((e: unknown) => {
+          if (isFatal(e)) this.fatal ??= e;
+          throw e;
+        });
       };
-      this.restore.push(() => {
-        g.request = request;
-      });
     }
   }
 

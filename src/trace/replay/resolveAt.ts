@@ -101,6 +101,10 @@ export class TraceResolver {
       case 'giova':
         for (const t of this.tables(['viommu', 'virtio-iommu'], opts, false))
           for (const r of at(t, h.addr)) push({ space: 'gpa', addr: r.target + (h.addr - r.start), owner: r.owner ?? `${t.label} page [${hex(r.start)}, ${hex(r.last)}]`, createdLine: r.createdLine, perm: r.perm, device: t.device });
+        // a vhost backend's device IOTLB answers a guest IOVA with QEMU's HVA directly
+        if (!seen('hva'))
+          for (const t of this.tables(['device-iotlb'], { ...opts, device: undefined }, false))
+            for (const r of at(t, h.addr)) push({ space: 'hva', addr: r.target + (h.addr - r.start), owner: r.owner, createdLine: r.createdLine, perm: r.perm, device: t.owner });
         break;
       case 'gpa':
         if (!seen('hva'))

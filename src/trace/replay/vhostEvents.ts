@@ -3,6 +3,7 @@
 import { hex } from '../../model/u64.js';
 import type { ReplayContext } from './context.js';
 import { type Fields, u64Field, numField, ptrField, optNumField } from './fields.js';
+import { missStarted, missAnswered } from './deviceIotlbFlow.js';
 
 function memTable(ctx: ReplayContext, owner: string) {
   return ctx.timeline.table(`mem-table ${owner}`, () => ({
@@ -35,6 +36,9 @@ export function onVhostUserMemTable(ctx: ReplayContext, ev: string, f: Fields): 
 /** step 1: miss received; 2: answered; 3: GPA not in the memory table; 4: update failed */
 export function onVhostIotlbMiss(ctx: ReplayContext, ev: string, f: Fields): void {
   const step = optNumField(f, 'step') ?? numField(ev, f, 'step');
+  const dev = ptrField(ev, f, 'dev');
+  if (step === 1) missStarted(ctx, dev);
+  else if (step === 2) missAnswered(ctx, dev);
   if (step === 3 || step === 4) {
     ctx.diags.add({
       code: 'map-failed',

@@ -2,6 +2,7 @@
 import { hex, U64_MAX } from '../../model/u64.js';
 import type { ReplayContext } from './context.js';
 import { ViommuState } from './vtdState.js';
+import { translationSeen } from './deviceIotlbFlow.js';
 import { type Fields, u64Field, numField, boolField, bdf, sidToBdf, EventFieldError } from './fields.js';
 
 export const viommu = (ctx: ReplayContext): ViommuState => (ctx.viommu ??= new ViommuState(ctx));
@@ -12,6 +13,7 @@ export function onDmarTranslate(ctx: ReplayContext, ev: string, f: Fields): void
   const gpa = u64Field(ev, f, 'gpa');
   const mask = u64Field(ev, f, 'mask');
   viommu(ctx).translated(device, iova & ~mask, (iova & ~mask) | mask, gpa & ~mask);
+  translationSeen(ctx, device, iova & ~mask, mask, gpa & ~mask);
 }
 
 export function onIotlbPage(ctx: ReplayContext, ev: string, f: Fields): void {

@@ -4,6 +4,7 @@
 import { hex } from '../../model/u64.js';
 import type { ReplayContext } from './context.js';
 import type { TableInfo, MapRecord } from './timeline.js';
+import { invalidateDeviceIotlbs } from './deviceIotlbFlow.js';
 
 export interface Invalidation {
   line: number;
@@ -59,6 +60,7 @@ export class ViommuState {
 
   invalidate(inv: Invalidation): number {
     this.invalidations.push(inv);
+    invalidateDeviceIotlbs(this.ctx, inv.start, inv.last, describe(inv));
     const tl = this.ctx.timeline;
     const devices = inv.kind === 'global' ? this.devices() : inv.domain !== undefined ? this.devicesInDomain(inv.domain) : [];
     let n = 0;

@@ -1,0 +1,84 @@
+// iova-lens snapshot --qmp EP [--gdb EP] [--json]: the live VM's memory map, VT-d state and
+// every virtqueue with its rings and next chain translated GIOVA → GPA → HVA.
+// Exit 0 on success, 2 on bad usage or when QEMU cannot be reached / stops answering.
+import { parseArgs, oneValue, type ParsedArgs } from '../args.js';
+import { UsageError, type CliIO, type CommandSpec } from '../io.js';
+import { EndpointSyntaxError, parseEndpoint, type Endpoint } from '../../qemu/endpoint.js';
+import { QmpClient } from '../../qemu/qmp/qmpClient.js';
+import { GdbClient } from '../../qemu/gdb/gdbClient.js';
+import { takeSnapshot, snapshotJson, snapshotText } from '../../qemu/snapshot/index.js';
+
+export const liveOptionSpec = { qmp: { value: true }, gdb: { value: true } } as const;
+
+export interface LivePeers {
+  qmp: QmpClient;
+  gdb: GdbClient | undefined;
+  close(): Promise<void>;
+}
+
+function endpointOf(option: string, text: string): Endpoint {
+  // `--gdb localhost:1234` is how gdb users write it; QEMU's own spelling works too.
+  const spelled = /^(unix|tcp):/.test(text) ? text : `tcp:${text}`;
+  try {
+    return parseEndpoint(spelled);
+  } catch (e) {
+    throw new UsageError(`--${option}: ${(e as EndpointSyntaxError).message}`);
+  }
+}
+
+/** Connect to QMP (required) and the gdbstub (optional). Attaching gdb pauses the guest until close(). */
+export async function openLivePeers(args: ParsedArgs): Promise<LivePeers> {
+  const qmpText = oneValue(args, 'qmp');
+  if (!qmpText) throw new UsageError('--qmp unix:PATH|tcp:HOST:PORT is required');
+  const gdbText = oneValue(args, 'gdb');
+  const qmpEp = endpointOf('qmp', qmpText);
+  const gdbEp = gdbText === undefined ? undefined : endpointOf('gdb', gdbText);
+  const qmp = await QmpClient.connect(qmpEp);
+  let gdb: GdbClient | undefined;
+  try {
+    if (gdbEp) gdb = await GdbClient.connect(gdbEp);
+  } catch (e) {
+    qmp.close();
+    throw e;
+  }
+  return {
+    qmp,
+    gdb,
+    async close() {
+      await gdb?.close();
+      qmp.close();
+    },
+  };
+}
+
+const LIVE_ERRORS = new Set(['ConnectError', 'ConnectionLostError', 'TimeoutError', 'ProtocolError', 'QmpCommandError', 'HmpError', 'QemuParseError', 'QmpShapeError', 'GdbErrorReply', 'MemoryMapError']);
+
+/** QEMU-side failures are reported as such (exit 2), not as internal errors. */
+export function liveFailure(command: string, e: unknown, io: CliIO): number {
+  if (e instanceof Error && LIVE_ERRORS.has(e.name)) {
+    io.stderr.write(`iova-lens ${command}: ${e.message}\n`);
+    return 2;
+  }
+  throw e;
+}
+
+export const snapshotCommand: CommandSpec = {
+  name: 'snapshot',
+  summary: 'memory map, VT-d state and virtqueues of a running QEMU, every address translated',
+  usage: 'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--json]',
+  async run(argv, io) {
+    const args = parseArgs(argv, { json: {}, ...liveOptionSpec });
+    if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
+    let peers: LivePeers | undefined;
+    try {
+      peers = await openLivePeers(args);
+      const snap = await takeSnapshot({ qmp: peers.qmp, gdb: peers.gdb });
+      io.stdout.write(args.flags.has('json') ? JSON.stringify(snapshotJson(snap)) + '\n' : snapshotText(snap));
+      return 0;
+    } catch (e) {
+      return liveFailure('snapshot', e, io);
+    } finally {
+      await peers?.close();
+    }
+  },
+};
