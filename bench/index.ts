@@ -3,11 +3,13 @@
 import { runModelBench } from './model.js';
 import { runCheckBench } from './check.js';
 import { runTraceReadBench } from './traceRead.js';
+import { runSnapshotBench } from './snapshot.js';
 
 const benches: Record<string, () => Promise<unknown>> = {
   model: runModelBench,
   read: () => runTraceReadBench(),
   check: () => runCheckBench(),
+  snapshot: () => runSnapshotBench(),
 };
 
 async function main(): Promise<void> {

@@ -6,11 +6,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
 import { GdbClient } from '../../src/qemu/gdb/gdbClient.js';
 import { parseJsonLossless, stringifyJson, type JsonValue } from '../../src/qemu/qmp/losslessJson.js';
 import { ConnectionLostError } from '../../src/qemu/errors.js';
 import { takeSnapshot, snapshotJson, snapshotText, NO_GDB_REASON, type Snapshot } from '../../src/qemu/snapshot/index.js';
+import { snapshotCommand } from '../../src/cli/commands/snapshot.js';
+import { runLiveResolve } from '../../src/cli/commands/liveResolve.js';
+import { parseArgs } from '../../src/cli/args.js';
+import type { CliIO } from '../../src/cli/io.js';
 import { closeAllPeers, fakePeer, gdbServer, qmpServer, rejectionGuard } from './fakePeers.js';
 
 const guard = rejectionGuard();
@@ -233,4 +238,52 @@ test('QMP dying mid-snapshot rejects with a connection error naming the command'
   // The session put the client back as it was.
   assert.equal(Object.prototype.hasOwnProperty.call(qmp, 'execute'), false);
   qmp.close();
+});
+
+function sink(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+async function cli(run: (io: CliIO) => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  const out = sink();
+  const err = sink();
+  const code = await run({ stdin: Readable.from(['']), stdout: out.stream, stderr: err.stream, stderrIsTTY: false });
+  return { code, out: out.text(), err: err.text() };
+}
+
+test('iova-lens snapshot --json: the contract shape from the fake QEMU; bad endpoints are usage errors', async () => {
+  const q = await fakeQmp();
+  const g = await fakeGdb();
+  const r = await cli((io) => snapshotCommand.run(['--qmp', q.endpoint, '--gdb', g.endpoint, '--json'], io));
+  assert.equal(r.err, '');
+  assert.equal(r.code, 0);
+  const j = JSON.parse(r.out) as { virtio: { pci: string; queues: { rings: { used: { gpa: string } } }[] }[] };
+  assert.equal(j.virtio[0]!.pci, '00:02.0');
+  assert.equal(j.virtio[0]!.queues[2]!.rings.used.gpa, '0x147834c0');
+  await assert.rejects(cli((io) => snapshotCommand.run(['--qmp', 'ftp:x'], io)), /--qmp: bad QEMU endpoint/);
+  const gone = await cli((io) => snapshotCommand.run(['--qmp', 'unix:/nonexistent/qmp.sock'], io));
+  assert.equal(gone.code, 2);
+  assert.match(gone.err, /cannot connect to unix:\/nonexistent\/qmp.sock: no such socket file/);
+});
+
+test('resolve --qmp: a GIOVA of 00:02.0 walks to the recorded GPA and on to the HVA; a GPA needs no gdbstub', async () => {
+  const q = await fakeQmp();
+  const g = await fakeGdb();
+  const args = (a: string[]) => parseArgs(a, { json: {}, space: { value: true }, device: { value: true }, line: { value: true }, asid: { value: true }, qmp: { value: true }, gdb: { value: true } });
+  const r = await cli((io) => runLiveResolve(args(['--qmp', q.endpoint, '--gdb', g.endpoint, '--device', '00:02.0', '--space', 'giova', '0xfffff240', '--json']), io));
+  assert.equal(r.code, 0, r.err + r.out);
+  const j = JSON.parse(r.out) as { hops: { space: string; addr: string; owner: string | null; created_line: null }[]; alternatives: unknown[] };
+  assert.deepEqual(j.hops.map((h) => [h.space, h.addr]), [['giova', '0xfffff240'], ['gpa', '0x1479f240'], ['hva', '0x' + (HVA_BASE['pc.ram']! + 0x1479f240n).toString(16)]]);
+  assert.match(j.hops[0]!.owner ?? '', /domain 4 level 1 leaf/);
+  assert.equal(j.hops[1]!.created_line, null);
+  const plain = await cli((io) => runLiveResolve(args(['--qmp', q.endpoint, '0x100000']), io));
+  assert.equal(plain.code, 0, plain.err);
+  assert.match(plain.out, /GPA 0x100000 .*pc\.ram[\s\S]*→ HVA 0x7f1200100000/);
+  const noGdb = await cli((io) => runLiveResolve(args(['--qmp', q.endpoint, '--device', '00:02.0', '--space', 'giova', '0xfffff240', '--json']), io));
+  assert.equal(noGdb.code, 1);
+  assert.match((JSON.parse(noGdb.out) as { error: string }).error, /no gdbstub/);
+  await assert.rejects(cli((io) => runLiveResolve(args(['--qmp', q.endpoint, '--space', 'giova', '0x1']), io)), /needs --device/);
 });

@@ -3,5 +3,6 @@ import type { CommandSpec } from '../io.js';
 import { replayCommand } from './replay.js';
 import { checkCommand } from './check.js';
 import { resolveCommand } from './resolve.js';
+import { snapshotCommand } from './snapshot.js';
 
-export const commands: CommandSpec[] = [checkCommand, resolveCommand, replayCommand];
+export const commands: CommandSpec[] = [checkCommand, resolveCommand, replayCommand, snapshotCommand];

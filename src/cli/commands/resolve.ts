@@ -9,15 +9,20 @@ import type { ResolveResult } from '../../trace/replay/resolveAt.js';
 import type { TraceEngine } from '../../trace/replay/engine.js';
 import { replayOptionsFrom, replayOptionSpec } from './replayOptions.js';
 import { progressReporter } from '../progress.js';
+import { runLiveResolve } from './liveResolve.js';
+import { liveOptionSpec } from './snapshot.js';
 
-const USAGE = 'iova-lens resolve TRACE --line N ADDR [--space gpa|hva|iova|giova] [--asid N] [--device BB:DD.F] [--json]';
+const USAGE =
+  'iova-lens resolve TRACE --line N ADDR [--space gpa|hva|iova|giova] [--asid N] [--device BB:DD.F] [--json]\n' +
+  '       iova-lens resolve --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--device BB:DD.F] [--space giova|gpa|hva] ADDR [--json]';
 
 export const resolveCommand: CommandSpec = {
   name: 'resolve',
   summary: 'the translation chain of one address at one line of a trace',
   usage: USAGE,
   async run(argv, io) {
-    const args = parseArgs(argv, { json: {}, line: { value: true }, space: { value: true }, asid: { value: true }, device: { value: true }, ...replayOptionSpec });
+    const args = parseArgs(argv, { json: {}, line: { value: true }, space: { value: true }, asid: { value: true }, device: { value: true }, ...replayOptionSpec, ...liveOptionSpec });
+    if (args.values.has('qmp') || args.values.has('gdb')) return runLiveResolve(args, io);
     const [file, addrText, ...extra] = args.positional;
     if (!file || !addrText) throw new UsageError('need a TRACE and an ADDR');
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);

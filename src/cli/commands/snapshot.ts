@@ -56,7 +56,9 @@ const LIVE_ERRORS = new Set(['ConnectError', 'ConnectionLostError', 'TimeoutErro
 /** QEMU-side failures are reported as such (exit 2), not as internal errors. */
 export function liveFailure(command: string, e: unknown, io: CliIO): number {
   if (e instanceof Error && LIVE_ERRORS.has(e.name)) {
-    io.stderr.write(`iova-lens ${command}: ${e.message}\n`);
+    // QEMU's QMP socket serves one client at a time; a silent greeting usually means another one is connected.
+    const hint = e.name === 'TimeoutError' && /QMP greeting/.test(e.message) ? ' (is another QMP client connected? QEMU serves one at a time)' : '';
+    io.stderr.write(`iova-lens ${command}: ${e.message}${hint}\n`);
     return 2;
   }
   throw e;
