@@ -1,5 +1,6 @@
 // A small, strict option parser: unknown options are usage errors, never ignored.
 import { UsageError } from './io.js';
+import { parseU64 } from '../model/u64.js';
 
 export interface OptionSpec {
   /** option takes a value (`--line 12`, `--line=12`) */
@@ -48,3 +49,12 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>): Par
 }
 
 export const oneValue = (p: ParsedArgs, name: string): string | undefined => p.values.get(name)?.[0];
+
+/** An address argument: a u64 in hex or decimal; anything else is a usage error naming it. */
+export function addressArg(text: string): bigint {
+  try {
+    return parseU64(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}

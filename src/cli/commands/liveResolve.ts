@@ -2,11 +2,11 @@
 // address in the running VM, in the same JSON shape as the trace resolve (created_line is null:
 // nothing here comes from a trace line). GIOVAs are walked through the guest's VT-d tables,
 // which needs the gdbstub; GPA → HVA needs only QMP.
-import { oneValue, type ParsedArgs } from '../args.js';
+import { oneValue, type ParsedArgs, addressArg } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
 import { resolve as resolveChain, type ResolveContext } from '../../model/resolver.js';
 import type { GiovaTranslation, Hop, Resolution, Space } from '../../model/translation.js';
-import { hex, parseU64 } from '../../model/u64.js';
+import { hex } from '../../model/u64.js';
 import { parseBdf, type PciBdf } from '../../model/viommu/vtdFormat.js';
 import { walkVtd } from '../../model/viommu/vtdWalker.js';
 import { dmaViewOf, LiveSession, NO_GDB_REASON, readLiveMemory, readVtdRegisters } from '../../qemu/snapshot/index.js';
@@ -28,12 +28,7 @@ function request(args: ParsedArgs): LiveRequest {
   if (!addrText) throw new UsageError('need an ADDR');
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}" (with --qmp, resolve takes only ADDR)`);
   for (const o of ['line', 'asid']) if (args.values.has(o)) throw new UsageError(`--${o} applies to traces, not to a live VM (--qmp)`);
-  let addr: bigint;
-  try {
-    addr = parseU64(addrText);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const addr = addressArg(addrText);
   const spaceText = oneValue(args, 'space');
   if (spaceText === 'iova') throw new UsageError('--space iova needs a device IOTLB, which only a trace shows; live resolve takes giova, gpa or hva');
   if (spaceText !== undefined && !(LIVE_SPACES as readonly string[]).includes(spaceText)) throw new UsageError(`--space must be one of ${LIVE_SPACES.join(', ')}`);

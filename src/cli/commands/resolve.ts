@@ -1,7 +1,6 @@
 // iova-lens resolve TRACE --line N ADDR: the translation chain of ADDR as of line N.
-import { parseArgs, oneValue } from '../args.js';
+import { parseArgs, oneValue, addressArg } from '../args.js';
 import { UsageError, type CommandSpec } from '../io.js';
-import { parseU64 } from '../../model/u64.js';
 import { analyzeTraceFile } from '../../trace/analyze.js';
 import { isSpace, SPACES, type Space } from '../../trace/replay/spaces.js';
 import { resolveJson, resolveText } from '../report/resolveReport.js';
@@ -28,12 +27,7 @@ export const resolveCommand: CommandSpec = {
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const lineText = oneValue(args, 'line');
     if (!lineText || !/^[1-9]\d*$/.test(lineText)) throw new UsageError('--line N (a 1-based line number) is required');
-    let addr: bigint;
-    try {
-      addr = parseU64(addrText);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const addr = addressArg(addrText);
     const spaceText = oneValue(args, 'space');
     if (spaceText !== undefined && !isSpace(spaceText)) throw new UsageError(`--space must be one of ${SPACES.join(', ')}`);
     const asidText = oneValue(args, 'asid');

@@ -11,20 +11,9 @@ import { join } from 'node:path';
 import { analyzeTraceFile, analyzeTraceText } from '../../../src/trace/analyze.js';
 import type { TraceEngine } from '../../../src/trace/replay/engine.js';
 import { fixture, sample } from './fixtures.js';
+import { prng } from '../../../src/shared/prng.js';
 
 const SEED = Number(process.env.IOVA_FUZZ_SEED ?? 0x5eed2026) >>> 0;
-
-/** mulberry32: small, fast, good enough to spread mutations */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CODES = new Set(['aliased-unmap', 'unmap-unmapped', 'map-overlap', 'partial-unmap', 'iova-out-of-range', 'iova-divergence', 'map-failed', 'dma-fault', 'reset-lost-maps', 'leak-at-end', 'parse-error', 'notifier-range']);
 
