@@ -43,6 +43,8 @@ export class ReplayContext {
   readonly vdpa = new Map<string, VdpaDevice>();
   /** vhost_vdpa_init: per-device pointer -> shared (common) pointer */
   readonly vdpaAlias = new Map<string, string>();
+  /** vhost-vdpa fd -> device key (the fd owns the kernel IOTLB) */
+  readonly vdpaByFd = new Map<number, string>();
   /** iova ranges announced before the device was seen, by device pointer */
   readonly pendingIovaRange = new Map<string, { first: bigint; last: bigint; line: number }>();
   readonly vrings: VringAddr[] = [];

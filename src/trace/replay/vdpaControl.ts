@@ -24,13 +24,13 @@ export function onIovaRange(ctx: ReplayContext, ev: string, f: Fields): void {
 }
 
 export function onBatchBegin(ctx: ReplayContext, ev: string, f: Fields): void {
-  const dev = vdpaDevice(ctx, ptrField(ev, f, 'v', 'vdpa'));
+  const dev = vdpaDevice(ctx, ptrField(ev, f, 'v', 'vdpa'), optNumField(f, 'fd'));
   dev.inBatch = true;
   dev.batchLine = ctx.line;
 }
 
 export function onBatchCommit(ctx: ReplayContext, ev: string, f: Fields): void {
-  const dev = vdpaDevice(ctx, ptrField(ev, f, 'v', 'vdpa'));
+  const dev = vdpaDevice(ctx, ptrField(ev, f, 'v', 'vdpa'), optNumField(f, 'fd'));
   dev.inBatch = false;
   // the transaction is over: a region_del still waiting for its unmap will not get one, and a
   // "failed to write" from here on is the BATCH_END's, not the last map's

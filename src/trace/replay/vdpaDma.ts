@@ -13,7 +13,7 @@ import { checkPrediction, predictEarlyHostOnly, judgeEarlyHostOnly } from './vdp
 const range = (a: bigint, b: bigint) => `[${hex(a)}, ${hex(b)}]`;
 
 export function onDmaMap(ctx: ReplayContext, ev: string, f: Fields): void {
-  const dev = vdpaDevice(ctx, ptrField(ev, f, 'vdpa', 'v'));
+  const dev = vdpaDevice(ctx, ptrField(ev, f, 'vdpa', 'v'), optNumField(f, 'fd'));
   const asid = optNumField(f, 'asid') ?? 0;
   const iova = u64Field(ev, f, 'iova');
   const len = u64Field(ev, f, 'size');
@@ -91,7 +91,7 @@ function noteSvqMode(ctx: ReplayContext, dev: VdpaDevice, p: PendingAdd, iova: b
 }
 
 export function onDmaUnmap(ctx: ReplayContext, ev: string, f: Fields): void {
-  const dev = vdpaDevice(ctx, ptrField(ev, f, 'vdpa', 'v'));
+  const dev = vdpaDevice(ctx, ptrField(ev, f, 'vdpa', 'v'), optNumField(f, 'fd'));
   const asid = optNumField(f, 'asid') ?? 0;
   const iova = u64Field(ev, f, 'iova');
   const len = u64Field(ev, f, 'size');
