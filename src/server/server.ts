@@ -1,6 +1,131 @@
-// Language server entry (part 5). Stub until the trace language service lands.
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+// Language server entry: thin handlers over the language service (one module per feature).
+// Full-document sync; each document is re-indexed after edits settle, in slices, with LSP
+// work-done progress for large documents. A failing feature answers null, never kills the server.
+import {
+  createConnection,
+  ErrorCodes,
+  ProposedFeatures,
+  ResponseError,
+  TextDocumentSyncKind,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { DocumentIndexes } from './documentIndexes.js';
+import type { TraceIndex } from './traceIndex.js';
+import { hover } from './hover.js';
+import { diagnostics } from './diagnostics.js';
+import { definition } from './definition.js';
+import { references } from './references.js';
+import { documentSymbols } from './symbols.js';
+import { inlayHints } from './inlayHints.js';
+import { codeLenses } from './codeLens.js';
+import { filterLines, RequestError, resolveRequest, stateAt } from './requests.js';
+import {
+  defaultServerSettings,
+  FilterRequest,
+  IndexedNotification,
+  ResolveRequest,
+  SETTINGS_SECTION,
+  StateAtRequest,
+  type FilterParams,
+  type IndexedParams,
+  type ResolveParams,
+  type ServerSettings,
+  type StateAtParams,
+} from './protocol.js';
 
 const connection = createConnection(ProposedFeatures.all);
-connection.onInitialize(() => ({ capabilities: {} }));
+let settings: ServerSettings = defaultServerSettings;
+let canPullConfig = false;
+let canProgress = false;
+let canRefreshHints = false;
+
+function mergeSettings(raw: unknown): ServerSettings {
+  const s = (raw ?? {}) as Partial<ServerSettings>;
+  return { inlayHints: { enabled: s.inlayHints?.enabled === true } };
+}
+
+const indexes = new DocumentIndexes({
+  onIndexed(index, version, millis) {
+    connection.sendDiagnostics({ uri: index.uri, version, diagnostics: diagnostics(index) });
+    const p: IndexedParams = { uri: index.uri, version, lines: index.lineCount, events: index.engine.summary().events, millis: Math.round(millis) };
+    void connection.sendNotification(IndexedNotification.method, p);
+  },
+  async progress(uri, lines) {
+    if (!canProgress) return undefined;
+    const p = await connection.window.createWorkDoneProgress();
+    p.begin('Indexing trace', 0, `${lines} lines of ${uri.split('/').pop()}`, false);
+    return { report: (pct, msg) => p.report(pct, msg), done: () => p.done() };
+  },
+  onError(uri, e) {
+    connection.console.error(`indexing ${uri} failed: ${(e as Error).stack ?? String(e)}`);
+  },
+});
+
+/** Run a feature on a document's index; errors are logged and answered as `fallback`. */
+async function withIndex<T>(uri: string, what: string, fallback: T, f: (i: TraceIndex) => T): Promise<T> {
+  const index = await indexes.get(uri);
+  if (!index) return fallback;
+  try {
+    return f(index);
+  } catch (e) {
+    if (e instanceof RequestError) throw new ResponseError(ErrorCodes.InvalidParams, e.message);
+    connection.console.error(`${what} on ${uri} failed: ${(e as Error).stack ?? String(e)}`);
+    return fallback;
+  }
+}
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  const caps = params.capabilities;
+  canPullConfig = caps.workspace?.configuration === true;
+  canProgress = caps.window?.workDoneProgress === true;
+  canRefreshHints = caps.workspace?.inlayHint?.refreshSupport === true;
+  settings = mergeSettings((params.initializationOptions as { settings?: unknown } | undefined)?.settings);
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Full },
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      documentSymbolProvider: true,
+      codeLensProvider: { resolveProvider: false },
+      inlayHintProvider: true,
+    },
+    serverInfo: { name: 'iova-lens-trace' },
+  };
+});
+
+async function pullSettings(): Promise<void> {
+  if (!canPullConfig) return;
+  settings = mergeSettings(await connection.workspace.getConfiguration(SETTINGS_SECTION));
+}
+
+connection.onInitialized(() => void pullSettings().catch(() => undefined));
+connection.onDidChangeConfiguration(async (p) => {
+  if (canPullConfig) await pullSettings().catch(() => undefined);
+  else settings = mergeSettings((p.settings as Record<string, unknown> | undefined)?.[SETTINGS_SECTION]);
+  if (canRefreshHints) void connection.languages.inlayHint.refresh();
+});
+
+connection.onDidOpenTextDocument((p) => indexes.update(p.textDocument.uri, p.textDocument.version, p.textDocument.text, true));
+connection.onDidChangeTextDocument((p) => {
+  const last = p.contentChanges[p.contentChanges.length - 1];
+  if (last) indexes.update(p.textDocument.uri, p.textDocument.version, last.text);
+});
+connection.onDidCloseTextDocument((p) => {
+  indexes.close(p.textDocument.uri);
+  connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+});
+
+connection.onHover((p) => withIndex(p.textDocument.uri, 'hover', null, (i) => hover(i, p.position)));
+connection.onDefinition((p) => withIndex(p.textDocument.uri, 'definition', [], (i) => definition(i, p.position)));
+connection.onReferences((p) => withIndex(p.textDocument.uri, 'references', [], (i) => references(i, p.position)));
+connection.onDocumentSymbol((p) => withIndex(p.textDocument.uri, 'outline', [], (i) => documentSymbols(i)));
+connection.onCodeLens((p) => withIndex(p.textDocument.uri, 'code lens', [], (i) => codeLenses(i)));
+connection.languages.inlayHint.on((p) => withIndex(p.textDocument.uri, 'inlay hints', [], (i) => inlayHints(i, p.range, settings.inlayHints)));
+
+connection.onRequest(StateAtRequest.method, (p: StateAtParams) => withIndex(p.uri, 'stateAt', null, (i) => stateAt(i, p.line)));
+connection.onRequest(ResolveRequest.method, (p: ResolveParams) => withIndex(p.uri, 'resolve', null, (i) => resolveRequest(i, p)));
+connection.onRequest(FilterRequest.method, (p: FilterParams) => withIndex(p.uri, 'filter', null, (i) => filterLines(i, p.criteria, p.limit)));
+
 connection.listen();

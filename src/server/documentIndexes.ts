@@ -1,0 +1,114 @@
+// The indexes of open documents, rebuilt after edits settle (debounce) a slice of lines at a
+// time, yielding to the event loop between slices so requests and edits are never blocked.
+// An edit during a build abandons it; requests wait for the build of the newest version.
+import { TraceIndexBuilder, type IndexOptions, type TraceIndex } from './traceIndex.js';
+
+export interface ProgressSink {
+  report(percent: number, message: string): void;
+  done(): void;
+}
+
+export interface DocumentIndexesOptions {
+  debounceMs?: number;
+  /** lines per slice between yields */
+  sliceLines?: number;
+  index?: IndexOptions;
+  /** a finished index of the newest version of a document */
+  onIndexed?: (index: TraceIndex, version: number, millis: number) => void;
+  /** asked once per build of a document with more than `progressLines` lines */
+  progress?: (uri: string, lines: number) => Promise<ProgressSink | undefined>;
+  progressLines?: number;
+  onError?: (uri: string, e: unknown) => void;
+}
+
+interface Entry {
+  version: number;
+  /** bumps on every update: a build whose generation is stale stops */
+  generation: number;
+  timer?: ReturnType<typeof setTimeout>;
+  building: boolean;
+  index?: TraceIndex;
+  indexVersion?: number;
+  waiters: ((i: TraceIndex | undefined) => void)[];
+}
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+export class DocumentIndexes {
+  private readonly docs = new Map<string, Entry>();
+  constructor(private readonly opts: DocumentIndexesOptions = {}) {}
+
+  /** New text of a document; `now` skips the debounce (a freshly opened document). */
+  update(uri: string, version: number, text: string, now = false): void {
+    let e = this.docs.get(uri);
+    if (!e) this.docs.set(uri, (e = { version, generation: 0, building: false, waiters: [] }));
+    e.version = version;
+    const generation = ++e.generation;
+    if (e.timer) clearTimeout(e.timer);
+    const entry = e;
+    const start = () => {
+      entry.timer = undefined;
+      void this.build(uri, entry, generation, version, text);
+    };
+    if (now) start();
+    else entry.timer = setTimeout(start, this.opts.debounceMs ?? 200);
+  }
+
+  close(uri: string): void {
+    const e = this.docs.get(uri);
+    if (!e) return;
+    if (e.timer) clearTimeout(e.timer);
+    e.generation++;
+    this.docs.delete(uri);
+    for (const w of e.waiters.splice(0)) w(undefined);
+  }
+
+  /** The index of the newest version (waits for a pending build); undefined if not open. */
+  get(uri: string): Promise<TraceIndex | undefined> {
+    const e = this.docs.get(uri);
+    if (!e) return Promise.resolve(undefined);
+    if (e.index && e.indexVersion === e.version && !e.timer && !e.building) return Promise.resolve(e.index);
+    return new Promise((r) => e.waiters.push(r));
+  }
+
+  /** The last finished index, maybe of an older version (never waits). */
+  latest(uri: string): TraceIndex | undefined {
+    return this.docs.get(uri)?.index;
+  }
+
+  uris(): string[] {
+    return [...this.docs.keys()];
+  }
+
+  private async build(uri: string, e: Entry, generation: number, version: number, text: string): Promise<void> {
+    const t0 = performance.now();
+    e.building = true;
+    let progress: ProgressSink | undefined;
+    try {
+      const b = new TraceIndexBuilder(uri, text, this.opts.index);
+      if (this.opts.progress && b.total > (this.opts.progressLines ?? 20000)) progress = await this.opts.progress(uri, b.total);
+      const slice = this.opts.sliceLines ?? 5000;
+      let lastPct = -1;
+      while (!b.step(slice)) {
+        const pct = Math.floor((100 * b.done) / b.total);
+        if (progress && pct !== lastPct) progress.report(pct, `${b.done} of ${b.total} lines`);
+        lastPct = pct;
+        await yieldToLoop();
+        if (e.generation !== generation) return;
+      }
+      const index = b.finish();
+      if (e.generation !== generation) return;
+      e.index = index;
+      e.indexVersion = version;
+      this.opts.onIndexed?.(index, version, performance.now() - t0);
+    } catch (err) {
+      this.opts.onError?.(uri, err);
+    } finally {
+      progress?.done();
+      if (e.generation === generation) {
+        e.building = false;
+        for (const w of e.waiters.splice(0)) w(e.index);
+      }
+    }
+  }
+}

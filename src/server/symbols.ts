@@ -1,0 +1,100 @@
+// Outline of a trace: device inits and starts, resets, listener batches (begin_batch … commit,
+// with the maps and unmaps inside) and guest status changes (only when the status changes).
+import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
+import { hex } from '../model/u64.js';
+import type { FieldValue } from '../trace/types.js';
+import { lineRange } from './diagnostics.js';
+import type { TraceIndex } from './traceIndex.js';
+
+const STATUS_BITS: [number, string][] = [
+  [1, 'ACKNOWLEDGE'],
+  [2, 'DRIVER'],
+  [8, 'FEATURES_OK'],
+  [4, 'DRIVER_OK'],
+  [0x40, 'NEEDS_RESET'],
+  [0x80, 'FAILED'],
+];
+
+export function statusText(v: number): string {
+  if (v === 0) return '0 (reset)';
+  const names = STATUS_BITS.filter(([b]) => v & b).map(([, n]) => n);
+  return `0x${v.toString(16)} (${names.join('|') || 'unknown bits'})`;
+}
+
+const show = (v: FieldValue | undefined): string => (typeof v === 'bigint' ? hex(v) : typeof v === 'number' ? String(v) : String(v ?? '?'));
+const ptr = (v: FieldValue | undefined): string => (typeof v === 'bigint' || typeof v === 'number' ? '0x' + v.toString(16) : String(v ?? '?'));
+
+export function documentSymbols(index: TraceIndex): DocumentSymbol[] {
+  const out: DocumentSymbol[] = [];
+  const status = new Map<string, number>();
+  let batch: DocumentSymbol | undefined;
+  let batchCounts = { map: 0, unmap: 0 };
+  const sym = (line0: number, name: string, kind: SymbolKind, detail?: string): DocumentSymbol => {
+    const range = lineRange(index, line0 + 1);
+    return { name, kind, range, selectionRange: range, ...(detail ? { detail } : {}) };
+  };
+  const add = (s: DocumentSymbol) => (batch ? batch.children!.push(s) : out.push(s));
+  const closeBatch = (endLine0: number) => {
+    if (!batch) return;
+    batch.range = { start: batch.range.start, end: lineRange(index, endLine0 + 1).end };
+    batch.detail = `${batchCounts.map} map${batchCounts.map === 1 ? '' : 's'}, ${batchCounts.unmap} unmap${batchCounts.unmap === 1 ? '' : 's'}`;
+    out.push(batch);
+    batch = undefined;
+  };
+
+  for (let l = 0; l < index.lineCount; l++) {
+    const rec = index.records[l];
+    if (rec?.kind !== 'event') continue;
+    const f = rec.fields ?? {};
+    switch (rec.name) {
+      case 'vhost_vdpa_listener_begin_batch':
+        closeBatch(l - 1);
+        batch = { ...sym(l, 'listener batch', SymbolKind.Namespace), children: [] };
+        batchCounts = { map: 0, unmap: 0 };
+        break;
+      case 'vhost_vdpa_listener_commit':
+        closeBatch(l);
+        break;
+      case 'vhost_vdpa_dma_map':
+      case 'vhost_vdpa_dma_unmap': {
+        const isMap = rec.name === 'vhost_vdpa_dma_map';
+        if (batch) batchCounts[isMap ? 'map' : 'unmap']++;
+        const asid = f.asid !== undefined ? ` ASID ${show(f.asid)}` : '';
+        add(sym(l, `${isMap ? 'map' : 'unmap'} IOVA ${show(f.iova)} size ${show(f.size)}${asid}`, SymbolKind.Event));
+        break;
+      }
+      case 'vhost_vdpa_init':
+        add(sym(l, `vDPA init ${ptr(f.dev)}`, SymbolKind.Module));
+        break;
+      case 'vhost_vdpa_dev_start':
+        add(sym(l, `vDPA ${f.started ? 'start' : 'stop'} ${ptr(f.dev)}`, SymbolKind.Module));
+        break;
+      case 'vhost_dev_start':
+      case 'vhost_dev_stop':
+        add(sym(l, `vhost ${rec.name === 'vhost_dev_start' ? 'start' : 'stop'} ${ptr(f.dev)} ${show(f.name)}`, SymbolKind.Module));
+        break;
+      case 'vhost_vdpa_reset_device':
+        add(sym(l, `vDPA reset ${ptr(f.dev)}`, SymbolKind.Event));
+        break;
+      case 'vtd_iotlb_reset':
+        add(sym(l, `VT-d IOTLB reset (${show(f.reason)})`, SymbolKind.Event));
+        break;
+      case 'vtd_context_cache_reset':
+        add(sym(l, 'VT-d context cache reset', SymbolKind.Event));
+        break;
+      case 'virtio_set_status':
+      case 'vhost_vdpa_add_status': {
+        const dev = ptr(rec.name === 'virtio_set_status' ? f.vdev : f.dev);
+        const v = Number(rec.name === 'virtio_set_status' ? f.val : f.status);
+        const key = `${rec.name} ${dev}`;
+        if (status.get(key) === v) break;
+        status.set(key, v);
+        const who = rec.name === 'virtio_set_status' ? `virtio ${dev}` : `vDPA ${dev} add`;
+        add(sym(l, `${who} status ${statusText(v)}`, SymbolKind.Enum));
+        break;
+      }
+    }
+  }
+  closeBatch(index.lineCount - 1);
+  return out;
+}

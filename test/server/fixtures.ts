@@ -1,0 +1,26 @@
+// Shared helpers of the language-service tests: sample files and position lookup by text.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildTraceIndex, type TraceIndex } from '../../src/server/traceIndex.js';
+
+export const samplePath = (name: string): string => join(process.cwd(), 'samples', name);
+export const sampleText = (name: string): string => readFileSync(samplePath(name), 'utf8');
+
+export function sampleIndex(name: string): TraceIndex {
+  return buildTraceIndex('file://' + samplePath(name), sampleText(name));
+}
+
+/** 0-based position of the first character of `needle` on 1-based trace line `line`. */
+export function at(index: TraceIndex, line: number, needle: string): { line: number; character: number } {
+  const text = index.lines[line - 1];
+  const c = text.indexOf(needle);
+  if (c < 0) throw new Error(`"${needle}" not on line ${line}: ${text}`);
+  return { line: line - 1, character: c };
+}
+
+/** 1-based line of the first line starting with / containing `needle`. */
+export function lineOf(index: TraceIndex, needle: string): number {
+  const i = index.lines.findIndex((l) => l.includes(needle));
+  if (i < 0) throw new Error(`no line contains "${needle}"`);
+  return i + 1;
+}
