@@ -1,4 +1,8 @@
-// Standalone debug adapter entry (part 4): DAP over stdin/stdout. Stub until the session lands.
+// Standalone debug adapter: DAP over stdin/stdout (or a TCP port with --server=PORT) for tests
+// and editors other than VS Code. The extension runs the same IovaLensSession inline.
 import { DebugSession } from '@vscode/debugadapter';
+import { IovaLensSession } from './session.js';
 
-DebugSession.run(DebugSession);
+export { IovaLensSession };
+
+DebugSession.run(IovaLensSession);

@@ -1,0 +1,158 @@
+// The attach and launch arguments of the `iova-lens` debug type, declared once. The JSON schema
+// that package.json contributes is generated from the tables below, and the tables are typed
+// against the interfaces so that adding a field to one without the other does not compile.
+// test/debug/args.test.ts fails when package.json no longer matches what this file generates.
+
+export const DEBUG_TYPE = 'iova-lens';
+
+export interface AttachArgs {
+  /** QMP endpoint as given to QEMU's -qmp: `unix:PATH` or `tcp:HOST:PORT`. */
+  qmp: string;
+  /** gdbstub endpoint `HOST:PORT` (or `tcp:HOST:PORT`); without it guest memory cannot be read. */
+  gdb?: string;
+  /** QEMU trace log whose IOTLB / IOVA-tree state is shown next to the live view. */
+  trace?: string;
+  /** trace-events files that define the trace's event formats. */
+  traceEvents?: string[];
+  /** QEMU version whose structure and trace layout to assume when QEMU cannot tell ("7.2"). */
+  qemuLayout?: string;
+  /** Allow writeMemory requests (off by default: a wrong write corrupts the guest). */
+  allowMemoryWrite?: boolean;
+}
+
+export interface LaunchArgs {
+  /** QEMU executable. */
+  qemu: string;
+  /** QEMU's arguments, one element each; QMP and gdbstub options are appended. */
+  args: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  trace?: string;
+  traceEvents?: string[];
+  qemuLayout?: string;
+  allowMemoryWrite?: boolean;
+}
+
+type PropSchema =
+  | { type: 'string'; description: string; default?: string; pattern?: string }
+  | { type: 'boolean'; description: string; default?: boolean }
+  | { type: 'array'; description: string; items: { type: 'string' }; default?: string[] }
+  | { type: 'object'; description: string; additionalProperties: { type: 'string' }; default?: Record<string, string> };
+
+// Which schema a TypeScript field type must have: the mapped tables below fail to compile when
+// a field's schema does not match its type.
+type SchemaOf<T> = T extends string
+  ? Extract<PropSchema, { type: 'string' }>
+  : T extends boolean
+    ? Extract<PropSchema, { type: 'boolean' }>
+    : T extends string[]
+      ? Extract<PropSchema, { type: 'array' }>
+      : T extends Record<string, string>
+        ? Extract<PropSchema, { type: 'object' }>
+        : never;
+
+type Table<T> = { [K in keyof T]-?: SchemaOf<NonNullable<T[K]>> };
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+// Both directions: every required field is listed and nothing optional is.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+const common = {
+  trace: { type: 'string', description: 'QEMU trace log (simple or log backend text) to attach: its IOTLB and IOVA-tree state appear as variables.' },
+  traceEvents: { type: 'array', items: { type: 'string' }, description: 'trace-events files describing the events of the trace.' },
+  qemuLayout: { type: 'string', description: 'QEMU version whose layout to assume when it cannot be asked, e.g. "7.2".', pattern: '^\\d+\\.\\d+$' },
+  allowMemoryWrite: { type: 'boolean', default: false, description: 'Allow writing guest memory from the memory view. Off by default.' },
+} as const satisfies Partial<Table<AttachArgs>>;
+
+export const ATTACH_ATTRIBUTES: Table<AttachArgs> = {
+  qmp: { type: 'string', description: 'QMP socket of the running QEMU: unix:PATH or tcp:HOST:PORT (as given to -qmp).', pattern: '^(unix:.+|tcp:.+:\\d+)$' },
+  gdb: { type: 'string', description: 'gdbstub of the running QEMU: HOST:PORT or tcp:HOST:PORT (as given to -gdb). Needed to read guest memory and registers.' },
+  ...common,
+};
+export const ATTACH_REQUIRED = ['qmp'] as const;
+
+export const LAUNCH_ATTRIBUTES: Table<LaunchArgs> = {
+  qemu: { type: 'string', description: 'QEMU executable to start, e.g. qemu-system-x86_64.' },
+  args: { type: 'array', items: { type: 'string' }, description: 'QEMU arguments, one per element (no shell). QMP and gdbstub options on private endpoints are appended.' },
+  cwd: { type: 'string', description: 'Working directory of QEMU.' },
+  env: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra environment variables for QEMU.' },
+  ...common,
+};
+export const LAUNCH_REQUIRED = ['qemu', 'args'] as const;
+
+// Compile-time checks that the required lists above say what the interfaces say.
+const attachRequiredOk: SameKeys<RequiredKeys<AttachArgs>, (typeof ATTACH_REQUIRED)[number]> = true;
+const launchRequiredOk: SameKeys<RequiredKeys<LaunchArgs>, (typeof LAUNCH_REQUIRED)[number]> = true;
+void attachRequiredOk;
+void launchRequiredOk;
+
+const ATTACH_EXAMPLE = { type: DEBUG_TYPE, request: 'attach', name: 'Attach to QEMU', qmp: 'unix:${workspaceFolder}/qmp.sock', gdb: '127.0.0.1:1234' };
+const LAUNCH_EXAMPLE = {
+  type: DEBUG_TYPE,
+  request: 'launch',
+  name: 'Launch QEMU',
+  qemu: 'qemu-system-x86_64',
+  args: ['-machine', 'q35,kernel-irqchip=split', '-device', 'intel-iommu,intremap=on,device-iotlb=on', '-m', '1G', '-nographic'],
+};
+
+/** The `contributes.debuggers` entry of package.json, as generated from the tables above. */
+export function debuggerContribution(): Record<string, unknown>[] {
+  return [
+    {
+      type: DEBUG_TYPE,
+      label: 'IOVA Lens (QEMU)',
+      configurationAttributes: {
+        attach: { required: [...ATTACH_REQUIRED], properties: ATTACH_ATTRIBUTES },
+        launch: { required: [...LAUNCH_REQUIRED], properties: LAUNCH_ATTRIBUTES },
+      },
+      initialConfigurations: [ATTACH_EXAMPLE],
+      configurationSnippets: [
+        { label: 'IOVA Lens: Attach to QEMU', description: 'Attach to a running QEMU through its QMP socket and gdbstub.', body: ATTACH_EXAMPLE },
+        { label: 'IOVA Lens: Launch QEMU', description: 'Start QEMU with private QMP and gdbstub endpoints.', body: LAUNCH_EXAMPLE },
+      ],
+    },
+  ];
+}
+
+export const DEBUG_ACTIVATION_EVENT = `onDebugResolve:${DEBUG_TYPE}`;
+
+export class DebugArgsError extends Error {
+  constructor(request: string, field: string, reason: string) {
+    super(`${request} configuration: "${field}" ${reason}`);
+    this.name = 'DebugArgsError';
+  }
+}
+
+/** Check a configuration at run time against the same tables (VS Code only warns about schema errors). */
+export function checkArgs(request: 'attach', raw: unknown): AttachArgs;
+export function checkArgs(request: 'launch', raw: unknown): LaunchArgs;
+export function checkArgs(request: 'attach' | 'launch', raw: unknown): AttachArgs | LaunchArgs {
+  const table: Record<string, PropSchema> = request === 'attach' ? ATTACH_ATTRIBUTES : LAUNCH_ATTRIBUTES;
+  const required: readonly string[] = request === 'attach' ? ATTACH_REQUIRED : LAUNCH_REQUIRED;
+  if (typeof raw !== 'object' || raw === null) throw new DebugArgsError(request, '(arguments)', 'must be an object');
+  const obj = raw as Record<string, unknown>;
+  for (const k of required) if (obj[k] === undefined) throw new DebugArgsError(request, k, 'is required');
+  for (const [k, schema] of Object.entries(table)) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    const bad = typeMismatch(schema, v);
+    if (bad) throw new DebugArgsError(request, k, bad);
+  }
+  return obj as unknown as AttachArgs | LaunchArgs;
+}
+
+function typeMismatch(schema: PropSchema, v: unknown): string | undefined {
+  switch (schema.type) {
+    case 'string':
+      if (typeof v !== 'string') return `must be a string, got ${JSON.stringify(v)}`;
+      if (schema.pattern && !new RegExp(schema.pattern).test(v)) return `${JSON.stringify(v)} does not match ${schema.pattern}`;
+      return undefined;
+    case 'boolean':
+      return typeof v === 'boolean' ? undefined : `must be true or false, got ${JSON.stringify(v)}`;
+    case 'array':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : 'must be an array of strings';
+    case 'object':
+      return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
+        ? undefined
+        : 'must be an object of string values';
+  }
+}

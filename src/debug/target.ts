@@ -1,0 +1,300 @@
+// The QEMU being debugged, as the debug session sees it: connects QMP and (optionally) the
+// gdbstub, keeps the run state, and answers in the session's terms (vCPU threads, registers,
+// snapshot, memory by named address space). The session only translates DAP to these calls.
+//
+// Run control goes through both peers on purpose. QEMU's gdbstub stops the VM on *any* byte it
+// receives while the VM runs, so while running we talk to QMP only (threads come from
+// query-cpus-fast, continue is QMP `cont`, which leaves the gdbstub attached and idle), and we
+// use the gdbstub only once the VM is stopped.
+import { hex } from '../model/u64.js';
+import { GdbClient } from '../qemu/gdb/gdbClient.js';
+import { QmpClient, type QmpEvent } from '../qemu/qmp/qmpClient.js';
+import { QemuMonitor } from '../qemu/qmp/qemuMonitor.js';
+import { takeSnapshot } from '../qemu/snapshot/takeSnapshot.js';
+import type { Snapshot, SnapshotAddr } from '../qemu/snapshot/types.js';
+import { formatMemoryRef, parseMemoryRef } from './commandLine.js';
+import { liveMemoryMap, withDeviceDma } from './liveTranslate.js';
+
+export type TargetEvent =
+  | { kind: 'stopped'; reason: 'pause' | 'entry' | 'breakpoint' | 'step'; threadId?: number }
+  | { kind: 'continued' }
+  | { kind: 'exited'; reason: string }
+  | { kind: 'output'; text: string; category: 'console' | 'stdout' | 'stderr' };
+
+export interface VcpuThread {
+  /** cpu-index + 1: the gdbstub's thread id for this vCPU. */
+  id: number;
+  name: string;
+}
+
+export interface TargetOptions {
+  qmp: string;
+  gdb?: string | undefined;
+  allowMemoryWrite?: boolean | undefined;
+  timeoutMs?: number;
+}
+
+/** Raised for requests the target cannot serve now; the message says why and what would help. */
+export class TargetRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetRefusal';
+  }
+}
+
+export const noGdbReason = (what: string): string => `${what} needs the gdbstub: attach with "gdb": "HOST:PORT" (QEMU option -gdb tcp::PORT)`;
+
+export class QemuTarget {
+  private readonly listeners = new Set<(e: TargetEvent) => void>();
+  private state: 'running' | 'stopped' | 'exited' = 'running';
+  private snap: Promise<Snapshot> | undefined;
+  private exitReason: string | undefined;
+  private peerQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly monitor: QemuMonitor,
+    readonly gdb: GdbClient | undefined,
+    readonly allowMemoryWrite: boolean,
+  ) {}
+
+  /**
+   * Connect. Connecting the gdbstub stops the VM (QEMU does so on every new gdb connection);
+   * a VM that was running is resumed, so attaching does not freeze the guest.
+   */
+  static async attach(opts: TargetOptions): Promise<QemuTarget> {
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    const qmp = await QmpClient.connect(opts.qmp, { timeoutMs, connectTimeoutMs: timeoutMs });
+    const mon = new QemuMonitor(qmp);
+    let gdb: GdbClient | undefined;
+    try {
+      const before = await mon.queryStatus();
+      if (opts.gdb !== undefined) {
+        const ep = /^(tcp|unix):/.test(opts.gdb) ? opts.gdb : `tcp:${opts.gdb}`;
+        gdb = await GdbClient.connect(ep, { timeoutMs, connectTimeoutMs: timeoutMs });
+        if (before.running) {
+          await mon.cont();
+          gdb.pausedGuest = false;
+        }
+      }
+      const target = new QemuTarget(mon, gdb, opts.allowMemoryWrite ?? false);
+      // Events up to this reply were about our own connecting; the state starts from here.
+      target.state = (await mon.queryStatus()).running ? 'running' : 'stopped';
+      target.listen();
+      return target;
+    } catch (e) {
+      await gdb?.close().catch(() => undefined);
+      qmp.close();
+      throw e;
+    }
+  }
+
+  on(listener: (e: TargetEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  get exited(): string | undefined {
+    return this.exitReason;
+  }
+
+  private emit(e: TargetEvent): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+
+  private listen(): void {
+    this.monitor.qmp.onEvent((e: QmpEvent) => this.onQmpEvent(e));
+    this.monitor.qmp.onClose((err) => this.markExited(`QEMU's QMP connection ${this.monitor.qmp.endpoint} closed (QEMU exited or was killed): ${err.message}`));
+    this.gdb?.onStop((s) => {
+      if (s.kind === 'W' || s.kind === 'X') this.markExited(`QEMU exited (gdbstub reported ${s.raw})`);
+      else this.setStopped(s.signal === 5 ? 'breakpoint' : 'pause', s.thread ? parseInt(s.thread, 16) : undefined);
+    });
+  }
+
+  private onQmpEvent(e: QmpEvent): void {
+    switch (e.event) {
+      case 'STOP':
+        this.setStopped('pause');
+        break;
+      case 'RESUME':
+        this.setRunning();
+        break;
+      case 'SHUTDOWN':
+        this.emit({ kind: 'output', category: 'console', text: `QEMU shut down (${JSON.stringify(e.data ?? {})})\n` });
+        break;
+      default:
+        break;
+    }
+  }
+
+  private setStopped(reason: 'pause' | 'entry' | 'breakpoint' | 'step', threadId?: number): void {
+    if (this.state !== 'running') return;
+    this.state = 'stopped';
+    this.snap = undefined;
+    this.emit({ kind: 'stopped', reason, ...(threadId !== undefined ? { threadId } : {}) });
+  }
+
+  private setRunning(): void {
+    if (this.state !== 'stopped') return;
+    this.state = 'running';
+    this.snap = undefined;
+    this.emit({ kind: 'continued' });
+  }
+
+  /** Called by the launcher too, when the QEMU process itself exits. */
+  markExited(reason: string): void {
+    if (this.state === 'exited') return;
+    this.state = 'exited';
+    this.exitReason = reason;
+    this.emit({ kind: 'exited', reason });
+  }
+
+  private alive(): void {
+    if (this.exitReason) throw new TargetRefusal(this.exitReason);
+  }
+
+  /** Stop all vCPUs. Always ends with a stopped event, also when the VM was already stopped. */
+  async pause(): Promise<void> {
+    this.alive();
+    if (this.state === 'stopped') {
+      this.emit({ kind: 'stopped', reason: 'pause' });
+      return;
+    }
+    if (this.gdb) await this.gdb.interrupt();
+    else await this.monitor.stop();
+    this.setStopped('pause');
+  }
+
+  /** Resume all vCPUs. */
+  async cont(): Promise<void> {
+    this.alive();
+    if (this.state !== 'stopped') return;
+    await this.monitor.cont();
+    if (this.gdb) this.gdb.pausedGuest = false;
+    this.setRunning();
+  }
+
+  async threads(): Promise<VcpuThread[]> {
+    this.alive();
+    const cpus = (await this.monitor.qmp.execute('query-cpus-fast')) as { 'cpu-index': number; 'thread-id'?: number; target?: string; 'qom-path'?: string }[];
+    return cpus.map((c) => ({
+      id: Number(c['cpu-index']) + 1,
+      name: `vCPU ${Number(c['cpu-index'])}${c.target ? ` (${c.target})` : ''}${c['thread-id'] !== undefined ? ` tid ${Number(c['thread-id'])}` : ''}`,
+    }));
+  }
+
+  private stoppedGdb(what: string): GdbClient {
+    this.alive();
+    if (!this.gdb) throw new TargetRefusal(noGdbReason(what));
+    if (this.state !== 'stopped') throw new TargetRefusal(`${what}: the guest is running; pause it first`);
+    return this.gdb;
+  }
+
+  /** All registers of one vCPU, by gdb register name. */
+  async registers(threadId: number): Promise<Map<string, bigint>> {
+    const gdb = this.stoppedGdb('reading registers');
+    return this.exclusive(() => gdb.registers.read(threadId.toString(16).padStart(2, '0')));
+  }
+
+  /** Program counter of one vCPU (rip on x86-64, pc elsewhere). */
+  async pc(threadId: number): Promise<bigint> {
+    const regs = await this.registers(threadId);
+    const pc = regs.get('rip') ?? regs.get('pc') ?? regs.get('eip');
+    if (pc === undefined) throw new TargetRefusal(`vCPU ${threadId - 1}: the gdbstub reports no program counter register`);
+    return pc;
+  }
+
+  /**
+   * The DMA view at this stop, taken once per stop. While the VM runs, guest memory is left out
+   * (reading it would stop the VM): those parts carry the reason instead.
+   */
+  snapshot(): Promise<Snapshot> {
+    this.alive();
+    if (this.state !== 'stopped') return this.exclusive(() => takeSnapshot({ qmp: this.monitor, gdb: undefined }));
+    if (this.snap) return this.snap;
+    const s = this.exclusive(() => takeSnapshot({ qmp: this.monitor, gdb: this.gdb }));
+    this.snap = s;
+    // A failed snapshot is not kept: the next expansion tries again.
+    s.catch(() => {
+      if (this.snap === s) this.snap = undefined;
+    });
+    return s;
+  }
+
+  /** The system memory map (QMP only: works while running and without a gdbstub). */
+  memoryMap(): ReturnType<typeof liveMemoryMap> {
+    this.alive();
+    return this.exclusive(() => liveMemoryMap(this.monitor));
+  }
+
+  /**
+   * Peer work one at a time. Physical mode is a connection-wide gdbstub switch, so two
+   * overlapping sections would let one switch it off under the other's reads; and each
+   * LiveSession instruments the clients until it closes, which must not interleave either.
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.peerQueue.then(fn, fn);
+    this.peerQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Walk the guest's VT-d tables for one device address (GIOVA) and take it to GPA and HVA. */
+  async translateGiova(device: string, addr: bigint): Promise<SnapshotAddr> {
+    const gdb = this.stoppedGdb(`walking GIOVA ${hex(addr)} of ${device}`);
+    return this.exclusive(() => withDeviceDma(this.monitor, gdb, device, (dma) => dma.translate(addr)));
+  }
+
+  /** Read `count` bytes at `offset` from a space-named reference (see parseMemoryRef). */
+  async readMemory(reference: string, offset: number, count: number): Promise<{ address: string; data: Uint8Array }> {
+    const ref = parseMemoryRef(reference);
+    const addr = (ref.addr + BigInt(offset)) & ((1n << 64n) - 1n);
+    const at = formatMemoryRef({ ...ref, addr });
+    if (ref.space === 'hva') {
+      throw new TargetRefusal(`${at}: host virtual memory is QEMU's own; the gdbstub reads guest memory only. Use "resolve hva ${hex(addr)}" for its GPA and read gpa:… instead`);
+    }
+    const gdb = this.stoppedGdb(`reading ${at}`);
+    if (ref.space === 'gpa') return { address: at, data: await this.exclusive(() => gdb.memory.readPhysical(addr, count)) };
+    const data = await this.exclusive(() => withDeviceDma(this.monitor, gdb, ref.device, (dma) => dma.read(addr, count)));
+    return { address: at, data };
+  }
+
+  /** Write guest-physical memory; refused unless the configuration allows it. */
+  async writeMemory(reference: string, offset: number, data: Uint8Array): Promise<void> {
+    if (!this.allowMemoryWrite) throw new TargetRefusal('writing guest memory is disabled; set "allowMemoryWrite": true in the launch configuration to allow it');
+    const ref = parseMemoryRef(reference);
+    if (ref.space !== 'gpa') throw new TargetRefusal(`writes go to guest-physical memory only (gpa:…), not ${ref.space}`);
+    const gdb = this.stoppedGdb(`writing ${formatMemoryRef(ref)}`);
+    await this.exclusive(() => gdb.memory.physical(() => gdb.memory.write((ref.addr + BigInt(offset)) & ((1n << 64n) - 1n), data)));
+  }
+
+  /**
+   * Leave the guest running: resume a stopped VM, then drop the connections. The gdbstub socket
+   * is closed without `D` while running, since any byte would stop the VM again.
+   */
+  async detach(): Promise<void> {
+    if (this.state === 'exited') {
+      this.monitor.qmp.close();
+      await this.gdb?.close().catch(() => undefined);
+      return;
+    }
+    if (this.state === 'stopped') await this.monitor.cont().catch(() => undefined);
+    if (this.gdb) {
+      this.gdb.pausedGuest = false;
+      await this.gdb.close().catch(() => undefined);
+    }
+    this.state = 'exited';
+    this.monitor.qmp.close();
+  }
+
+  /** Ask QEMU to quit (launch mode). */
+  async quit(): Promise<void> {
+    if (this.state === 'exited') return;
+    this.state = 'exited';
+    await this.monitor.qmp.execute('quit').catch(() => undefined);
+    await this.gdb?.close().catch(() => undefined);
+    this.monitor.qmp.close();
+  }
+}

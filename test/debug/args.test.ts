@@ -1,0 +1,45 @@
+// package.json's debugger contribution must be exactly what src/debug/args.ts generates: a field
+// added to the argument types without regenerating the contribution (or the reverse) fails here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ATTACH_ATTRIBUTES, LAUNCH_ATTRIBUTES, DEBUG_ACTIVATION_EVENT, DEBUG_TYPE, checkArgs, debuggerContribution } from '../../src/debug/args.js';
+
+const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+  contributes: { debuggers?: unknown[] };
+  activationEvents: string[];
+};
+
+test('package.json contributes.debuggers equals the contribution generated from the argument types', () => {
+  // JSON round trip: package.json cannot hold undefined or class instances, the generator must not either.
+  assert.deepEqual(pkg.contributes.debuggers, JSON.parse(JSON.stringify(debuggerContribution())));
+});
+
+test('the debug type is activated on resolve, and the language activation is kept', () => {
+  assert.ok(pkg.activationEvents.includes(DEBUG_ACTIVATION_EVENT));
+  assert.ok(pkg.activationEvents.includes('onLanguage:qemu-trace'));
+  assert.ok(!pkg.activationEvents.includes('*'));
+});
+
+test('snippets and initial configurations pass the run-time check of their own request', () => {
+  const [d] = debuggerContribution() as { type: string; initialConfigurations: Record<string, unknown>[]; configurationSnippets: { body: Record<string, unknown> }[] }[];
+  assert.equal(d.type, DEBUG_TYPE);
+  for (const cfg of [...d.initialConfigurations, ...d.configurationSnippets.map((s) => s.body)]) {
+    const req = cfg.request as 'attach' | 'launch';
+    assert.doesNotThrow(() => checkArgs(req as 'attach', cfg), `${String(cfg.name)} is a valid ${req}`);
+    for (const k of Object.keys(cfg)) {
+      if (['type', 'request', 'name'].includes(k)) continue;
+      const table: object = req === 'attach' ? ATTACH_ATTRIBUTES : LAUNCH_ATTRIBUTES;
+      assert.ok(k in table, `${k} of the ${req} example is a declared attribute`);
+    }
+  }
+});
+
+test('checkArgs names the field and the problem', () => {
+  assert.throws(() => checkArgs('attach', {}), /attach configuration: "qmp" is required/);
+  assert.throws(() => checkArgs('attach', { qmp: 'qmp.sock' }), /"qmp" "qmp.sock" does not match/);
+  assert.throws(() => checkArgs('launch', { qemu: 'qemu-system-x86_64', args: '-m 1G' }), /"args" must be an array of strings/);
+  assert.throws(() => checkArgs('launch', { qemu: 'q', args: [], env: { A: 1 } }), /"env" must be an object of string values/);
+  assert.deepEqual(checkArgs('attach', { qmp: 'tcp:localhost:4444', gdb: 'localhost:1234' }), { qmp: 'tcp:localhost:4444', gdb: 'localhost:1234' });
+});

@@ -1,0 +1,178 @@
+// The standalone debug adapter (node dist/debugAdapter.js) driven over real DAP by
+// @vscode/debugadapter-testsupport's DebugClient, attached to a real QEMU 7.2 guest (q35 +
+// intel-iommu, virtio devices behind it). Ring translations are checked against QEMU's own
+// vtd_dmar_translate trace lines; the giova memory view against a physical read at the GPA QEMU
+// translated to. Failure paths: wrong socket, no gdbstub, QEMU killed mid-session.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { startGuest, type Guest } from '../harness/guest.js';
+import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
+import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
+
+const ROOT = join(__dirname, '../..');
+const ADAPTER = join(ROOT, 'dist/debugAdapter.js');
+// Waits stay well under the test timeout so a hang fails with the wait's message.
+const WAIT_MS = 8000;
+const TEST = { timeout: 60_000 };
+
+let guest: Guest;
+
+before(async () => {
+  const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(b.status, 0, `build failed: ${b.stderr}`);
+  guest = await startGuest();
+});
+
+after(async () => {
+  await guest?.dispose();
+});
+
+async function adapter(): Promise<DebugClient> {
+  const dc = new DebugClient(process.execPath, ADAPTER, 'iova-lens', { cwd: ROOT }, true);
+  dc.defaultTimeout = WAIT_MS;
+  await dc.start();
+  await dc.initializeRequest();
+  return dc;
+}
+
+const attachArgs = (over: Record<string, unknown> = {}): DebugProtocol.AttachRequestArguments =>
+  ({ qmp: `unix:${guest.qmpPath}`, gdb: `127.0.0.1:${guest.gdbPort}`, ...over }) as DebugProtocol.AttachRequestArguments;
+
+async function children(dc: DebugClient, ref: number): Promise<DebugProtocol.Variable[]> {
+  return (await dc.variablesRequest({ variablesReference: ref })).body.variables;
+}
+
+function find<V extends { name: string }>(vars: V[], re: RegExp, what: string): V {
+  const v = vars.find((x) => re.test(x.name));
+  assert.ok(v, `${what}: no variable matching ${re} among ${vars.map((x) => x.name).join(', ')}`);
+  return v;
+}
+
+async function queryStatus(): Promise<{ running: boolean; status: string }> {
+  const qmp = await QmpClient.connect(`unix:${guest.qmpPath}`);
+  try {
+    return await new QemuMonitor(qmp).queryStatus();
+  } finally {
+    qmp.close();
+  }
+}
+
+/** QEMU's own translation of the page holding `iova` for device `pci`, from its trace log. */
+function qemuTranslation(pci: string, iova: bigint): bigint | undefined {
+  const trace = readFileSync(guest.tracePath, 'utf8');
+  const hits = [...trace.matchAll(/^vtd_dmar_translate dev (\S+) iova 0x([0-9a-f]+) -> gpa 0x([0-9a-f]+) mask 0x([0-9a-f]+)$/gm)].filter(
+    (m) => m[1] === `${pci}0` && (BigInt('0x' + m[2]) & ~BigInt('0x' + m[4])) === (iova & ~BigInt('0x' + m[4])),
+  );
+  const last = hits.at(-1);
+  if (!last) return undefined;
+  const mask = BigInt('0x' + last[4]);
+  return (BigInt('0x' + last[3]) & ~mask) | (iova & mask);
+}
+
+test('wrong QMP socket path: attach fails naming the path and the reason', TEST, async () => {
+  const dc = await adapter();
+  try {
+    await assert.rejects(dc.attachRequest(attachArgs({ qmp: `unix:${guest.dir}/no-such.sock` })), /no-such\.sock.*no such socket file/);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('without a gdbstub: QMP views work, memory and registers degrade with a reason', TEST, async () => {
+  const dc = await adapter();
+  try {
+    await dc.attachRequest(attachArgs({ gdb: undefined }));
+    const threads = (await dc.threadsRequest()).body.threads;
+    assert.ok(threads.length >= 1 && /^vCPU 0/.test(threads[0]!.name), JSON.stringify(threads));
+    await Promise.all([dc.waitForEvent('stopped'), dc.pauseRequest({ threadId: 1 })]);
+    const [frame] = (await dc.stackTraceRequest({ threadId: threads[0]!.id })).body.stackFrames;
+    assert.match(frame!.name, /needs the gdbstub/);
+    await assert.rejects(dc.customRequest('readMemory', { memoryReference: 'gpa:0x1000', count: 16 }), /needs the gdbstub/);
+    const mtree = (await dc.evaluateRequest({ expression: 'mtree', context: 'repl' })).body.result;
+    assert.match(mtree, /^0x0-0x[0-9a-f]+ ram\s+pc\.ram/m);
+    const scopes = (await dc.scopesRequest({ frameId: frame!.id })).body.scopes;
+    const viommu = await children(dc, find(scopes, /^vIOMMU$/, 'scopes').variablesReference);
+    assert.match(viommu[0]!.value, /no gdbstub/);
+    await dc.continueRequest({ threadId: 1 });
+    await dc.disconnectRequest({});
+  } finally {
+    await dc.stop();
+  }
+  assert.equal((await queryStatus()).running, true, 'the guest runs after the session');
+});
+
+test('attach, pause, inspect a virtqueue, read its descriptor table by GIOVA, continue, detach', TEST, async () => {
+  const dc = await adapter();
+  try {
+    await dc.attachRequest(attachArgs());
+    const threads = (await dc.threadsRequest()).body.threads;
+    assert.ok(threads.length >= 1);
+    const [stopped] = await Promise.all([dc.waitForEvent('stopped'), dc.pauseRequest({ threadId: threads[0]!.id })]);
+    assert.equal(stopped.body.reason, 'pause');
+
+    const [frame] = (await dc.stackTraceRequest({ threadId: threads[0]!.id })).body.stackFrames;
+    const pc = /^vCPU 0 @ (0x[0-9a-f]+)$/.exec(frame!.name)?.[1];
+    assert.ok(pc, frame!.name);
+    assert.equal(frame!.instructionPointerReference, pc);
+
+    const scopes = (await dc.scopesRequest({ frameId: frame!.id })).body.scopes;
+    assert.deepEqual(scopes.map((s) => s.name), ['Registers (vCPU 0)', 'Guest memory', 'Virtqueues', 'vIOMMU']);
+    const regs = await children(dc, scopes[0]!.variablesReference);
+    assert.equal(find(regs, /^rip$/, 'registers').value, pc, 'the frame shows the vCPU\'s rip');
+
+    const devices = await children(dc, scopes[2]!.variablesReference);
+    const net = find(devices, /^virtio-net 00:[0-9a-f]{2}\.0$/, 'virtqueues');
+    const pci = net.name.split(' ')[1]!;
+    const queue0 = find(await children(dc, net.variablesReference), /^queue 0$/, net.name);
+    const desc = find(await children(dc, queue0.variablesReference), /^desc$/, 'queue 0');
+    const m = /^giova (0x[0-9a-f]+) -> gpa (0x[0-9a-f]+) -> hva (0x[0-9a-f]+)$/.exec(desc.value);
+    assert.ok(m, desc.value);
+    const giova = BigInt(m[1]!);
+    const qemuGpa = qemuTranslation(pci, giova);
+    assert.ok(qemuGpa !== undefined, `QEMU traced a translation of ${m[1]} for ${pci}`);
+    assert.equal(BigInt(m[2]!), qemuGpa, 'the ring translation equals QEMU\'s vtd_dmar_translate');
+    assert.equal(desc.memoryReference, `giova:${pci}:${m[1]}`);
+
+    const resolved = (await dc.evaluateRequest({ expression: `resolve giova ${m[1]} ${pci}`, context: 'repl' })).body.result;
+    assert.match(resolved, new RegExp(`gpa 0x${qemuGpa.toString(16)}\\b`));
+    const bare = (await dc.evaluateRequest({ expression: m[1]!, context: 'repl' })).body.result;
+    assert.match(bare, new RegExp(`giova ${m[1]} \\(${pci}\\) -> gpa 0x${qemuGpa.toString(16)}\\b`), 'a bare number is tried as the device\'s GIOVA');
+
+    // 16 descriptors of 16 bytes, read through our VT-d walk and directly at QEMU's GPA.
+    const viaGiova = await dc.customRequest('readMemory', { memoryReference: desc.memoryReference, count: 256 });
+    const viaGpa = await dc.customRequest('readMemory', { memoryReference: `gpa:0x${qemuGpa.toString(16)}`, count: 256 });
+    assert.equal(viaGiova.body.address, desc.memoryReference);
+    assert.equal(Buffer.from(viaGiova.body.data, 'base64').length, 256);
+    assert.equal(viaGiova.body.data, viaGpa.body.data);
+    await assert.rejects(dc.customRequest('readMemory', { memoryReference: `hva:${m[3]}`, count: 16 }), /gdbstub reads guest memory only/);
+    await assert.rejects(dc.customRequest('writeMemory', { memoryReference: `gpa:0x${qemuGpa.toString(16)}`, data: 'AA==' }), /writing guest memory is disabled/);
+
+    const [cont] = await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('continued')]);
+    assert.equal(cont.body.allThreadsContinued, true);
+    await dc.disconnectRequest({});
+  } finally {
+    await dc.stop();
+  }
+  assert.deepEqual(await queryStatus(), { running: true, status: 'running' }, 'the guest keeps running after disconnect');
+});
+
+test('QEMU killed during the session: the session terminates and says why', TEST, async () => {
+  const dc = await adapter();
+  try {
+    await dc.attachRequest(attachArgs());
+    const why = dc.waitForEvent('output').then(async function next(e): Promise<DebugProtocol.Event> {
+      return /closed/.test(String(e.body.output)) ? e : next(await dc.waitForEvent('output'));
+    });
+    const terminated = dc.waitForEvent('terminated');
+    guest.kill('SIGKILL');
+    const [out] = await Promise.all([why, terminated]);
+    assert.match(String(out.body.output), /QMP connection unix:.*qmp.* closed \(QEMU exited or was killed\)/);
+  } finally {
+    await dc.stop();
+  }
+});
