@@ -3,10 +3,10 @@
 // with spaces or quotes in the user's configuration stays one argument.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LaunchArgs } from './args.js';
+import { freeLoopbackPort } from '../qemu/endpoint.js';
 
 export interface LaunchedQemu {
   child: ChildProcess;
@@ -19,18 +19,6 @@ export interface LaunchedQemu {
 }
 
 const STDERR_KEEP = 4096;
-
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('no free TCP port on 127.0.0.1'))));
-    });
-  });
-}
 
 export async function launchQemu(args: LaunchArgs, onOutput: (text: string, category: 'stdout' | 'stderr') => void, waitMs = 10_000): Promise<LaunchedQemu> {
   // mkdtemp makes the directory 0700: nobody else can reach the QMP socket.

@@ -1,6 +1,6 @@
 // Where a QEMU socket lives. QEMU's own option syntax is `unix:PATH` / `tcp:HOST:PORT`; we accept
 // the same spelling so users can paste what they gave to -qmp / -gdb.
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { ConnectError, TimeoutError } from './errors.js';
 
 export type Endpoint = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
@@ -57,6 +57,19 @@ export function openSocket(endpoint: Endpoint, timeoutMs: number): Promise<Socke
       clearTimeout(timer);
       const why = err.code === 'ENOENT' ? 'no such socket file' : err.code === 'ECONNREFUSED' ? 'nothing is listening' : err.message;
       reject(new ConnectError(name, err.code, `${why} (${err.code ?? 'error'})`));
+    });
+  });
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now (for -gdb tcp:127.0.0.1:PORT). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => (port ? resolve(port) : reject(new Error('no free TCP port on 127.0.0.1'))));
     });
   });
 }

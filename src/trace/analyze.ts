@@ -1,9 +1,7 @@
 // Read a trace file and replay it: the one pipeline the CLI, the language server and the
 // benchmarks share. Streams the file in chunks; memory is the model plus the records kept.
 import { EventCatalog, loadTraceEvents } from './catalog/eventCatalog.js';
-import { createLineClassifier } from './read/logLine.js';
-import { LineSplitter } from './read/lineSource.js';
-import { readTrace } from './read/traceReader.js';
+import { readTrace, TraceDecoder } from './read/traceReader.js';
 import { SimpletraceError } from './read/simpletrace.js';
 import { TraceEngine } from './replay/engine.js';
 import type { ReplayOptions } from './replay/context.js';
@@ -61,10 +59,9 @@ export async function analyzeTraceFile(path: string, opts: AnalyzeOptions = {}):
 /** Replay a trace held in memory (tests, editor buffers). */
 export function analyzeTraceText(text: string, catalog: EventCatalog = EventCatalog.builtin(), opts: Partial<ReplayOptions> = {}): TraceEngine {
   const engine = new TraceEngine(opts);
-  const classify = createLineClassifier(catalog);
-  const splitter = new LineSplitter((t, n, o) => engine.push(classify(t, n, o)));
-  splitter.push(Buffer.from(text, 'utf8'));
-  splitter.end();
+  const decoder = new TraceDecoder((rec) => engine.push(rec), { catalog, lazyFields: true });
+  decoder.push(Buffer.from(text, 'utf8'));
+  decoder.end();
   engine.finish();
   return engine;
 }

@@ -3,10 +3,10 @@
 // log to a file. QEMU is always killed and the temp dir removed in dispose().
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInitramfs, findKernel, READY_MARKER } from './initramfs.js';
+import { freeLoopbackPort } from '../../src/qemu/endpoint.js';
 
 export interface GuestOptions {
   memMiB?: number;
@@ -45,18 +45,6 @@ export const DEFAULT_TRACE_EVENTS = [
 
 const QEMU = 'qemu-system-x86_64';
 
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 function requireQemu(): void {
   const r = spawnSync(QEMU, ['--version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
@@ -82,7 +70,7 @@ export async function startGuest(opts: GuestOptions = {}): Promise<Guest> {
   writeFileSync(eventsPath, (opts.traceEvents ?? DEFAULT_TRACE_EVENTS).join('\n') + '\n');
   // A 1 MiB disk with a recognisable pattern, so reads through virtio-blk move real data.
   writeFileSync(diskPath, Buffer.alloc(1 << 20, 0xa5));
-  const gdbPort = await freeTcpPort();
+  const gdbPort = await freeLoopbackPort();
   const args = [
     '-M', 'q35', '-accel', 'tcg', '-m', String(opts.memMiB ?? 512), '-nographic', '-no-reboot',
     '-device', 'intel-iommu,intremap=off,caching-mode=on,device-iotlb=on',

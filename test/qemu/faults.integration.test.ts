@@ -1,7 +1,8 @@
 // Failures of a real QEMU peer: nothing may hang and every error must say what happened.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGuest, freeTcpPort, type Guest } from '../harness/guest.js';
+import { startGuest, type Guest } from '../harness/guest.js';
+import { freeLoopbackPort } from '../../src/qemu/endpoint.js';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
 import { GdbClient } from '../../src/qemu/gdb/gdbClient.js';
 import { ConnectError, ConnectionLostError } from '../../src/qemu/errors.js';
@@ -25,7 +26,7 @@ test('wrong socket path or port: ConnectError naming it, within 2 s', async () =
   const t0 = Date.now();
   const wrong = `${guest.qmpPath}.nope`;
   await assert.rejects(QmpClient.connect(`unix:${wrong}`), (e: unknown) => e instanceof ConnectError && e.message.includes(wrong) && /no such socket file/.test(e.message));
-  const port = await freeTcpPort();
+  const port = await freeLoopbackPort();
   await assert.rejects(GdbClient.connect(`tcp:127.0.0.1:${port}`), (e: unknown) => e instanceof ConnectError && e.message.includes(`tcp:127.0.0.1:${port}`) && /nothing is listening/.test(e.message));
   assert.ok(Date.now() - t0 < 2000);
 });

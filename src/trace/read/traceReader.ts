@@ -156,21 +156,26 @@ export function readTraceText(text: string, opts: TraceReadOptions = {}): TraceR
  * before the corrupt byte have been delivered; the error carries its offset).
  */
 export async function readTrace(path: string, onRecord: (r: TraceRecord) => void, opts: TraceFileOptions = {}): Promise<TraceReadSummary> {
+  const d = new TraceDecoder(onRecord, opts);
+  for await (const chunk of fileChunks(path, opts)) d.push(chunk);
+  return d.end();
+}
+
+/** The file in reused chunks of `chunkBytes`, with progress and abort between chunks. */
+async function* fileChunks(path: string, opts: TraceFileOptions): AsyncGenerator<Buffer> {
   const fh = await open(path, 'r');
   try {
     const total = (await fh.stat()).size;
     const buf = Buffer.allocUnsafe(opts.chunkBytes ?? DEFAULT_CHUNK);
-    const d = new TraceDecoder(onRecord, opts);
     let read = 0;
     for (;;) {
       opts.signal?.throwIfAborted();
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       read += bytesRead;
-      d.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
       opts.onProgress?.(read, total);
     }
-    return d.end();
   } finally {
     await fh.close();
   }
@@ -178,41 +183,28 @@ export async function readTrace(path: string, onRecord: (r: TraceRecord) => void
 
 /** Async iteration over a file's records; records are produced a chunk at a time. */
 export async function* readTraceFile(path: string, opts: TraceFileOptions = {}): AsyncGenerator<TraceRecord, TraceReadSummary, undefined> {
-  const fh = await open(path, 'r');
-  try {
-    const total = (await fh.stat()).size;
-    const buf = Buffer.allocUnsafe(opts.chunkBytes ?? DEFAULT_CHUNK);
-    let batch: TraceRecord[] = [];
-    const d = new TraceDecoder((r) => batch.push(r), opts);
-    let read = 0;
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-      let failure: unknown;
-      try {
-        d.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-      } catch (e) {
-        failure = e;
-      }
-      opts.onProgress?.(read, total);
-      const ready = batch;
-      batch = [];
-      yield* ready;
-      if (failure !== undefined) throw failure;
-    }
+  let batch: TraceRecord[] = [];
+  const d = new TraceDecoder((r) => batch.push(r), opts);
+  for await (const chunk of fileChunks(path, opts)) {
     let failure: unknown;
-    let summary: TraceReadSummary | undefined;
     try {
-      summary = d.end();
+      d.push(chunk);
     } catch (e) {
       failure = e;
     }
-    yield* batch;
-    if (failure !== undefined || !summary) throw failure;
-    return summary;
-  } finally {
-    await fh.close();
+    const ready = batch;
+    batch = [];
+    yield* ready;
+    if (failure !== undefined) throw failure;
   }
+  let failure: unknown;
+  let summary: TraceReadSummary | undefined;
+  try {
+    summary = d.end();
+  } catch (e) {
+    failure = e;
+  }
+  yield* batch;
+  if (failure !== undefined || !summary) throw failure;
+  return summary;
 }
