@@ -1,7 +1,8 @@
 // One esbuild script for every entry point: extension, language server,
 // standalone debug adapter, CLI and webview.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -11,10 +12,15 @@ const nodeEntries = [
   { in: 'src/server/server.ts', out: 'server' },
   { in: 'src/debug/debugAdapter.ts', out: 'debugAdapter' },
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
+  // the large-trace index runs in a worker thread of the extension host
+  { in: 'src/large/worker.ts', out: 'largeTraceWorker' },
 ];
 
 const common = {
   bundle: true,
+  // One-shot builds write each file whole (temp file + rename): tests that rebuild while others
+  // run dist/*.js must never see a half-written bundle.
+  write: watch,
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
@@ -34,11 +40,14 @@ for (const e of nodeEntries) {
     banner: e.banner ? { js: e.banner } : undefined,
   }));
 }
-if (existsSync('webview/main.ts')) {
+// One browser bundle per webview: webview/<name>/main.ts → dist/webview/<name>.js
+for (const name of ['tree', 'traceViewer']) {
+  const entry = `webview/${name}/main.ts`;
+  if (!existsSync(entry)) continue;
   contexts.push(await esbuild.context({
     ...common,
-    entryPoints: ['webview/main.ts'],
-    outfile: 'dist/webview.js',
+    entryPoints: [entry],
+    outfile: `dist/webview/${name}.js`,
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
@@ -48,6 +57,14 @@ if (existsSync('webview/main.ts')) {
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
-  await Promise.all(contexts.map((c) => c.rebuild()));
+  const results = await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
+  for (const r of results) {
+    for (const f of r.outputFiles ?? []) {
+      mkdirSync(dirname(f.path), { recursive: true });
+      const tmp = `${f.path}.${process.pid}.tmp`;
+      writeFileSync(tmp, f.contents);
+      renameSync(tmp, f.path);
+    }
+  }
 }

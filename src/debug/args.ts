@@ -4,6 +4,8 @@
 // test/debug/args.test.ts fails when package.json no longer matches what this file generates.
 
 export const DEBUG_TYPE = 'iova-lens';
+/** Faster refreshes would keep QMP busy with snapshots (a 7.2 snapshot takes tens of ms). */
+export const MIN_REFRESH_MS = 500;
 
 export interface AttachArgs {
   /** QMP endpoint as given to QEMU's -qmp: `unix:PATH` or `tcp:HOST:PORT`. */
@@ -18,6 +20,8 @@ export interface AttachArgs {
   qemuLayout?: string;
   /** Allow writeMemory requests (off by default: a wrong write corrupts the guest). */
   allowMemoryWrite?: boolean;
+  /** While the VM runs, refresh the translation view every this many ms (0: off; at least 500). */
+  refreshIntervalMs?: number;
 }
 
 export interface LaunchArgs {
@@ -31,11 +35,13 @@ export interface LaunchArgs {
   traceEvents?: string[];
   qemuLayout?: string;
   allowMemoryWrite?: boolean;
+  refreshIntervalMs?: number;
 }
 
 type PropSchema =
   | { type: 'string'; description: string; default?: string; pattern?: string }
   | { type: 'boolean'; description: string; default?: boolean }
+  | { type: 'number'; description: string; default?: number; minimum?: number }
   | { type: 'array'; description: string; items: { type: 'string' }; default?: string[] }
   | { type: 'object'; description: string; additionalProperties: { type: 'string' }; default?: Record<string, string> };
 
@@ -45,11 +51,13 @@ type SchemaOf<T> = T extends string
   ? Extract<PropSchema, { type: 'string' }>
   : T extends boolean
     ? Extract<PropSchema, { type: 'boolean' }>
-    : T extends string[]
-      ? Extract<PropSchema, { type: 'array' }>
-      : T extends Record<string, string>
-        ? Extract<PropSchema, { type: 'object' }>
-        : never;
+    : T extends number
+      ? Extract<PropSchema, { type: 'number' }>
+      : T extends string[]
+        ? Extract<PropSchema, { type: 'array' }>
+        : T extends Record<string, string>
+          ? Extract<PropSchema, { type: 'object' }>
+          : never;
 
 type Table<T> = { [K in keyof T]-?: SchemaOf<NonNullable<T[K]>> };
 type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
@@ -61,6 +69,12 @@ const common = {
   traceEvents: { type: 'array', items: { type: 'string' }, description: 'trace-events files describing the events of the trace.' },
   qemuLayout: { type: 'string', description: 'QEMU version whose layout to assume when it cannot be asked, e.g. "7.2".', pattern: '^\\d+\\.\\d+$' },
   allowMemoryWrite: { type: 'boolean', default: false, description: 'Allow writing guest memory from the memory view. Off by default.' },
+  refreshIntervalMs: {
+    type: 'number',
+    default: 0,
+    minimum: 0,
+    description: `While the VM runs, refresh the translation view from QMP every this many milliseconds (0: off; otherwise at least ${MIN_REFRESH_MS}). Guest memory is not read while running.`,
+  },
 } as const satisfies Partial<Table<AttachArgs>>;
 
 export const ATTACH_ATTRIBUTES: Table<AttachArgs> = {
@@ -137,6 +151,11 @@ export function checkArgs(request: 'attach' | 'launch', raw: unknown): AttachArg
     const bad = typeMismatch(schema, v);
     if (bad) throw new DebugArgsError(request, k, bad);
   }
+  // JSON schema cannot say "0 or at least 500"; the check here does.
+  const every = obj.refreshIntervalMs;
+  if (typeof every === 'number' && every !== 0 && every < MIN_REFRESH_MS) {
+    throw new DebugArgsError(request, 'refreshIntervalMs', `must be 0 (off) or at least ${MIN_REFRESH_MS} ms, got ${every}`);
+  }
   return obj as unknown as AttachArgs | LaunchArgs;
 }
 
@@ -148,6 +167,10 @@ function typeMismatch(schema: PropSchema, v: unknown): string | undefined {
       return undefined;
     case 'boolean':
       return typeof v === 'boolean' ? undefined : `must be true or false, got ${JSON.stringify(v)}`;
+    case 'number':
+      if (typeof v !== 'number' || !Number.isFinite(v)) return `must be a number, got ${JSON.stringify(v)}`;
+      if (schema.minimum !== undefined && v < schema.minimum) return `must be at least ${schema.minimum}, got ${v}`;
+      return undefined;
     case 'array':
       return Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : 'must be an array of strings';
     case 'object':

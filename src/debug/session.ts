@@ -2,30 +2,50 @@
 // It holds no QEMU knowledge of its own; request groups live in threadsAndStack.ts,
 // variables.ts, memory.ts and evaluate.ts. Used inline by the extension and standalone by
 // debugAdapter.ts.
+import { resolve } from 'node:path';
 import { ContinuedEvent, DebugSession, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { checkArgs, type AttachArgs, type LaunchArgs } from './args.js';
+import { loadAttachedTrace, type AttachedTrace } from './attachedTrace.js';
 import { evaluate } from './evaluate.js';
 import { readMemory, writeMemory } from './memory.js';
 import { launchQemu, type LaunchedQemu } from './qemuProcess.js';
 import { QemuTarget, type TargetEvent } from './target.js';
 import { stackOf, threadOfFrame, threadsOf } from './threadsAndStack.js';
 import { VariableTree } from './variables.js';
+import { ViewPublisher } from './viewPublisher.js';
 
 type AttachRequestArgs = DebugProtocol.AttachRequestArguments & AttachArgs;
 type LaunchRequestArgs = DebugProtocol.LaunchRequestArguments & LaunchArgs;
 
 const ERR = 3000;
 
+/** What attach and launch share once QEMU's endpoints are known. */
+interface Connection {
+  qmp: string;
+  gdb: string | undefined;
+  allowMemoryWrite: boolean | undefined;
+  name: string;
+  refreshIntervalMs: number;
+}
+
 export class IovaLensSession extends DebugSession {
   private target: QemuTarget | undefined;
   private launched: LaunchedQemu | undefined;
-  private readonly tree = new VariableTree(() => this.live());
+  private trace: AttachedTrace | undefined;
+  private views: ViewPublisher | undefined;
+  private clientInvalidates = false;
+  private readonly tree = new VariableTree(
+    () => this.live(),
+    () => this.trace,
+  );
   private ended = false;
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    this.clientInvalidates = args.supportsInvalidatedEvent === true;
     response.body = {
       ...response.body,
+      supportsSteppingGranularity: false,
       supportsConfigurationDoneRequest: true,
       supportsEvaluateForHovers: true,
       supportsReadMemoryRequest: true,
@@ -39,13 +59,15 @@ export class IovaLensSession extends DebugSession {
   protected override async attachRequest(response: DebugProtocol.AttachResponse, raw: AttachRequestArgs): Promise<void> {
     await this.answer(response, async () => {
       const args = checkArgs('attach', raw);
-      await this.connect({ qmp: args.qmp, gdb: args.gdb, allowMemoryWrite: args.allowMemoryWrite });
+      await this.attachTrace(args.trace, args.traceEvents, undefined);
+      await this.connect({ qmp: args.qmp, gdb: args.gdb, allowMemoryWrite: args.allowMemoryWrite, name: nameOf(raw), refreshIntervalMs: args.refreshIntervalMs ?? 0 });
     });
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, raw: LaunchRequestArgs): Promise<void> {
     await this.answer(response, async () => {
       const args = checkArgs('launch', raw);
+      await this.attachTrace(args.trace, args.traceEvents, args.cwd);
       const q = await launchQemu(args, (text, category) => this.sendEvent(new OutputEvent(text, category)));
       this.launched = q;
       q.child.once('exit', (code, signal) => {
@@ -54,7 +76,7 @@ export class IovaLensSession extends DebugSession {
         else this.end(why);
       });
       try {
-        await this.connect({ qmp: q.qmp, gdb: q.gdb, allowMemoryWrite: args.allowMemoryWrite });
+        await this.connect({ qmp: q.qmp, gdb: q.gdb, allowMemoryWrite: args.allowMemoryWrite, name: nameOf(raw), refreshIntervalMs: args.refreshIntervalMs ?? 0 });
       } catch (e) {
         q.dispose();
         throw e;
@@ -62,12 +84,28 @@ export class IovaLensSession extends DebugSession {
     });
   }
 
-  private async connect(opts: { qmp: string; gdb: string | undefined; allowMemoryWrite: boolean | undefined }): Promise<void> {
+  /**
+   * Replay the configured trace once. A trace that cannot be read is reported on the console
+   * (file:line where there is one) and the session goes on without its scope.
+   */
+  private async attachTrace(path: string | undefined, traceEvents: string[] | undefined, cwd: string | undefined): Promise<void> {
+    if (path === undefined) return;
+    const at = (p: string): string => (cwd !== undefined ? resolve(cwd, p) : p);
+    const load = await loadAttachedTrace(at(path), traceEvents?.map(at));
+    this.trace = load.trace;
+    for (const m of load.messages) this.sendEvent(new OutputEvent(`${m}\n`, 'console'));
+  }
+
+  private async connect(opts: Connection): Promise<void> {
     const target = await QemuTarget.attach(opts);
     this.target = target;
+    this.views = new ViewPublisher(target, (e) => this.sendEvent(e), { name: opts.name, trace: this.trace, refreshIntervalMs: opts.refreshIntervalMs, invalidated: this.clientInvalidates });
     target.on((e) => this.onTargetEvent(e));
     if (!target.gdb) this.sendEvent(new OutputEvent('No gdbstub configured: registers, guest memory, VT-d walks and ring contents are unavailable; QMP views still work.\n', 'console'));
-    if (!target.running) this.sendEvent(new StoppedEvent('entry', 1));
+    if (!target.running) {
+      this.sendEvent(new StoppedEvent('entry', 1));
+      this.views.stateChanged('stopped', 'entry');
+    } else this.views.stateChanged('running');
   }
 
   private onTargetEvent(e: TargetEvent): void {
@@ -77,11 +115,13 @@ export class IovaLensSession extends DebugSession {
         const ev = new StoppedEvent(e.reason, e.threadId ?? 1) as DebugProtocol.StoppedEvent;
         ev.body.allThreadsStopped = true;
         this.sendEvent(ev);
+        this.views?.stateChanged('stopped', e.reason);
         return;
       }
       case 'continued':
         this.tree.reset();
         this.sendEvent(new ContinuedEvent(1, true));
+        this.views?.stateChanged('running');
         return;
       case 'output':
         this.sendEvent(new OutputEvent(e.text, e.category));
@@ -96,6 +136,8 @@ export class IovaLensSession extends DebugSession {
   private end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
+    this.views?.stateChanged('exited', reason);
+    this.views?.dispose();
     this.sendEvent(new OutputEvent(`${reason}\n`, 'important'));
     this.launched?.dispose();
     this.sendEvent(new TerminatedEvent());
@@ -161,8 +203,38 @@ export class IovaLensSession extends DebugSession {
     });
   }
 
+  // DAP's three steps are one instruction of the chosen vCPU: there are no source lines or
+  // frames to step over or out of, so stepOut is the same single step.
+  protected override async nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): Promise<void> {
+    await this.instructionStep(response, args.threadId);
+  }
+
+  protected override async stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): Promise<void> {
+    await this.instructionStep(response, args.threadId);
+  }
+
+  protected override async stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): Promise<void> {
+    await this.instructionStep(response, args.threadId);
+  }
+
+  private async instructionStep(response: DebugProtocol.Response, threadId: number): Promise<void> {
+    let started: { done: Promise<{ completed: boolean }> } | undefined;
+    // The response goes out once the step is under way; the stopped event follows it.
+    await this.answer(response, async () => {
+      started = await this.live().step(threadId);
+    });
+    if (!started) return;
+    try {
+      const { completed } = await started.done;
+      if (!completed) this.sendEvent(new OutputEvent(`vCPU ${threadId - 1} retired no instruction (halted, waiting for an interrupt); the VM was stopped instead\n`, 'console'));
+    } catch (e) {
+      this.sendEvent(new OutputEvent(`step of vCPU ${threadId - 1} failed: ${(e as Error).message}\n`, 'stderr'));
+    }
+  }
+
   protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
     await this.answer(response, async () => {
+      this.views?.dispose();
       await this.target?.quit();
       this.launched?.dispose();
     });
@@ -172,6 +244,7 @@ export class IovaLensSession extends DebugSession {
     // attach: leave the guest running; launch: the VM is ours and goes with the session unless told otherwise.
     const kill = args?.terminateDebuggee ?? this.launched !== undefined;
     this.ended = true;
+    this.views?.dispose();
     try {
       if (kill) await this.target?.quit();
       else await this.target?.detach();
@@ -182,4 +255,22 @@ export class IovaLensSession extends DebugSession {
       this.shutdown();
     }
   }
+
+  /** Inline sessions end here when VS Code drops them: no timer or connection may outlive it. */
+  override dispose(): void {
+    this.views?.dispose();
+    if (!this.ended) {
+      this.ended = true;
+      const closing = this.launched ? this.target?.quit() : this.target?.detach();
+      closing?.catch(() => undefined);
+      this.launched?.dispose();
+    }
+    super.dispose();
+  }
+}
+
+/** The configuration's name (VS Code passes it with the arguments) for the view's title. */
+function nameOf(raw: object): string {
+  const n = (raw as { name?: unknown }).name;
+  return typeof n === 'string' && n !== '' ? n : 'IOVA Lens';
 }

@@ -13,6 +13,7 @@ import { QemuMonitor } from '../qemu/qmp/qemuMonitor.js';
 import { takeSnapshot } from '../qemu/snapshot/takeSnapshot.js';
 import type { Snapshot, SnapshotAddr } from '../qemu/snapshot/types.js';
 import { formatMemoryRef, parseMemoryRef } from './commandLine.js';
+import { canSingleStep, singleStep } from './gdbStep.js';
 import { liveMemoryMap, withDeviceDma } from './liveTranslate.js';
 
 export type TargetEvent =
@@ -46,7 +47,9 @@ export const noGdbReason = (what: string): string => `${what} needs the gdbstub:
 
 export class QemuTarget {
   private readonly listeners = new Set<(e: TargetEvent) => void>();
-  private state: 'running' | 'stopped' | 'exited' = 'running';
+  // 'stepping': one vCPU runs one instruction; QMP's RESUME/STOP of that step are not run-state changes.
+  private state: 'running' | 'stopped' | 'stepping' | 'exited' = 'running';
+  private stepSupport: Promise<boolean> | undefined;
   private snap: Promise<Snapshot> | undefined;
   private exitReason: string | undefined;
   private peerQueue: Promise<unknown> = Promise.resolve();
@@ -159,6 +162,11 @@ export class QemuTarget {
   /** Stop all vCPUs. Always ends with a stopped event, also when the VM was already stopped. */
   async pause(): Promise<void> {
     this.alive();
+    // The gdbstub is busy with the step's vCont; QMP stop ends the step, whose stopped event follows.
+    if (this.state === 'stepping') {
+      await this.monitor.stop();
+      return;
+    }
     if (this.state === 'stopped') {
       this.emit({ kind: 'stopped', reason: 'pause' });
       return;
@@ -172,9 +180,49 @@ export class QemuTarget {
   async cont(): Promise<void> {
     this.alive();
     if (this.state !== 'stopped') return;
-    await this.monitor.cont();
+    // Behind any gdbstub work of this stop (a snapshot for the view): a byte it sends to a
+    // running VM would stop it again.
+    await this.exclusive(() => this.monitor.cont());
     if (this.gdb) this.gdb.pausedGuest = false;
     this.setRunning();
+  }
+
+  /**
+   * Start an instruction single-step of one vCPU (the others stay stopped). Resolves once the
+   * step is under way, after every check that could refuse it; `done` settles after the stopped
+   * event (reason 'step'). A vCPU halted in `hlt` retires no instruction until an interrupt
+   * wakes it; after `stallMs` the VM is stopped over QMP so the step cannot hang the session.
+   */
+  async step(threadId: number, stallMs = 3000): Promise<{ done: Promise<{ completed: boolean }> }> {
+    const gdb = this.stoppedGdb(`stepping vCPU ${threadId - 1}`);
+    this.stepSupport ??= this.exclusive(() => canSingleStep(gdb));
+    if (!(await this.stepSupport)) throw new TargetRefusal(`the gdbstub at ${gdb.endpoint} does not offer single-step (its "vCont?" answer lists no "s" action)`);
+    if (this.state !== 'stopped') throw new TargetRefusal(`stepping vCPU ${threadId - 1}: the guest is no longer stopped`);
+    this.state = 'stepping';
+    this.snap = undefined;
+    let completed = true;
+    const watchdog = setTimeout(() => {
+      completed = false;
+      this.monitor.stop().catch(() => undefined);
+    }, stallMs);
+    const done = (async () => {
+      let failure: unknown;
+      try {
+        await this.exclusive(() => singleStep(gdb, threadId, stallMs + 5000));
+      } catch (e) {
+        failure = e;
+      }
+      clearTimeout(watchdog);
+      // QMP answers in order: the step's RESUME and STOP events are in before this reply.
+      const status = await this.monitor.queryStatus().catch(() => undefined);
+      if (this.state === 'stepping') {
+        this.state = status?.running ? 'running' : 'stopped';
+        this.emit(status?.running ? { kind: 'continued' } : { kind: 'stopped', reason: 'step', threadId });
+      }
+      if (failure !== undefined) throw failure;
+      return { completed };
+    })();
+    return { done };
   }
 
   async threads(): Promise<VcpuThread[]> {
@@ -280,7 +328,8 @@ export class QemuTarget {
       await this.gdb?.close().catch(() => undefined);
       return;
     }
-    if (this.state === 'stopped') await this.monitor.cont().catch(() => undefined);
+    // Behind gdbstub work still under way (a view's snapshot), or that work would stop the VM again.
+    if (this.state === 'stopped') await this.exclusive(() => this.monitor.cont()).catch(() => undefined);
     if (this.gdb) {
       this.gdb.pausedGuest = false;
       await this.gdb.close().catch(() => undefined);

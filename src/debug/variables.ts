@@ -5,14 +5,19 @@ import { Handles, Scope } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { hex } from '../model/u64.js';
 import type { Snapshot, SnapshotAddr, SnapshotQueue, SnapshotVirtio } from '../qemu/snapshot/types.js';
+import { mappingName, mappingValue, type AttachedTrace } from './attachedTrace.js';
 import type { QemuTarget } from './target.js';
+import { traceScopeName } from './traceView.js';
 
 type Children = () => Promise<DebugProtocol.Variable[]>;
 
 export class VariableTree {
   private handles = new Handles<Children>();
 
-  constructor(private readonly target: () => QemuTarget) {}
+  constructor(
+    private readonly target: () => QemuTarget,
+    private readonly trace: () => AttachedTrace | undefined = () => undefined,
+  ) {}
 
   /** Forget every handle: the next expansion reads the new state. */
   reset(): void {
@@ -21,12 +26,29 @@ export class VariableTree {
 
   scopes(threadId: number): DebugProtocol.Scope[] {
     const snap = (): Promise<Snapshot> => this.target().snapshot();
-    return [
+    const scopes = [
       new Scope(`Registers (vCPU ${threadId - 1})`, this.handles.create(() => this.registers(threadId)), false),
       new Scope('Guest memory', this.handles.create(async () => this.memory(await snap())), false),
       new Scope('Virtqueues', this.handles.create(async () => this.virtqueues(await snap())), false),
       new Scope('vIOMMU', this.handles.create(async () => this.viommu(await snap())), false),
     ];
+    const t = this.trace();
+    if (t) scopes.push(new Scope(traceScopeName(t), this.handles.create(async () => this.traceTables(t)), false));
+    return scopes;
+  }
+
+  /** The attached trace at its last line: device → table (ASID) → mappings. */
+  private traceTables(t: AttachedTrace): DebugProtocol.Variable[] {
+    if (t.devices.length === 0) return [this.node('(none)', `${t.fileName} creates no IOTLB, IOVA-tree or vIOMMU mappings`)];
+    return t.devices.map((d) =>
+      this.node(d.label, `${d.tables.length} tables`, async () =>
+        d.tables.map((table) =>
+          this.node(table.label, `${table.keySpace} -> ${table.targetSpace}, ${table.mappings.length} mappings`, async () =>
+            table.mappings.map((m) => this.node(mappingName(m, table), mappingValue(m, table, t.fileName))),
+          ),
+        ),
+      ),
+    );
   }
 
   async variables(ref: number): Promise<DebugProtocol.Variable[]> {

@@ -1,8 +1,80 @@
-// Extension entry: wires feature modules only (each feature registers itself).
-import type * as vscode from 'vscode';
+// Extension entry: creates the shared pieces (log, trace client) and lets each feature
+// register itself. Activation is narrow (package.json): a qemu-trace document, an iova-lens
+// debug session, or one of our commands/views.
+import * as vscode from 'vscode';
+import { attachToQemu } from './attachCommand.js';
+import { checkTrace } from './checkTraceCommand.js';
+import { registerDebug, trackSessions } from './debugRegistration.js';
+import { registerDebugHover } from './debugHover.js';
+import { Log, messageOf } from './log.js';
+import { TraceClient } from './traceClient.js';
+import { filterTrace, openAsTrace } from './traceCommands.js';
+import { openTree, resolveAddress, stateAt } from './treeCommands.js';
+import { TranslationTreePanel } from './treePanel.js';
+import { ViewSources } from './viewSources.js';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // features are registered here as they land (parts 4–6)
+export const COMMANDS = {
+  resolveAddress: 'iovaLens.resolveAddress',
+  openTranslationTree: 'iovaLens.openTranslationTree',
+  attachToQemu: 'iovaLens.attachToQemu',
+  checkTrace: 'iovaLens.checkTrace',
+  openAsTrace: 'iovaLens.openAsTrace',
+  filterTrace: 'iovaLens.filterTrace',
+  stateAt: 'iovaLens.stateAt',
+} as const;
+
+let client: TraceClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const started = Date.now();
+  const log = new Log();
+  context.subscriptions.push(log);
+  const problems = vscode.languages.createDiagnosticCollection('iova-lens-check');
+  context.subscriptions.push(problems);
+
+  client = new TraceClient(context, log);
+  context.subscriptions.push(client);
+  // A check's findings for a file give way to the language server's once it indexes the file.
+  context.subscriptions.push(client.onIndexed((p) => problems.delete(vscode.Uri.parse(p.uri))));
+
+  registerDebug(context, log);
+  trackSessions(context);
+  registerDebugHover(context);
+
+  const command = (id: string, f: (...args: never[]) => unknown): void => {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: never[]) => {
+        try {
+          await f(...args);
+        } catch (e) {
+          log.error(id, e);
+          void vscode.window.showErrorMessage(`IOVA Lens: ${messageOf(e)}`);
+        }
+      }),
+    );
+  };
+  command(COMMANDS.attachToQemu, () => attachToQemu(log));
+  command(COMMANDS.checkTrace, (uri?: vscode.Uri) => checkTrace(context, log, problems, uri));
+  command(COMMANDS.openAsTrace, () => openAsTrace());
+  const c = client;
+  command(COMMANDS.filterTrace, () => filterTrace(c));
+
+  const sources = new ViewSources(client, log);
+  context.subscriptions.push(sources, TranslationTreePanel.registerSerializer(context, sources));
+  command(COMMANDS.openTranslationTree, () => openTree(context, sources));
+  command(COMMANDS.resolveAddress, (initial?: string) => resolveAddress(context, sources, typeof initial === 'string' ? initial : undefined));
+  command(COMMANDS.stateAt, (uri?: string, line?: number) => stateAt(context, sources, uri, line));
+
+  try {
+    await client.start();
+  } catch (e) {
+    log.error('the trace language server did not start', e);
+    void vscode.window.showErrorMessage(`IOVA Lens: the trace language server did not start: ${messageOf(e)}`);
+  }
+  log.info(`activated in ${Date.now() - started} ms`);
 }
 
-export function deactivate(): void {}
+export async function deactivate(): Promise<void> {
+  await client?.dispose();
+  client = undefined;
+}

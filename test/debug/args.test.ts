@@ -43,3 +43,13 @@ test('checkArgs names the field and the problem', () => {
   assert.throws(() => checkArgs('launch', { qemu: 'q', args: [], env: { A: 1 } }), /"env" must be an object of string values/);
   assert.deepEqual(checkArgs('attach', { qmp: 'tcp:localhost:4444', gdb: 'localhost:1234' }), { qmp: 'tcp:localhost:4444', gdb: 'localhost:1234' });
 });
+
+test('refreshIntervalMs: 0 turns the refresh off, below 500 ms is refused, and the schema says so', () => {
+  assert.equal(checkArgs('attach', { qmp: 'unix:/q', refreshIntervalMs: 0 }).refreshIntervalMs, 0);
+  assert.equal(checkArgs('launch', { qemu: 'q', args: [], refreshIntervalMs: 500 }).refreshIntervalMs, 500);
+  assert.throws(() => checkArgs('attach', { qmp: 'unix:/q', refreshIntervalMs: 100 }), /attach configuration: "refreshIntervalMs" must be 0 \(off\) or at least 500 ms, got 100/);
+  assert.throws(() => checkArgs('attach', { qmp: 'unix:/q', refreshIntervalMs: -1 }), /"refreshIntervalMs" must be at least 0, got -1/);
+  assert.throws(() => checkArgs('attach', { qmp: 'unix:/q', refreshIntervalMs: '1000' }), /"refreshIntervalMs" must be a number, got "1000"/);
+  assert.deepEqual(ATTACH_ATTRIBUTES.refreshIntervalMs.default, 0);
+  assert.equal(LAUNCH_ATTRIBUTES.refreshIntervalMs.type, 'number');
+});

@@ -88,3 +88,23 @@ test('launch whose QEMU dies at start-up reports QEMU\'s own message', TEST, asy
     await dc.stop();
   }
 });
+
+test('a single step at the reset vector lands where the firmware\'s first instruction jumps', TEST, async () => {
+  const dc = await adapter();
+  try {
+    const args = ['-M', 'q35', '-accel', 'tcg', '-m', '64', '-nographic', '-nodefaults', '-S'];
+    await Promise.all([dc.waitForEvent('stopped'), dc.launchRequest({ qemu: 'qemu-system-x86_64', args } as DebugProtocol.LaunchRequestArguments)]);
+    // The reset vector is the top 16 bytes below 4 GiB; x86 firmware puts a far jump there.
+    const bytes = Buffer.from((await dc.customRequest('readMemory', { memoryReference: 'gpa:0xfffffff0', count: 5 })).body.data, 'base64');
+    assert.equal(bytes[0], 0xea, `far jmp ptr16:16 at the reset vector, got ${bytes.toString('hex')}`);
+    const target = bytes.readUInt16LE(1);
+    const [stopped, response] = await Promise.all([dc.waitForEvent('stopped'), dc.nextRequest({ threadId: 1 })]);
+    assert.equal(response.success, true);
+    assert.equal(stopped.body.reason, 'step');
+    const [frame] = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    assert.equal(frame!.name, `vCPU 0 @ 0x${target.toString(16)}`);
+    await dc.disconnectRequest({});
+  } finally {
+    await dc.stop();
+  }
+});

@@ -103,6 +103,16 @@ export class GdbClient {
     return this.enqueue(payload.split(/[,:;]/)[0].slice(0, 24) || payload, encodePacket(payload), { ...opts, expectsStop: payload === '?' });
   }
 
+  /**
+   * Send a resume packet (`vCont;s:TID`, `s`, `c`…) whose answer is the stop reply QEMU sends
+   * once the vCPU stops again; resolves with that stop reply.
+   */
+  async resume(payload: string, opts: { timeoutMs?: number } = {}): Promise<StopReply> {
+    const raw = await this.enqueue(payload.split(/[,:;]/)[0].slice(0, 24) || payload, encodePacket(payload), { ...opts, expectsStop: true });
+    this.pausedGuest = true;
+    return parseStopReply(raw, this.endpoint);
+  }
+
   /** Ctrl-C: ask a running guest to stop; resolves with the stop reply. */
   async interrupt(): Promise<StopReply> {
     const raw = await this.enqueue('interrupt (0x03)', undefined, { expectsStop: true });

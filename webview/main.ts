@@ -1,2 +1,0 @@
-// Translation tree webview (part 6). Stub until the view lands.
-export {};

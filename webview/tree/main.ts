@@ -1,0 +1,244 @@
+// Entry of the translation tree webview: builds the page, keeps the state, and speaks the
+// protocol of src/shared/webviewProtocol.ts with the extension (ready first, then whatever
+// the user asks). A malformed message or a rendering bug shows an error line, never a blank view.
+import './tree.css';
+import type { TranslationView, ViewNode, ViewResolution } from '../../src/shared/translationView.js';
+import { parseToWebview, type ToWebview } from '../../src/shared/webviewProtocol.js';
+import { byId, clear, el } from './dom.js';
+import { ResolveBox } from './resolveBox.js';
+import { Scrubber } from './scrubber.js';
+import { restoreState, type StripScale, type TreeState } from './state.js';
+import { renderStrips, SCALE_LEGEND } from './stripView.js';
+import { ancestorsOf, parseFilter, visibleRows } from './treeModel.js';
+import { TreeView } from './treeView.js';
+import { connectHost } from './vscodeApi.js';
+
+const host = connectHost();
+const state: TreeState = restoreState(host.getState());
+let view: TranslationView | undefined;
+let resolution: ViewResolution | undefined;
+/** node id → indexes of the hops it holds (in the first chain that names it) */
+let chain = new Map<string, number[]>();
+let restoredScroll = false;
+
+const save = (): void => host.setState(state);
+
+// ---- page ----
+const title = el('h1', { className: 'title', text: 'Translation tree' });
+const status = el('span', { className: 'status', attrs: { role: 'status' } });
+const refresh = el('button', { text: 'Refresh', attrs: { type: 'button', title: 'Ask the extension for the view again' } });
+const errorLine = el('p', { className: 'error-line', attrs: { role: 'alert', hidden: true } });
+const scrubber = new Scrubber((line) => host.post({ type: 'goToLine', line }));
+const resolveBox = new ResolveBox({
+  ask: (query) => host.post({ type: 'resolve', query }),
+  showNode: (id) => showNode(id),
+  changed: (r) => {
+    state.resolve = r;
+    save();
+  },
+});
+const filterInput = el('input', { attrs: { id: 'filter', type: 'search', placeholder: 'label, owner, line or 0x address', spellcheck: 'false', autocomplete: 'off' } });
+const filterCount = el('span', { className: 'filter-count', attrs: { 'aria-live': 'polite' } });
+const placeholder = el('p', { className: 'placeholder', attrs: { hidden: true } });
+const treeList = el('ul', { className: 'tree', attrs: { id: 'tree', 'aria-label': 'Translation tree' } });
+const treeScroll = el('div', { className: 'tree-scroll' }, treeList);
+const scaleSelect = el('select', { attrs: { id: 'strip-scale' } }, el('option', { text: 'linear', attrs: { value: 'linear' } }), el('option', { text: 'log', attrs: { value: 'log' } }));
+const scaleLegend = el('p', { className: 'legend' });
+const strips = el('div', { className: 'strips' });
+const stripSection = el('section', { className: 'strip-section', attrs: { 'aria-labelledby': 'strips-title' } }, el('h2', { text: 'Address spaces', attrs: { id: 'strips-title' } }), el('div', { className: 'strip-controls' }, el('label', { text: 'Scale', attrs: { for: 'strip-scale' } }), scaleSelect), scaleLegend, strips);
+const notes = el('ul', { className: 'notes' });
+
+const tree = new TreeView(treeList, {
+  toggle: (id, open) => {
+    const set = new Set(state.expanded);
+    if (open) set.add(id);
+    else set.delete(id);
+    state.expanded = [...set];
+    save();
+    renderTree(id);
+  },
+  activate: (node) => activate(node),
+  openMemory: (node) => {
+    if (node.memoryRef !== undefined) host.post({ type: 'openMemory', memoryRef: node.memoryRef });
+  },
+  focusMoved: (id) => {
+    if (state.focusId !== id) {
+      state.focusId = id;
+      save();
+    }
+  },
+});
+
+const app = byId('app');
+app.append(
+  el('header', { className: 'bar' }, title, status, refresh),
+  errorLine,
+  scrubber.root,
+  resolveBox.root,
+  el('div', { className: 'filter-bar', attrs: { role: 'search' } }, el('label', { text: 'Filter', attrs: { for: 'filter' } }), filterInput, filterCount),
+  placeholder,
+  treeScroll,
+  stripSection,
+  notes,
+);
+
+// ---- behaviour ----
+function activate(node: ViewNode): void {
+  if (node.createdLine !== undefined) host.post({ type: 'revealLine', line: node.createdLine });
+  else if (node.memoryRef !== undefined) host.post({ type: 'openMemory', memoryRef: node.memoryRef });
+}
+
+function renderTree(focusId = tree.focusedId ?? state.focusId): void {
+  if (!view) return;
+  const filter = parseFilter(state.filter);
+  const rows = visibleRows(view.sections, new Set(state.expanded), filter);
+  tree.render(rows, focusId, chain);
+  filterCount.textContent = filter ? `${rows.filter((r) => r.more === undefined).length} shown` : '';
+}
+
+function renderStripsNow(): void {
+  scaleLegend.textContent = SCALE_LEGEND[state.scale];
+  if (!view || view.strips.length === 0) {
+    stripSection.hidden = true;
+    return;
+  }
+  stripSection.hidden = false;
+  renderStrips(strips, view.strips, state.scale, chain, (id) => showNode(id));
+}
+
+function showNode(id: string): void {
+  if (!view) return;
+  const open = new Set(state.expanded);
+  for (const a of ancestorsOf(view.sections, new Set([id]))) open.add(a);
+  state.expanded = [...open];
+  save();
+  renderTree(id);
+  tree.focusRow(id);
+}
+
+function titleOf(v: TranslationView): string {
+  const s = v.source;
+  if (s.kind === 'trace') return `${decodeURIComponent(s.uri.slice(s.uri.lastIndexOf('/') + 1))} at line ${s.line} of ${s.lines}`;
+  return `${s.name}${s.stoppedAt ? ` — stopped at ${s.stoppedAt}` : ''}`;
+}
+
+function showView(v: TranslationView | undefined, reason: string | undefined): void {
+  view = v;
+  scrubber.update(v?.source);
+  clear(notes);
+  if (!v) {
+    title.textContent = 'Translation tree';
+    placeholder.hidden = false;
+    placeholder.textContent = reason ?? 'Nothing to show: open a QEMU trace or start an IOVA Lens debug session.';
+    treeScroll.hidden = true;
+    stripSection.hidden = true;
+    return;
+  }
+  title.textContent = titleOf(v);
+  placeholder.hidden = true;
+  treeScroll.hidden = false;
+  for (const n of v.notes) notes.appendChild(el('li', { text: n }));
+  renderTree();
+  renderStripsNow();
+  if (!restoredScroll) {
+    restoredScroll = true;
+    treeScroll.scrollTop = state.scrollTop;
+  }
+  // the chain may differ at the new line or stop: ask again for what the box shows
+  if (resolution) {
+    const q = resolveBox.query();
+    if (q) host.post({ type: 'resolve', query: q });
+  }
+}
+
+function showResolution(r: ViewResolution): void {
+  resolution = r;
+  chain = new Map();
+  r.chains.forEach((c, ci) =>
+    c.forEach((h, i) => {
+      if (h.nodeId === undefined) return;
+      const have = chain.get(h.nodeId);
+      if (!have) chain.set(h.nodeId, [i]);
+      else if (ci === 0 && !have.includes(i)) have.push(i);
+    }),
+  );
+  resolveBox.show(r);
+  if (view && chain.size > 0) {
+    const open = new Set(state.expanded);
+    for (const a of ancestorsOf(view.sections, new Set(chain.keys()))) open.add(a);
+    state.expanded = [...open];
+    save();
+  }
+  renderTree();
+  renderStripsNow();
+  const first = r.chains[0]?.find((h) => h.nodeId !== undefined)?.nodeId;
+  if (first) treeList.querySelector(`[data-id="${CSS.escape(first)}"]`)?.scrollIntoView({ block: 'nearest' });
+}
+
+function showError(text: string | undefined): void {
+  errorLine.hidden = text === undefined;
+  errorLine.textContent = text ?? '';
+}
+
+function handle(msg: ToWebview): void {
+  switch (msg.type) {
+    case 'view':
+      showError(undefined);
+      showView(msg.view, msg.reason);
+      break;
+    case 'resolution':
+      showResolution(msg.resolution);
+      break;
+    case 'busy':
+      status.textContent = msg.busy ? (msg.message ?? 'working…') : '';
+      app.setAttribute('aria-busy', String(msg.busy));
+      break;
+    case 'error':
+      showError(msg.message);
+      break;
+  }
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const parsed = parseToWebview(e.data);
+  if (!parsed.ok) {
+    showError(`Ignored a message from the extension: ${parsed.error}`);
+    return;
+  }
+  try {
+    handle(parsed.msg);
+  } catch (err) {
+    showError(`Could not show the ${parsed.msg.type}: ${(err as Error).message}`);
+  }
+});
+
+let filterTimer: ReturnType<typeof setTimeout> | undefined;
+filterInput.addEventListener('input', () => {
+  state.filter = filterInput.value;
+  save();
+  if (filterTimer !== undefined) clearTimeout(filterTimer);
+  filterTimer = setTimeout(() => renderTree(), 60);
+});
+scaleSelect.addEventListener('change', () => {
+  state.scale = scaleSelect.value as StripScale;
+  save();
+  renderStripsNow();
+});
+let scrollTimer: ReturnType<typeof setTimeout> | undefined;
+treeScroll.addEventListener('scroll', () => {
+  if (scrollTimer !== undefined) clearTimeout(scrollTimer);
+  scrollTimer = setTimeout(() => {
+    state.scrollTop = treeScroll.scrollTop;
+    save();
+  }, 150);
+});
+refresh.addEventListener('click', () => host.post({ type: 'refresh' }));
+
+filterInput.value = state.filter;
+scaleSelect.value = state.scale;
+resolveBox.restore(state.resolve);
+placeholder.hidden = false;
+placeholder.textContent = 'Waiting for the extension…';
+treeScroll.hidden = true;
+stripSection.hidden = true;
+host.post({ type: 'ready' });
