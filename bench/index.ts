@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   read: () => runTraceReadBench(),
   check: () => runCheckBench(),
   snapshot: () => runSnapshotBench(),
+  large: async () => (await import('./large.js')).runLargeBench(),
 };
 
 async function main(): Promise<void> {

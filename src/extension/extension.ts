@@ -11,6 +11,7 @@ import { TraceClient } from './traceClient.js';
 import { filterTrace, openAsTrace } from './traceCommands.js';
 import { openTree, resolveAddress, stateAt } from './treeCommands.js';
 import { TranslationTreePanel } from './treePanel.js';
+import { registerTraceViewer } from './largeTrace/traceViewer.js';
 import { ViewSources } from './viewSources.js';
 
 export const COMMANDS = {
@@ -37,6 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // A check's findings for a file give way to the language server's once it indexes the file.
   context.subscriptions.push(client.onIndexed((p) => problems.delete(vscode.Uri.parse(p.uri))));
 
+  context.subscriptions.push(registerTraceViewer(context));
   registerDebug(context, log);
   trackSessions(context);
   registerDebugHover(context);

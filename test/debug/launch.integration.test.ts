@@ -9,24 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-
-const ROOT = join(__dirname, '../..');
-const TEST = { timeout: 60_000 };
+import { buildAdapter, startAdapter, TEST } from './dapHarness.js';
 
 before(() => {
-  const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(b.status, 0, `build failed: ${b.stderr}`);
+  buildAdapter();
   const q = spawnSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' });
   assert.equal(q.status, 0, 'qemu-system-x86_64 must be installed (scripts/install-system-deps.sh)');
 });
 
-async function adapter(): Promise<DebugClient> {
-  const dc = new DebugClient(process.execPath, join(ROOT, 'dist/debugAdapter.js'), 'iova-lens', { cwd: ROOT }, true);
-  dc.defaultTimeout = 8000;
-  await dc.start();
-  await dc.initializeRequest();
-  return dc;
-}
+const adapter = (): Promise<DebugClient> => startAdapter();
 
 const alive = (pid: number): boolean => {
   try {

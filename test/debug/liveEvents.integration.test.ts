@@ -5,28 +5,23 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { startGuest, type Guest } from '../harness/guest.js';
+import { buildAdapter, guestAttachArgs, ROOT, startAdapter, TEST } from './dapHarness.js';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
 import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
 import { STATUS_EVENT, VIEW_EVENT, parseDebugEvent, type StatusEventBody } from '../../src/shared/debugEvents.js';
 import type { TranslationView, ViewNode } from '../../src/shared/translationView.js';
 import { systemFlatView } from './flatViewText.js';
 
-const ROOT = join(__dirname, '../..');
-const ADAPTER = join(ROOT, 'dist/debugAdapter.js');
 const SAMPLE_TRACE = join(ROOT, 'samples/qemu-7.2-vtd-net/trace.log');
-const WAIT_MS = 8000;
-const TEST = { timeout: 60_000 };
 
 let guest: Guest;
 
 before(async () => {
-  const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(b.status, 0, `build failed: ${b.stderr}`);
+  buildAdapter();
   guest = await startGuest();
 });
 
@@ -34,16 +29,8 @@ after(async () => {
   await guest?.dispose();
 });
 
-async function adapter(init: Partial<DebugProtocol.InitializeRequestArguments> = {}): Promise<DebugClient> {
-  const dc = new DebugClient(process.execPath, ADAPTER, 'iova-lens', { cwd: ROOT }, true);
-  dc.defaultTimeout = WAIT_MS;
-  await dc.start();
-  await dc.initializeRequest({ adapterID: 'iova-lens', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', ...init });
-  return dc;
-}
-
-const attachArgs = (over: Record<string, unknown> = {}): DebugProtocol.AttachRequestArguments =>
-  ({ name: 'live events test', qmp: `unix:${guest.qmpPath}`, gdb: `127.0.0.1:${guest.gdbPort}`, ...over }) as DebugProtocol.AttachRequestArguments;
+const adapter = startAdapter;
+const attachArgs = (over: Record<string, unknown> = {}): DebugProtocol.AttachRequestArguments => guestAttachArgs(guest, { name: 'live events test', ...over });
 
 async function children(dc: DebugClient, ref: number): Promise<DebugProtocol.Variable[]> {
   return (await dc.variablesRequest({ variablesReference: ref })).body.variables;

@@ -1,0 +1,113 @@
+// The trace viewer's page. No VS Code import here, so a browser test can load exactly this page.
+// Nothing from the trace is ever part of this HTML: lines arrive later as messages and are put
+// into the DOM as text. The CSP allows only our script (by nonce and origin) and our styles.
+
+export interface ViewerHtmlOptions {
+  /** webview.cspSource (the origin webview resources are served from) */
+  cspSource: string;
+  /** URI of dist/webview/traceViewer.js as the webview sees it */
+  scriptUri: string;
+  nonce: string;
+  /** shown until the index is ready */
+  title: string;
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A random nonce for the CSP (base64url, 128 bits). */
+export function makeNonce(random: (n: number) => Uint8Array): string {
+  return Buffer.from(random(16)).toString('base64url');
+}
+
+const STYLE = `
+:root { color-scheme: light dark; }
+body { margin: 0; padding: 0; height: 100vh; display: flex; flex-direction: column; overflow: hidden;
+  background: var(--vscode-editor-background, #1e1e1e); color: var(--vscode-editor-foreground, #d4d4d4);
+  font-family: var(--vscode-font-family, sans-serif); font-size: var(--vscode-font-size, 13px); }
+#toolbar { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; padding: 4px 8px;
+  border-bottom: 1px solid var(--vscode-panel-border, #444); }
+#toolbar form { display: flex; gap: 4px; align-items: center; margin: 0; }
+#toolbar input, #toolbar select { background: var(--vscode-input-background, #3c3c3c); color: var(--vscode-input-foreground, #ccc);
+  border: 1px solid var(--vscode-input-border, transparent); padding: 1px 4px; font: inherit; }
+#toolbar input { width: 9em; }
+#toolbar input.short { width: 4.5em; }
+#toolbar button { background: var(--vscode-button-background, #0e639c); color: var(--vscode-button-foreground, #fff);
+  border: none; padding: 2px 8px; font: inherit; cursor: pointer; }
+#toolbar button.secondary { background: var(--vscode-button-secondaryBackground, #3a3d41); color: var(--vscode-button-secondaryForeground, #fff); }
+:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); outline-offset: -1px; }
+#status { opacity: 0.85; }
+#status.error { color: var(--vscode-errorForeground, #f48771); }
+#viewport { flex: 1; overflow: auto; position: relative; outline: none;
+  font-family: var(--vscode-editor-font-family, monospace); font-size: var(--vscode-editor-font-size, 13px); }
+#viewport:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); }
+#rows { position: sticky; top: 0; height: 0; overflow: visible; }
+.row { display: flex; white-space: pre; height: var(--row-height, 19px); line-height: var(--row-height, 19px); }
+.row.cursor { background: var(--vscode-editor-lineHighlightBackground, rgba(255,255,255,0.06)); }
+.gutter { flex: none; display: flex; justify-content: flex-end; gap: 4px; padding-right: 8px; min-width: 7ch;
+  color: var(--vscode-editorLineNumber-foreground, #858585); user-select: none; }
+.marker { width: 1ch; text-align: center; }
+.marker.sev-error { color: var(--vscode-editorError-foreground, #f14c4c); }
+.marker.sev-warning { color: var(--vscode-editorWarning-foreground, #cca700); }
+.marker.sev-info { color: var(--vscode-editorInfo-foreground, #3794ff); }
+.code { flex: 1; }
+.cut { opacity: 0.6; font-style: italic; }
+.t-event { color: var(--vscode-symbolIcon-functionForeground, #dcdcaa); }
+.t-event-vtd, .t-event-viommu { color: var(--vscode-symbolIcon-eventForeground, #ee9d28); }
+.t-event-virtio { color: var(--vscode-symbolIcon-methodForeground, #b180d7); }
+.t-key { color: var(--vscode-debugTokenExpression-name, #c586c0); }
+.t-hex, .t-pci { color: var(--vscode-debugTokenExpression-number, #b5cea8); }
+.t-pointer { color: var(--vscode-debugTokenExpression-value, #9cdcfe); }
+.t-number, .t-bool { color: var(--vscode-debugTokenExpression-boolean, #4e94ce); }
+.t-string { color: var(--vscode-debugTokenExpression-string, #ce9178); }
+.t-prefix { color: var(--vscode-editorLineNumber-foreground, #858585); }
+.t-error { color: var(--vscode-debugTokenExpression-error, #f48771); }
+.addr { cursor: help; }
+.addr.selected { outline: 1px solid var(--vscode-focusBorder, #007fd4); }
+.link-mode .addr { text-decoration: underline; cursor: pointer; }
+#hover { position: fixed; z-index: 10; max-width: min(80ch, 90vw); max-height: 50vh; overflow: auto; padding: 6px 10px;
+  background: var(--vscode-editorHoverWidget-background, #252526); color: var(--vscode-editorHoverWidget-foreground, #ccc);
+  border: 1px solid var(--vscode-editorHoverWidget-border, #454545); white-space: normal; }
+#hover p { margin: 0.3em 0; }
+#hover ol, #hover ul { margin: 0.2em 0; padding-left: 2em; }
+#hover code { font-family: var(--vscode-editor-font-family, monospace); }
+#hover a { color: var(--vscode-textLink-foreground, #3794ff); cursor: pointer; }
+`;
+
+export function viewerHtml(o: ViewerHtmlOptions): string {
+  const csp = [`default-src 'none'`, `style-src ${o.cspSource} 'nonce-${o.nonce}'`, `script-src ${o.cspSource} 'nonce-${o.nonce}'`, `img-src ${o.cspSource}`].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>${escapeHtml(o.title)}</title>
+<style nonce="${o.nonce}">${STYLE}</style>
+</head>
+<body>
+<div id="toolbar" role="toolbar" aria-label="Trace viewer">
+  <form id="goto" aria-label="Go to line">
+    <label for="goto-line">Line</label><input id="goto-line" class="short" inputmode="numeric" autocomplete="off" placeholder="1">
+    <button type="submit">Go</button>
+  </form>
+  <form id="filter" role="search" aria-label="Filter to matching lines">
+    <label for="f-space">Space</label>
+    <select id="f-space"><option value="">any</option><option value="iova">IOVA</option><option value="giova">guest IOVA</option><option value="gpa">GPA</option><option value="hva">HVA</option></select>
+    <input id="f-range" autocomplete="off" placeholder="0x1000-0x1fff" aria-label="Address or range (start-last, inclusive)">
+    <input id="f-family" autocomplete="off" placeholder="vtd_" aria-label="Event family (name prefix)">
+    <input id="f-device" autocomplete="off" placeholder="00:02.0" aria-label="Device (BDF or pointer)">
+    <input id="f-asid" class="short" inputmode="numeric" autocomplete="off" placeholder="ASID" aria-label="ASID">
+    <button type="submit">Filter</button>
+    <button type="button" id="f-clear" class="secondary">Clear</button>
+  </form>
+  <span id="status" role="status" aria-live="polite">Indexing ${escapeHtml(o.title)}…</span>
+</div>
+<div id="viewport" tabindex="0" aria-label="Trace lines. Arrows move, Left/Right pick an address, Space shows its chain, Enter goes to its definition.">
+  <div id="rows"></div>
+  <div id="spacer"></div>
+</div>
+<div id="hover" role="tooltip" hidden></div>
+<script nonce="${o.nonce}" src="${escapeHtml(o.scriptUri)}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,176 @@
+// "Show only the lines that touch …" over a file that is never held whole: one streaming pass
+// that classifies each line and keeps the numbers of those matching every criterion given
+// (nothing else of a line is kept, so a scan leaves no garbage behind in the old heap). The
+// criteria and their meaning are the language server's FilterRequest ones (an address range in
+// one space, an event-name prefix, a device, an ASID), so both views agree line for line.
+import { open } from 'node:fs/promises';
+import { parseU64 } from '../model/u64.js';
+import { isSpace, type Space } from '../trace/replay/spaces.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../trace/read/lineSource.js';
+import type { FieldValue, TraceRecord } from '../trace/types.js';
+import type { FilterCriteria } from '../server/protocol.js';
+import { EVENT_SPACES, fieldBigint, fieldRange } from '../server/fieldSpaces.js';
+import { bodySpans } from '../server/fieldSpans.js';
+import { createLineClassifier } from '../trace/read/logLine.js';
+import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
+import { LargeTraceError } from './lineIndex.js';
+
+export type { FilterCriteria };
+
+/** Criteria checked and parsed once: addresses as bigint. */
+export interface ParsedCriteria {
+  range?: { space: Space; start: bigint; last: bigint };
+  family?: string;
+  device?: string;
+  asid?: number;
+}
+
+export interface LargeFilterResult {
+  /** 1-based matching lines, ascending */
+  lines: number[];
+  truncated: boolean;
+  /** lines looked at (all of them unless truncated) */
+  scanned: number;
+  millis: number;
+}
+
+export interface FilterScanOptions {
+  limit?: number;
+  signal?: AbortSignal;
+  onProgress?: (bytes: number, total: number) => void;
+  chunkBytes?: number;
+}
+
+export const DEFAULT_FILTER_LIMIT = 1_000_000;
+
+function address(text: unknown, what: string): bigint {
+  if (typeof text !== 'string') throw new LargeTraceError(`${what} must be a string address ("0x…" or decimal), got ${JSON.stringify(text)}`);
+  try {
+    return parseU64(text);
+  } catch (e) {
+    throw new LargeTraceError(`${what} "${text}" is not a 64-bit address: ${(e as Error).message}`);
+  }
+}
+
+/** Check criteria as a user typed them; the error says which one is wrong. */
+export function parseCriteria(c: FilterCriteria): ParsedCriteria {
+  const out: ParsedCriteria = {};
+  if (c.start !== undefined || c.space !== undefined || c.last !== undefined) {
+    if (c.space === undefined || !isSpace(c.space)) throw new LargeTraceError(`an address filter needs a space (gpa, hva, iova, giova), got "${c.space ?? ''}"`);
+    if (c.start === undefined) throw new LargeTraceError(`an address filter in ${c.space} needs a start address`);
+    const start = address(c.start, 'filter start');
+    const last = c.last !== undefined ? address(c.last, 'filter last') : start;
+    if (last < start) throw new LargeTraceError(`filter range [${c.start}, ${c.last}] ends before it starts`);
+    out.range = { space: c.space, start, last };
+  }
+  if (c.family !== undefined) {
+    if (typeof c.family !== 'string' || c.family === '') throw new LargeTraceError(`filter family must be a non-empty event-name prefix, got ${JSON.stringify(c.family)}`);
+    out.family = c.family;
+  }
+  if (c.device !== undefined) {
+    if (typeof c.device !== 'string' || c.device === '') throw new LargeTraceError(`filter device must be a BDF ("00:02.0") or a pointer, got ${JSON.stringify(c.device)}`);
+    out.device = c.device;
+  }
+  if (c.asid !== undefined) {
+    if (!Number.isInteger(c.asid) || c.asid < 0) throw new LargeTraceError(`filter ASID must be a non-negative integer, got ${JSON.stringify(c.asid)}`);
+    out.asid = c.asid;
+  }
+  return out;
+}
+
+const asText = (v: FieldValue | undefined): string | undefined => (typeof v === 'bigint' || typeof v === 'number' ? '0x' + v.toString(16) : typeof v === 'string' ? v : undefined);
+
+/**
+ * Can an event of this name match at all? Decided from its name and definition alone, so most
+ * lines of a scan are dropped before their fields are parsed.
+ */
+function eventMayMatch(rec: EventRec, c: ParsedCriteria): boolean {
+  if (c.family !== undefined && !rec.name.startsWith(c.family)) return false;
+  const spaces = EVENT_SPACES[rec.name];
+  if (c.asid !== undefined && !spaces?.asid) return false;
+  if (c.range && !Object.values(spaces?.fields ?? {}).some((f) => f.space === c.range!.space)) return false;
+  if (c.device !== undefined && !spaces?.device && !(rec.def?.args ?? []).some((a) => a.type.includes('*'))) return false;
+  return true;
+}
+
+type EventRec = Extract<TraceRecord, { kind: 'event' }>;
+
+/**
+ * Does the event touch the range? The language server's rule (an address field of that space,
+ * placed in the printed line, whose range on the line overlaps) with the field values checked
+ * first: placing fields in the text is the costly part and most lines fail on their values.
+ */
+function touchesRange(rec: EventRec, q: NonNullable<ParsedCriteria['range']>): boolean {
+  const spaces = EVENT_SPACES[rec.name];
+  const fields = rec.fields ?? {};
+  if (!spaces || !rec.def) return false;
+  const hits = new Set<string>();
+  for (const [name, af] of Object.entries(spaces.fields)) {
+    if (af.space !== q.space) continue;
+    const addr = fieldBigint(fields[name]);
+    if (addr === undefined) continue;
+    const r = af.isEnd ? { start: addr, last: addr } : fieldRange(af, addr, fields);
+    if (r.start <= q.last && r.last >= q.start) hits.add(name);
+  }
+  return hits.size > 0 && bodySpans(rec.def, rec.body).some((sp) => hits.has(sp.name));
+}
+
+/** Does the event line match every criterion? Cheapest tests first. */
+export function eventMatches(rec: EventRec, c: ParsedCriteria): boolean {
+  if (!eventMayMatch(rec, c)) return false;
+  const spaces = EVENT_SPACES[rec.name];
+  const fields = rec.fields;
+  // the ASID its addresses belong to (the server's contextOf)
+  if (c.asid !== undefined && (!fields || spaces?.asid?.(fields) !== c.asid)) return false;
+  if (c.device !== undefined) {
+    if (!fields) return false;
+    // the device its addresses belong to, or any pointer the line prints
+    const named = spaces?.device?.(fields) === c.device || (rec.def?.args ?? []).some((a) => a.type.includes('*') && asText(fields[a.name]) === c.device);
+    if (!named) return false;
+  }
+  return !c.range || touchesRange(rec, c.range);
+}
+
+/** One pass over the file; `onProgress` is called after each chunk. */
+export async function scanFilter(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}): Promise<LargeFilterResult> {
+  const t0 = performance.now();
+  const limit = opts.limit ?? DEFAULT_FILTER_LIMIT;
+  const out: number[] = [];
+  // fields are parsed only when a criterion looks at them; nothing of a line outlives its test
+  const classify = createLineClassifier(catalog, { lazyFields: true });
+  let truncated = false;
+  let scanned = 0;
+  const split = new LineSplitter((text, lineNo, offset, cutBytes) => {
+    if (truncated) return;
+    scanned = lineNo;
+    // an over-long line was a parse error for the engine: it matches nothing
+    if (cutBytes >= 0) return;
+    // an event name starting with the family is somewhere in the text
+    if (criteria.family !== undefined && !text.includes(criteria.family)) return;
+    const rec = classify(text, lineNo, offset);
+    if (rec.kind !== 'event' || !eventMatches(rec, criteria)) return;
+    if (out.length === limit) {
+      truncated = true;
+      return;
+    }
+    out.push(lineNo);
+  }, DEFAULT_MAX_LINE_BYTES);
+  const fh = await open(path, 'r');
+  try {
+    const total = (await fh.stat()).size;
+    const buf = Buffer.allocUnsafe(opts.chunkBytes ?? 1 << 20);
+    let read = 0;
+    while (!truncated) {
+      opts.signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+      split.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      opts.onProgress?.(read, total);
+    }
+    if (!truncated) split.end();
+  } finally {
+    await fh.close();
+  }
+  return { lines: out, truncated, scanned, millis: performance.now() - t0 };
+}

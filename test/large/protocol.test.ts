@@ -1,0 +1,64 @@
+// Incoming messages are checked before use: a bad one is answered with an error naming the
+// field (and its request id when it has one); the viewer may not open files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseViewerMessage, parseWorkerRequest, parseWorkerResponse, type WorkerResponse } from '../../src/large/protocol.js';
+import { TraceService } from '../../src/large/service.js';
+import { samplePath } from './helpers.js';
+
+test('requests with wrong fields are refused with the field and what was sent', () => {
+  const cases: [unknown, RegExp][] = [
+    [null, /a request must be an object, got null/],
+    [[1], /a request must be an object/],
+    [{ type: 'lines', from: 1, count: 1 }, /lines message: id must be an integer ≥ 0, got undefined/],
+    [{ type: 'lines', id: 1, from: 0, count: 1 }, /lines message: from must be an integer ≥ 1, got 0/],
+    [{ type: 'lines', id: 1, from: '1', count: 1 }, /from must be an integer ≥ 1, got "1"/],
+    [{ type: 'lines', id: 1, from: 1, count: 100000 }, /count 100000 is over the limit of 5000/],
+    [{ type: 'linesAt', id: 1, lines: [1, 2.5] }, /linesAt message: lines must be an array of line numbers ≥ 1/],
+    [{ type: 'hover', id: 1, line: 3 }, /hover message: column must be an integer ≥ 0, got undefined/],
+    [{ type: 'filter', id: 1, criteria: 'vtd_' }, /filter message: criteria must be an object, got "vtd_"/],
+    [{ type: 'filter', id: 1, criteria: { famly: 'vtd_' } }, /unknown criterion "famly"/],
+    [{ type: 'filter', id: 1, criteria: { asid: '0' } }, /criterion asid must be a number, got "0"/],
+    [{ type: 'open', id: 1 }, /open message: path must be a string, got undefined/],
+    [{ type: 'open', id: 1, path: '/x', traceEvents: 'a' }, /traceEvents must be an array of paths/],
+    [{ type: 'rm -rf', id: 1 }, /unknown request type "rm -rf"/],
+  ];
+  for (const [msg, re] of cases) assert.throws(() => parseWorkerRequest(msg), re, JSON.stringify(msg));
+  assert.deepEqual(parseWorkerRequest({ type: 'hover', id: 4, line: 2, column: 0 }), { type: 'hover', id: 4, line: 2, column: 0 });
+});
+
+test('the viewer may send its requests and "ready", never open/close/stats', () => {
+  assert.deepEqual(parseViewerMessage({ type: 'ready' }), { type: 'ready' });
+  assert.equal(parseViewerMessage({ type: 'filter', id: 2, criteria: { family: 'vtd_' } }).type, 'filter');
+  for (const type of ['open', 'close', 'stats']) assert.throws(() => parseViewerMessage({ type, id: 1, path: '/etc/passwd' }), new RegExp(`may not send "${type}"`));
+});
+
+test('worker answers are checked for a known type and an id', () => {
+  assert.throws(() => parseWorkerResponse({ type: 'lines' }), /id must be an integer/);
+  assert.throws(() => parseWorkerResponse({ type: 'surprise', id: 1 }), /unknown worker response type "surprise"/);
+  assert.throws(() => parseWorkerResponse({ type: 'error', id: 1 }), /message must be a string/);
+});
+
+test('the service answers a bad message with an error carrying its id, and keeps serving', async () => {
+  const out: WorkerResponse[] = [];
+  const next = () => new Promise<WorkerResponse>((resolve) => {
+    const t = setInterval(() => {
+      const m = out.shift();
+      if (m && m.type !== 'progress') {
+        clearInterval(t);
+        resolve(m);
+      }
+    }, 1);
+  });
+  const s = new TraceService((m) => out.push(m));
+  s.handle({ type: 'hover', id: 7, line: 'x', column: 0 });
+  assert.deepEqual(await next(), { type: 'error', id: 7, message: 'hover message: line must be an integer ≥ 1, got "x"' });
+  s.handle('garbage');
+  assert.deepEqual(await next(), { type: 'error', id: -1, message: 'a request must be an object, got "garbage"' });
+  s.handle({ type: 'open', id: 8, path: samplePath('aliased-unmap-svq-legacy.log') });
+  assert.equal((await next()).type, 'opened');
+  s.handle({ type: 'hover', id: 9, line: 99, column: 0 });
+  assert.match(JSON.stringify(await next()), /"id":9,"message":"line 99 is outside/);
+  s.handle({ type: 'close', id: 10 });
+  assert.deepEqual(await next(), { type: 'done', id: 10 });
+});
