@@ -22,7 +22,8 @@ interface CheckReport {
 const SEVERITY = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information };
 
 function runCheck(cli: string, file: string, token: vscode.CancellationToken): Promise<CheckReport> {
-  const args = [cli, 'check', '--json', ...readSettings().traceEvents.flatMap((f) => ['--trace-events', f]), file];
+  const s = readSettings();
+  const args = [cli, 'check', '--json', ...s.traceEvents.flatMap((f) => ['--trace-events', f]), ...(s.qemuLayout ? ['--qemu-layout', s.qemuLayout] : []), file];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -23,6 +23,8 @@ export interface DocumentIndexesOptions {
 
 interface Entry {
   version: number;
+  /** the newest text, kept to rebuild when the index options change */
+  text: string;
   /** bumps on every update: a build whose generation is stale stops */
   generation: number;
   timer?: ReturnType<typeof setTimeout>;
@@ -36,13 +38,14 @@ const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export class DocumentIndexes {
   private readonly docs = new Map<string, Entry>();
-  constructor(private readonly opts: DocumentIndexesOptions = {}) {}
+  constructor(private opts: DocumentIndexesOptions = {}) {}
 
   /** New text of a document; `now` skips the debounce (a freshly opened document). */
   update(uri: string, version: number, text: string, now = false): void {
     let e = this.docs.get(uri);
-    if (!e) this.docs.set(uri, (e = { version, generation: 0, building: false, waiters: [] }));
+    if (!e) this.docs.set(uri, (e = { version, text, generation: 0, building: false, waiters: [] }));
     e.version = version;
+    e.text = text;
     const generation = ++e.generation;
     if (e.timer) clearTimeout(e.timer);
     const entry = e;
@@ -52,6 +55,12 @@ export class DocumentIndexes {
     };
     if (now) start();
     else entry.timer = setTimeout(start, this.opts.debounceMs ?? 200);
+  }
+
+  /** New index options (another event catalog, another QEMU layout): every open document is rebuilt. */
+  reconfigure(index: IndexOptions): void {
+    this.opts = { ...this.opts, index };
+    for (const [uri, e] of this.docs) this.update(uri, e.version, e.text, true);
   }
 
   close(uri: string): void {

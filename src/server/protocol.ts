@@ -117,6 +117,10 @@ export const STATE_AT_COMMAND = 'iovaLens.stateAt';
 /** Settings section "iovaLens" the server reads. */
 export interface ServerSettings {
   inlayHints: { enabled: boolean };
+  /** extra trace-events files; they take precedence over the built-in catalog */
+  traceEvents: string[];
+  /** "" (decide from the trace), "legacy" or "current" VhostIOVATree layout */
+  qemuLayout: '' | 'legacy' | 'current';
 }
 export const SETTINGS_SECTION = 'iovaLens';
-export const defaultServerSettings: ServerSettings = { inlayHints: { enabled: false } };
+export const defaultServerSettings: ServerSettings = { inlayHints: { enabled: false }, traceEvents: [], qemuLayout: '' };

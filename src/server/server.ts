@@ -11,6 +11,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { DocumentIndexes } from './documentIndexes.js';
+import { catalogFor } from '../trace/analyze.js';
 import type { TraceIndex } from './traceIndex.js';
 import { hover } from './hover.js';
 import { diagnostics } from './diagnostics.js';
@@ -42,7 +43,17 @@ let canRefreshHints = false;
 
 function mergeSettings(raw: unknown): ServerSettings {
   const s = (raw ?? {}) as Partial<ServerSettings>;
-  return { inlayHints: { enabled: s.inlayHints?.enabled === true } };
+  const files = Array.isArray(s.traceEvents) ? s.traceEvents.filter((f): f is string => typeof f === 'string' && f !== '') : [];
+  const layout = s.qemuLayout === 'legacy' || s.qemuLayout === 'current' ? s.qemuLayout : '';
+  return { inlayHints: { enabled: s.inlayHints?.enabled === true }, traceEvents: files, qemuLayout: layout };
+}
+
+/** Catalog and layout settings changed: load the trace-events files and rebuild open documents. */
+async function applyIndexSettings(prev: ServerSettings, next: ServerSettings): Promise<void> {
+  if (JSON.stringify(prev.traceEvents) === JSON.stringify(next.traceEvents) && prev.qemuLayout === next.qemuLayout) return;
+  const { catalog, problems } = await catalogFor(next.traceEvents);
+  for (const p of problems) void connection.window.showWarningMessage(`IOVA Lens: trace-events: ${p}`);
+  indexes.reconfigure({ catalog, replay: { layout: next.qemuLayout === '' ? 'auto' : next.qemuLayout } });
 }
 
 const indexes = new DocumentIndexes({
@@ -95,15 +106,21 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   };
 });
 
+async function takeSettings(next: ServerSettings): Promise<void> {
+  const prev = settings;
+  settings = next;
+  await applyIndexSettings(prev, next).catch((e: unknown) => connection.console.error(`settings: ${(e as Error).message}`));
+}
+
 async function pullSettings(): Promise<void> {
   if (!canPullConfig) return;
-  settings = mergeSettings(await connection.workspace.getConfiguration(SETTINGS_SECTION));
+  await takeSettings(mergeSettings(await connection.workspace.getConfiguration(SETTINGS_SECTION)));
 }
 
 connection.onInitialized(() => void pullSettings().catch(() => undefined));
 connection.onDidChangeConfiguration(async (p) => {
   if (canPullConfig) await pullSettings().catch(() => undefined);
-  else settings = mergeSettings((p.settings as Record<string, unknown> | undefined)?.[SETTINGS_SECTION]);
+  else await takeSettings(mergeSettings((p.settings as Record<string, unknown> | undefined)?.[SETTINGS_SECTION]));
   if (canRefreshHints) void connection.languages.inlayHint.refresh();
 });
 

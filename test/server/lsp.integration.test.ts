@@ -3,7 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { DocumentSymbol, Hover, Location, PublishDiagnosticsParams } from 'vscode-languageserver';
@@ -65,4 +67,30 @@ test('initialize, open, diagnostics, hover, definition, outline, stateAt over st
   const state = await conn.sendRequest<StateAtResult | null>(StateAtRequest.method, { uri, line: 17 });
   assert.equal(state?.tables.find((t) => t.kind === 'iotlb')?.mappings.length, 2);
   await assert.rejects(conn.sendRequest(StateAtRequest.method, { uri, line: 99 }), /line 99 is outside/);
+});
+
+test('the iovaLens.traceEvents setting loads user event definitions and re-indexes open traces', { timeout: 60000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lsp-events-'));
+  try {
+    const events = join(dir, 'trace-events');
+    writeFileSync(events, 'lab_dma_probe(uint64_t iova, uint32_t len) "iova 0x%" PRIx64 " len %u"\n');
+    const doc = pathToFileURL(join(dir, 'probe.qtrace')).href;
+    const text = 'lab_dma_probe iova 0x1000 len 4096\n';
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: doc, languageId: 'qemu-trace', version: 1, text } });
+    const hoverName = async (): Promise<string> => {
+      const h = await conn.sendRequest<Hover | null>('textDocument/hover', { textDocument: { uri: doc }, position: { line: 0, character: 3 } });
+      return (h?.contents as { value: string } | undefined)?.value ?? '';
+    };
+    assert.doesNotMatch(await hoverName(), /len %u/, 'the built-in catalog does not know this event');
+    await conn.sendNotification('workspace/didChangeConfiguration', { settings: { iovaLens: { traceEvents: [events] } } });
+    let md = '';
+    for (let i = 0; i < 50 && !/len %u/.test(md); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      md = await hoverName();
+    }
+    assert.match(md, /lab_dma_probe/);
+    assert.match(md, /len %u/, `hover after the setting: ${md}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
