@@ -53,7 +53,8 @@ export class IovaLensSession extends DebugSession {
       supportsTerminateRequest: true,
     };
     this.sendResponse(response);
-    this.sendEvent(new InitializedEvent());
+    // "initialized" waits for attach/launch to connect: VS Code asks for threads right after
+    // configurationDone, and a session that is not connected yet would show none.
   }
 
   protected override async attachRequest(response: DebugProtocol.AttachResponse, raw: AttachRequestArgs): Promise<void> {
@@ -101,6 +102,7 @@ export class IovaLensSession extends DebugSession {
     this.target = target;
     this.views = new ViewPublisher(target, (e) => this.sendEvent(e), { name: opts.name, trace: this.trace, refreshIntervalMs: opts.refreshIntervalMs, invalidated: this.clientInvalidates });
     target.on((e) => this.onTargetEvent(e));
+    this.sendEvent(new InitializedEvent());
     if (!target.gdb) this.sendEvent(new OutputEvent('No gdbstub configured: registers, guest memory, VT-d walks and ring contents are unavailable; QMP views still work.\n', 'console'));
     if (!target.running) {
       this.sendEvent(new StoppedEvent('entry', 1));

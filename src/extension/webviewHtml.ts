@@ -21,7 +21,7 @@ const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quo
 
 export function treeHtml(o: TreeHtmlOptions): string {
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce)) throw new Error(`treeHtml: nonce "${o.nonce}" is not a base64 token of at least 16 characters`);
-  if (/['";\s]/.test(o.cspSource)) throw new Error(`treeHtml: cspSource "${o.cspSource}" cannot go into a Content-Security-Policy`);
+  if (!isSourceList(o.cspSource)) throw new Error(`treeHtml: cspSource "${o.cspSource}" cannot go into a Content-Security-Policy`);
   const csp = [`default-src 'none'`, `script-src 'nonce-${o.nonce}'`, `style-src ${o.cspSource} 'nonce-${o.nonce}'`, `img-src ${o.cspSource} data:`].join('; ') + ';';
   return `<!DOCTYPE html>
 <html lang="en">
@@ -38,4 +38,14 @@ export function treeHtml(o: TreeHtmlOptions): string {
 </body>
 </html>
 `;
+}
+
+/**
+ * webview.cspSource is a list of sources: one origin in desktop VS Code, "'self' https://*.…" in
+ * browser-hosted ones (code-server). Only 'self' and host/scheme sources pass: no keyword that
+ * would loosen the policy, no bare "*", no directive separator.
+ */
+export function isSourceList(text: string): boolean {
+  const parts = text.trim().split(/ +/);
+  return parts.length > 0 && parts.every((p) => p === "'self'" || /^[a-z][a-z0-9+.-]*:(\/\/[^\s;'",*]*(\*\.[^\s;'",*]+)?[^\s;'",*]*)?$/i.test(p) || /^(\*\.)?[a-z0-9.-]+(:\d+)?$/i.test(p));
 }

@@ -24,3 +24,11 @@ test('nonces: 128 random bits each time; bad inputs refused', () => {
   assert.throws(() => treeHtml({ ...opts, cspSource: "* 'unsafe-eval'" }), /cannot go into a Content-Security-Policy/);
   assert.match(treeHtml({ ...opts, scriptUri: 'https://x/a"b.js' }), /src="https:\/\/x\/a&quot;b\.js"/);
 });
+
+test('a browser-hosted VS Code\'s source list (code-server) is accepted; loosening keywords are not', () => {
+  const html = treeHtml({ ...opts, cspSource: "'self' https://*.vscode-cdn.net" });
+  assert.match(html, /style-src 'self' https:\/\/\*\.vscode-cdn\.net 'nonce-/);
+  for (const bad of ['*', "'self' 'unsafe-inline'", 'https://a; script-src *', 'https://a"', "'self'\nscript-src *", '']) {
+    assert.throws(() => treeHtml({ ...opts, cspSource: bad }), /cannot go into a Content-Security-Policy/, bad);
+  }
+});

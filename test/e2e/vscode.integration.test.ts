@@ -1,0 +1,244 @@
+// IOVA Lens in a real VS Code: code-server with the packaged .vsix installed, driven through
+// Chromium by Playwright as a user would drive it. One code-server serves the whole file; the
+// steps run in order on the shared fixture traces and, last, against a real QEMU 7.2 guest.
+// Screenshots of every step (and of every failure) land in test-artifacts/e2e/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireCodeServer, startCodeServer, type CodeServer } from './harness/codeServer.js';
+import { packageVsix } from './harness/vsix.js';
+import { makeWorkspace, writeAttachConfig } from './harness/workspace.js';
+import { UI_WAIT_MS, Workbench, waitUntil } from './harness/workbench.js';
+import { qemuRingGpa, mapOnLine } from './harness/expected.js';
+import { startGuest, type Guest } from '../harness/guest.js';
+import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
+import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
+
+const ROOT = join(__dirname, '../..');
+const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
+const UPDATE_DOCS = process.env.IOVA_LENS_UPDATE_DOCS === '1';
+const STEP = { timeout: 90_000 };
+
+const LEGACY = 'trace-legacy.log';
+const VTD = 'trace-vtd.log';
+const legacyLines = readFileSync(join(ROOT, 'samples/aliased-unmap-svq-legacy.log'), 'utf8').split('\n');
+// The aliased unmap: line 17 unmaps IOVA 0x1000 for the region deleted at line 15.
+const UNMAP_LINE = 17;
+const UNMAP_IOVA_COL = legacyLines[UNMAP_LINE - 1]!.indexOf('iova: 0x1000') + 'iova: '.length + 1;
+
+let tmp: string;
+let workspace: string | undefined;
+let server: CodeServer | undefined;
+let wb: Workbench;
+let guest: Guest | undefined;
+let guestP: Promise<Guest> | undefined;
+const ATTACH_NAME = 'Attach to the test guest';
+const timings: Record<string, number> = {};
+
+before(async () => {
+  const t0 = performance.now();
+  requireCodeServer();
+  tmp = mkdtempSync(join(tmpdir(), 'iova-lens-e2e-'));
+  mkdirSync(join(tmp, 'stage'));
+  const vsix = packageVsix(ROOT, join(tmp, 'stage'), tmp);
+  timings.vsix = performance.now() - t0;
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  workspace = makeWorkspace(ROOT);
+  const ws = workspace;
+  // The guest boots while the workbench loads; the attach test reports a guest that did not start.
+  guestP = startGuest().then((g) => {
+    guest = g;
+    writeAttachConfig(ws, ATTACH_NAME, `unix:${g.qmpPath}`, `127.0.0.1:${g.gdbPort}`);
+    return g;
+  });
+  guestP.catch(() => undefined);
+  server = await startCodeServer({ vsix, workspace: ws });
+  timings.codeServer = performance.now() - t0;
+  // launch.json is read when the workbench opens the folder
+  await guestP.catch(() => undefined);
+  timings.guest = performance.now() - t0;
+  wb = await Workbench.open(server.url, ARTIFACTS);
+  timings.workbench = performance.now() - t0;
+});
+
+after(async () => {
+  await wb?.close().catch(() => undefined);
+  await server?.dispose();
+  if (workspace) rmSync(workspace, { recursive: true, force: true });
+  await guest?.dispose();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  console.log(`e2e timings (ms from start): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])))}`);
+});
+
+test('a trace-*.log opens as a QEMU trace: event names and addresses coloured apart from plain text', STEP, async () => {
+  await wb.step('tokens', async () => {
+    await wb.openFile(LEGACY);
+    await wb.page.locator('.statusbar-item', { hasText: /^QEMU trace$/ }).waitFor({ timeout: UI_WAIT_MS });
+    const line = wb.editorLine('vhost_vdpa_dma_map');
+    const event = line.first().locator('span > span', { hasText: /^vhost_vdpa_dma_map$/ });
+    const address = line.first().locator('span > span', { hasText: /^0x55d2c1a4e2b0$/ });
+    const plain = wb.activeEditor().locator('.view-lines');
+    // the grammar applies a moment after the text shows: wait for the colours to settle
+    await waitUntil(async () => (await wb.color(event)) !== (await wb.color(plain)), 'the event name never took a colour of its own');
+    const [e, a, p] = [await wb.color(event), await wb.color(address), await wb.color(plain)];
+    assert.notEqual(e, p, 'event name coloured like plain text');
+    assert.notEqual(a, p, 'hex address coloured like plain text');
+    assert.notEqual(e, a, 'event name and address share a colour');
+  });
+});
+
+test('hover on the aliased unmap\'s iova explains the translation it removes and the aliasing', STEP, async () => {
+  await wb.step('hover', async () => {
+    await wb.goToLine(UNMAP_LINE, UNMAP_IOVA_COL);
+    const iova = wb.editorLine('vhost_vdpa_dma_unmap').locator('span > span', { hasText: /^0x1000$/ });
+    const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'removes the mapping' });
+    await waitUntil(async () => {
+      await iova.hover();
+      return hover.isVisible();
+    }, 'no hover with the removed mapping appeared over the iova');
+    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    // the map of line 5: IOVA [0x1000, 0x80000fff] of guest RAM GPA [0x0, 0x7fffffff]
+    assert.match(text, /This line removes the mapping: IOVA \[0x1000, 0x80000fff\][^.]*GPA \[0x0, 0x7fffffff\][^.]*line 5/);
+    assert.match(text, /0x1000 is not mapped in IOVA ASID 0/);
+    assert.match(text, /aliased-unmap.*should have been this region's own map at IOVA \[0x2000001000, 0x2000020fff\]/);
+    if (UPDATE_DOCS) {
+      // the problem's text comes first in the hover; a user scrolls down to the chain
+      await wb.scrollWithin(hover, hover.getByText('This line removes the mapping').first());
+      await wb.shotTo(join(ROOT, 'docs/images/hover.png'), await wb.unionClip([wb.page.locator('.part.editor'), hover]));
+    }
+  });
+  await wb.page.keyboard.press('Escape');
+});
+
+test('Problems lists the aliased unmap as an error on line 17', STEP, async () => {
+  await wb.step('problems', async () => {
+    await wb.command('View: Focus Problems (Errors, Warnings, Infos)');
+    const row = wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'aliased-unmap' });
+    await row.first().waitFor({ timeout: UI_WAIT_MS });
+    const text = (await row.first().innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /dma_unmap IOVA \[0x1000, 0x20fff\] \(ASID 0\) for the region_del of GPA \[0xfeda0000, 0xfedbffff\] removes the map of GPA \[0x0, 0x7fffffff\]/);
+    assert.match(text, /Ln 17/);
+    const leak = wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'leak-at-end' });
+    assert.match((await leak.first().innerText()).replace(/\s+/g, ' '), /IOVA \[0x2000001000, 0x2000020fff\].*Ln 13/);
+    await wb.command('View: Hide Panel');
+  });
+});
+
+test('go to definition (F12) on the unmap\'s iova lands on the map it removed (line 5)', STEP, async () => {
+  await wb.step('definition', async () => {
+    await wb.goToLine(UNMAP_LINE, UNMAP_IOVA_COL);
+    await wb.page.keyboard.press('F12');
+    await wb.waitForCursorLine(5);
+    // line 5 is the map whose IOVA range holds the unmapped 0x1000
+    const map = mapOnLine(legacyLines[4]!);
+    assert.ok(map && map.iova <= 0x1000n && 0x1000n <= map.last, `line 5 is not the map of 0x1000: ${legacyLines[4]}`);
+    await wb.page.locator('.tab.active', { hasText: LEGACY }).waitFor({ timeout: UI_WAIT_MS });
+  });
+});
+
+test('VT-d capture: hover on a vtd_dmar_translate iova gives the GPA QEMU printed on that line', STEP, async () => {
+  const vtdLines = readFileSync(join(ROOT, 'samples/qemu-7.2-vtd-net/trace.log'), 'utf8').split('\n');
+  const at = vtdLines.findIndex((l) => l.startsWith('vtd_dmar_translate '));
+  const printed = /iova (0x[0-9a-f]+) -> gpa (0x[0-9a-f]+) mask (0x[0-9a-f]+)/.exec(vtdLines[at]!)!;
+  // QEMU prints the page's GPA; the address keeps its offset inside the page
+  const gpa = BigInt(printed[2]!) + (BigInt(printed[1]!) & BigInt(printed[3]!));
+  await wb.step('hover-vtd', async () => {
+    await wb.openFile(VTD);
+    await wb.goToLine(at + 1, vtdLines[at]!.indexOf(printed[1]!) + 1);
+    const iova = wb.editorLine(vtdLines[at]!).first().locator('span > span', { hasText: new RegExp(`^${printed[1]}$`) });
+    const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'vtd_dmar_translate' });
+    await waitUntil(async () => {
+      await iova.hover();
+      return hover.isVisible();
+    }, `no hover over the iova ${printed[1]} of line ${at + 1}`);
+    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    // the chain's hops, in order (the list numbers are CSS markers, not text)
+    assert.match(text, new RegExp(`guest IOVA ${printed[1]} GPA 0x${gpa.toString(16)}\\b.*mapped at line ${at + 1}`));
+  });
+  await wb.page.keyboard.press('Escape');
+});
+
+test('the translation tree shows the maps as of the cursor line, and follows the cursor', STEP, async () => {
+  const firstMap = mapOnLine(legacyLines[4]!)!;
+  const secondMap = mapOnLine(legacyLines[8]!)!;
+  const range = (m: { iova: bigint; last: bigint }): string => `[0x${m.iova.toString(16)}, 0x${m.last.toString(16)}]`;
+  const rowsText = async (): Promise<string> => (await wb.treeView().locator('[role="treeitem"]').allInnerTexts()).join('\n');
+  await wb.step('tree-line6', async () => {
+    await wb.focusEditor(LEGACY);
+    await wb.goToLine(6);
+    await wb.command('IOVA Lens: Open Translation Tree');
+    await wb.expectVisible(wb.treeView().locator('[role="tree"]'), 'the Translation tree panel');
+    await wb.treeView().getByText(`${LEGACY} at line 6 of`).waitFor({ timeout: UI_WAIT_MS });
+    // the filter opens every node on the way to a match, whatever is collapsed
+    await wb.treeView().locator('#filter').fill('0x1000');
+    await waitUntil(async () => (await rowsText()).includes(range(firstMap)), `the tree never showed the map of line 5 ${range(firstMap)}`);
+    // the same filter for the map of line 9: once the first map is filtered away, the second
+    // must not show either, since at line 6 it does not exist yet
+    await wb.treeView().locator('#filter').fill(`0x${secondMap.iova.toString(16)}`);
+    await waitUntil(async () => !(await rowsText()).includes(range(firstMap)), 'the filter never applied');
+    assert.ok(!(await rowsText()).includes(range(secondMap)), `at line 6 the tree already shows the map of line 9 ${range(secondMap)}`);
+  });
+  await wb.step('tree-line10', async () => {
+    await wb.focusEditor(LEGACY);
+    await wb.goToLine(10);
+    await wb.treeView().getByText(`${LEGACY} at line 10 of`).waitFor({ timeout: UI_WAIT_MS });
+    await waitUntil(async () => (await rowsText()).includes(range(secondMap)), `after moving to line 10 the tree never showed the map of line 9 ${range(secondMap)}`);
+    if (UPDATE_DOCS) await wb.shotTo(join(ROOT, 'docs/images/translation-tree.png'), wb.page.locator('.part.editor'));
+  });
+});
+
+test('attach to a real QEMU guest: Variables shows the virtqueues with their rings translated as QEMU does', STEP, async () => {
+  const g = await guestP!;
+  // Attach to the running guest, then pause it from the toolbar: all vCPUs stop and show.
+  await wb.step('attach', async () => {
+    await wb.command('Debug: Select and Start Debugging', ATTACH_NAME);
+    const toolbar = wb.page.locator('.debug-toolbar');
+    await toolbar.locator('.codicon-debug-pause').waitFor({ timeout: UI_WAIT_MS });
+    await toolbar.locator('.codicon-debug-pause').click();
+    await toolbar.locator('.codicon-debug-continue').waitFor({ timeout: UI_WAIT_MS });
+    // the frame has no source, so VS Code does not focus it by itself: a user clicks it
+    const frame = wb.page.locator('.debug-call-stack .monaco-list-row', { hasText: /vCPU 0 @ 0x[0-9a-f]+/ }).first();
+    await frame.click({ timeout: UI_WAIT_MS });
+    // VS Code opens the first scope (the registers); fold it so the others are on screen
+    await wb.expand(await wb.variable(/^Registers \(vCPU 0\)/), false);
+    await wb.expand(await wb.variable(/^Virtqueues/));
+    const net = await wb.variable(/^virtio-net 00:[0-9a-f]{2}\.0\b/);
+    const pci = /^virtio-net (00:[0-9a-f]{2}\.0)/.exec((await net.textContent()) ?? '')![1]!;
+    await wb.expand(net);
+    await wb.expand(await wb.variable(/^queue 0\b/));
+    const desc = (await (await wb.variable(/^desc\b/)).textContent()) ?? '';
+    // "desc = giova 0x… -> gpa 0x… -> hva 0x…": the ring's GIOVA and where the vIOMMU sends it
+    const m = /giova (0x[0-9a-f]+) -> gpa (0x[0-9a-f]+) -> hva (0x[0-9a-f]+)/.exec(desc);
+    assert.ok(m, `queue 0 desc shows "${desc}"`);
+    const expected = qemuRingGpa(readFileSync(g.tracePath, 'utf8'), pci, BigInt(m[1]!));
+    assert.ok(expected !== undefined, `QEMU's trace has no vtd_dmar_translate for ${pci} at ${m[1]}`);
+    assert.equal(BigInt(m[2]!), expected, 'the ring translation shown equals QEMU\'s own vtd_dmar_translate');
+  });
+  await wb.step('continue-pause', async () => {
+    // (QEMU serves one QMP client at a time and the session holds it: what the UI says is all
+    // there is to check until the session ends)
+    const toolbar = wb.page.locator('.debug-toolbar');
+    const paused = wb.page.getByText('Paused on pause', { exact: true });
+    await toolbar.locator('.codicon-debug-continue').click();
+    await toolbar.locator('.codicon-debug-pause').waitFor({ timeout: UI_WAIT_MS });
+    await toolbar.locator('.codicon-debug-pause').click();
+    await toolbar.locator('.codicon-debug-continue').waitFor({ timeout: UI_WAIT_MS });
+    await paused.waitFor({ timeout: UI_WAIT_MS });
+  });
+  await wb.step('detach', async () => {
+    await wb.command('Debug: Disconnect');
+    await wb.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: UI_WAIT_MS });
+    await waitUntil(async () => (await qmpStatus(g)) === 'running', 'the paused guest does not run again after the debugger detached');
+  });
+});
+
+async function qmpStatus(g: Guest): Promise<string> {
+  const qmp = await QmpClient.connect(`unix:${g.qmpPath}`);
+  try {
+    return (await new QemuMonitor(qmp).queryStatus()).status;
+  } finally {
+    qmp.close();
+  }
+}
