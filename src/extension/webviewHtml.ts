@@ -21,8 +21,7 @@ const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quo
 
 export function treeHtml(o: TreeHtmlOptions): string {
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce)) throw new Error(`treeHtml: nonce "${o.nonce}" is not a base64 token of at least 16 characters`);
-  if (!isSourceList(o.cspSource)) throw new Error(`treeHtml: cspSource "${o.cspSource}" cannot go into a Content-Security-Policy`);
-  const csp = [`default-src 'none'`, `script-src 'nonce-${o.nonce}'`, `style-src ${o.cspSource} 'nonce-${o.nonce}'`, `img-src ${o.cspSource} data:`].join('; ') + ';';
+  const csp = webviewCsp(o.cspSource, o.nonce, { scriptsFromSource: false, dataImages: true });
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -38,6 +37,16 @@ export function treeHtml(o: TreeHtmlOptions): string {
 </body>
 </html>
 `;
+}
+
+/**
+ * The policy of every IOVA Lens webview: nothing but the nonce'd script and style (and, when asked,
+ * scripts and images from the extension's own webview origin).
+ */
+export function webviewCsp(cspSource: string, nonce: string, o: { scriptsFromSource: boolean; dataImages: boolean }): string {
+  if (!isSourceList(cspSource)) throw new Error(`cspSource "${cspSource}" cannot go into a Content-Security-Policy`);
+  const scripts = o.scriptsFromSource ? `${cspSource} 'nonce-${nonce}'` : `'nonce-${nonce}'`;
+  return [`default-src 'none'`, `script-src ${scripts}`, `style-src ${cspSource} 'nonce-${nonce}'`, `img-src ${cspSource}${o.dataImages ? ' data:' : ''}`].join('; ') + ';';
 }
 
 /**

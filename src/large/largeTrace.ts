@@ -17,7 +17,7 @@ import { resolveRequest, stateAt as serverStateAt } from '../server/requests.js'
 import type { ResolveParams, ResolveWireResult, StateAtResult } from '../server/protocol.js';
 import { LargeTraceError, LineIndex, LineIndexBuilder, DEFAULT_STRIDE, type LineText } from './lineIndex.js';
 import { WindowIndex } from './windowIndex.js';
-import { definitionLines } from './definition.js';
+import { definitionLines } from '../server/definitionLines.js';
 import { parseCriteria, scanFilter, type FilterCriteria, type FilterScanOptions, type LargeFilterResult } from './filter.js';
 
 export interface LargeTraceOptions {

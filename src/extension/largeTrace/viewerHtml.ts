@@ -1,6 +1,7 @@
 // The trace viewer's page. No VS Code import here, so a browser test can load exactly this page.
 // Nothing from the trace is ever part of this HTML: lines arrive later as messages and are put
 // into the DOM as text. The CSP allows only our script (by nonce and origin) and our styles.
+import { webviewCsp } from '../webviewHtml.js';
 
 export interface ViewerHtmlOptions {
   /** webview.cspSource (the origin webview resources are served from) */
@@ -74,7 +75,7 @@ body { margin: 0; padding: 0; height: 100vh; display: flex; flex-direction: colu
 `;
 
 export function viewerHtml(o: ViewerHtmlOptions): string {
-  const csp = [`default-src 'none'`, `style-src ${o.cspSource} 'nonce-${o.nonce}'`, `script-src ${o.cspSource} 'nonce-${o.nonce}'`, `img-src ${o.cspSource}`].join('; ');
+  const csp = webviewCsp(o.cspSource, o.nonce, { scriptsFromSource: true, dataImages: false });
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

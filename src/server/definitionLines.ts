@@ -1,10 +1,9 @@
-// Go to definition on a window index, answering with 1-based lines. The rules are the language
-// server's (src/server/definition.ts), restated here because that module brings in the LSP
-// runtime through its range helpers: a fault leads to the removal of its address, a removing
-// line to the lines that created what it removed, an address to the line that mapped it, and
-// otherwise to the lines the line's diagnostics relate.
+// Go to definition as 1-based lines, with no LSP runtime so the language server and the
+// large-trace worker share it: a fault leads to the line that removed its address, a removing
+// line (unmap, region_del) to the lines that created what it removed, an address to the line
+// that mapped it, and otherwise to the lines the line's diagnostics relate.
 import type { MapRecord } from '../trace/replay/timeline.js';
-import type { FieldSpan, TraceIndex } from '../server/traceIndex.js';
+import type { FieldSpan, TraceIndex } from './traceIndex.js';
 
 const FAULT_EVENTS = new Set(['vtd_dmar_fault', 'virtio_iommu_report_fault', 'vhost_iotlb_miss']);
 
