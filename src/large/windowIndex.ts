@@ -19,7 +19,13 @@ export class WindowIndex {
   private readonly loaded: number[] = [];
 
   constructor(uri: string, lineCount: number, engine: TraceEngine, catalog: EventCatalog) {
-    // a holey array: its length is the file's, its elements only the loaded lines
+    // a sparse array: its length is the file's, its elements only the loaded lines. Setting only
+    // the length would make V8 allocate a slot per line (8 bytes each); a far element first
+    // gives it dictionary elements.
+    if (lineCount > 0) {
+      this.lines[lineCount - 1] = '';
+      this.lines.pop();
+    }
     this.lines.length = lineCount;
     this.index = new TraceIndex(uri, this.lines, engine, catalog);
     this.index.seal();

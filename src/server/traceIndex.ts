@@ -8,7 +8,7 @@ import { TraceEngine } from '../trace/replay/engine.js';
 import type { ReplayOptions } from '../trace/replay/context.js';
 import type { Space } from '../trace/replay/spaces.js';
 import type { ResolveOptions } from '../trace/replay/resolveAt.js';
-import type { MapRecord } from '../trace/replay/timeline.js';
+import type { LineRecords } from '../trace/replay/lineRecords.js';
 import { bodySpans } from './fieldSpans.js';
 import { EVENT_SPACES, fieldBigint, fieldRange, type AddressField } from './fieldSpaces.js';
 
@@ -36,9 +36,6 @@ export interface EventLine {
 export class TraceIndex {
   /** 0-based line → the record of that line */
   readonly records: TraceRecord[] = [];
-  /** 1-based trace line → mapping records created / removed by that line */
-  readonly createdAt = new Map<number, MapRecord[]>();
-  readonly removedAt = new Map<number, MapRecord[]>();
   private readonly spanCache = new Map<number, FieldSpan[]>();
 
   constructor(
@@ -48,13 +45,17 @@ export class TraceIndex {
     readonly catalog: EventCatalog,
   ) {}
 
-  /** Called once the engine has seen every line. */
-  seal(): void {
-    for (const r of this.engine.timeline.records) {
-      push(this.createdAt, r.createdLine, r);
-      if (r.removedLine !== undefined) push(this.removedAt, r.removedLine, r);
-    }
+  /** 1-based trace line → mapping records created / removed by that line (from the timeline's logs) */
+  get createdAt(): LineRecords {
+    return this.engine.timeline.createdAt;
   }
+
+  get removedAt(): LineRecords {
+    return this.engine.timeline.removedAt;
+  }
+
+  /** Called once the engine has seen every line. */
+  seal(): void {}
 
   eventAt(line: number): EventLine | undefined {
     const rec = this.records[line];
@@ -109,12 +110,6 @@ export class TraceIndex {
   get lineCount(): number {
     return this.lines.length;
   }
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const l = m.get(k);
-  if (l) l.push(v);
-  else m.set(k, [v]);
 }
 
 export interface IndexOptions {

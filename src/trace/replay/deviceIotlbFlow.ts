@@ -58,8 +58,8 @@ export function missAnswered(ctx: ReplayContext, dev: string): void {
   tl.add({ table: tab.id, start: t.pageStart, last: t.pageStart + len - 1n, target: uaddr, perm: 3, createdLine: ctx.line, owner: `device IOTLB entry (miss at line ${miss.line}, translated at line ${t.line})` });
 }
 
-/** A guest invalidation reaches every vhost device IOTLB as an INVALIDATE. */
-export function invalidateDeviceIotlbs(ctx: ReplayContext, start: bigint | undefined, last: bigint | undefined, why: string): void {
+/** A guest invalidation reaches every vhost device IOTLB as an INVALIDATE; `why` as Timeline.remove takes it. */
+export function invalidateDeviceIotlbs(ctx: ReplayContext, start: bigint | undefined, last: bigint | undefined, why: string | number): void {
   const tl = ctx.timeline;
   for (const t of tl.tables) {
     if (t.kind !== 'device-iotlb') continue;

@@ -5,6 +5,15 @@
 import type { Perm } from '../../model/access.js';
 import type { Space } from './spaces.js';
 import { LiveSet } from './liveSet.js';
+import { TimelineRecord, type MapRecord, type OwnerLabel, type ReasonSource, type RecordStore } from './mapRecord.js';
+import { AddressColumns } from './addressColumns.js';
+import { LineRecords } from './lineRecords.js';
+
+export type { MapRecord, OwnerLabel, ReasonSource } from './mapRecord.js';
+export { OWNER_OF_SOURCE, rangeLabel, sharedText } from './mapRecord.js';
+
+/** Reason sources a timeline can hold; a reason code is index * REASON_SOURCES + source. */
+const REASON_SOURCES = 16;
 
 export type TableKind = 'iotlb' | 'section' | 'viommu' | 'device-iotlb' | 'mem-table' | 'virtio-iommu';
 
@@ -22,22 +31,17 @@ export interface TableInfo {
   device?: string;
 }
 
-export interface MapRecord {
-  id: number;
+/** A mapping as a handler creates it; the timeline numbers it and keeps it compact. */
+export interface NewMapping {
   table: number;
   start: bigint;
   /** inclusive */
   last: bigint;
-  /** translated address of `start` */
   target: bigint;
   perm: Perm;
   createdLine: number;
-  removedLine?: number;
-  /** what removed it, e.g. "dma_unmap", "reset", "psi", "region_del" */
-  removedBy?: string;
-  /** name of what it maps, e.g. "GPA [0x0, 0x7fffffff]", "SVQ ring", a region name */
-  owner?: string;
-  /** the record this one was derived from (e.g. an IOTLB entry's section) */
+  /** a fixed text, a label built from the range when read, or OWNER_OF_SOURCE */
+  owner?: OwnerLabel;
   source?: number;
 }
 
@@ -53,9 +57,18 @@ interface Checkpoint {
 export const aliveAt = (r: MapRecord, line: number): boolean =>
   r.createdLine <= line && (r.removedLine === undefined || r.removedLine > line);
 
-export class Timeline {
+export class Timeline implements RecordStore {
   readonly tables: TableInfo[] = [];
-  readonly records: MapRecord[] = [];
+  private readonly store: TimelineRecord[] = [];
+  private readonly addresses = new AddressColumns();
+  /** every record in creation order (its id is its index) */
+  readonly records: readonly MapRecord[] = this.store;
+  private readonly reasonSources: ReasonSource[] = [];
+  /** false once a line came before an earlier one: line lookups then scan instead of bisecting */
+  private inLineOrder = true;
+  /** records created / removed by a line, answered from the logs (no per-line map to keep) */
+  readonly createdAt = new LineRecords((line) => this.createdOn(line));
+  readonly removedAt = new LineRecords((line) => this.removedOn(line));
   /** removals in line order (ids) */
   private readonly removals: number[] = [];
   private readonly live = new Map<number, LiveSet>();
@@ -85,24 +98,93 @@ export class Timeline {
     return s;
   }
 
-  add(r: Omit<MapRecord, 'id'>): MapRecord {
-    const rec = r as MapRecord;
-    rec.id = this.records.length;
-    this.records.push(rec);
+  add(r: NewMapping): MapRecord {
+    const id = this.store.length;
+    if (!Number.isInteger(r.table) || r.table < 0 || r.table >= this.tables.length) throw new Error(`no table ${r.table}`);
+    this.addresses.push(id, r.start, r.last, r.target);
+    const rec = new TimelineRecord(this, id, r.table, r.perm, r.createdLine, r.owner, r.source);
+    if (this.store.length > 0 && r.createdLine < this.store[this.store.length - 1].createdLine) this.inLineOrder = false;
+    this.store.push(rec);
     this.liveSet(rec.table).add(rec);
     this.liveCount++;
     this.mutated(rec.createdLine);
     return rec;
   }
 
-  remove(rec: MapRecord, line: number, by: string): void {
+  /** `by` is a literal text or a code from reasonCoder (its text is built when read). */
+  remove(r: MapRecord, line: number, by: string | number): void {
+    const rec = this.store[r.id];
+    if (rec !== r) throw new Error(`record ${r.id} does not belong to this timeline`);
     if (rec.removedLine !== undefined) return;
-    rec.removedLine = line;
-    rec.removedBy = by;
+    if (this.removals.length > 0 && line < this.store[this.removals[this.removals.length - 1]].removedLine!) this.inLineOrder = false;
+    rec.markRemoved(line, by);
     this.liveSet(rec.table).remove(rec);
     this.removals.push(rec.id);
     this.liveCount--;
     this.mutated(line);
+  }
+
+  /** Register texts told by number; returns how to turn an index into a reason code for remove(). */
+  reasonCoder(src: ReasonSource): (index: number) => number {
+    const id = this.reasonSources.length;
+    if (id >= REASON_SOURCES) throw new Error(`a timeline holds at most ${REASON_SOURCES} reason sources`);
+    this.reasonSources.push(src);
+    return (index) => index * REASON_SOURCES + id;
+  }
+
+  reasonText(code: number): string {
+    const src = this.reasonSources[code % REASON_SOURCES];
+    if (!src) throw new Error(`removal reason code ${code} names no reason source`);
+    return src.reason(Math.floor(code / REASON_SOURCES));
+  }
+
+  record(id: number): MapRecord | undefined {
+    return this.store[id];
+  }
+
+  start(id: number): bigint {
+    return this.addresses.start(id);
+  }
+
+  last(id: number): bigint {
+    return this.addresses.last(id);
+  }
+
+  target(id: number): bigint {
+    return this.addresses.target(id);
+  }
+
+  /** Records created by `line`, in id order. */
+  createdOn(line: number): MapRecord[] {
+    const recs = this.store;
+    if (!this.inLineOrder) return recs.filter((r) => r.createdLine === line);
+    let lo = 0;
+    let hi = recs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (recs[mid].createdLine < line) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: MapRecord[] = [];
+    for (let i = lo; i < recs.length && recs[i].createdLine === line; i++) out.push(recs[i]);
+    return out;
+  }
+
+  /** Records removed by `line`, in id order. */
+  removedOn(line: number): MapRecord[] {
+    const ids = this.removals;
+    const recs = this.store;
+    if (!this.inLineOrder) return recs.filter((r) => r.removedLine === line);
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (recs[ids[mid]].removedLine! < line) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: MapRecord[] = [];
+    for (let i = lo; i < ids.length && recs[ids[i]].removedLine === line; i++) out.push(recs[ids[i]]);
+    return out.length > 1 ? out.sort((a, b) => a.id - b.id) : out;
   }
 
   /** Live records of a table overlapping [start, last], in key order. */

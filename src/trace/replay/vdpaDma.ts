@@ -3,7 +3,7 @@
 // overlapping map whole. Each map is paired with the listener section that asked for it.
 import { hex, U64_MAX } from '../../model/u64.js';
 import type { ReplayContext } from './context.js';
-import type { MapRecord } from './timeline.js';
+import { OWNER_OF_SOURCE, sharedText, type MapRecord } from './timeline.js';
 import type { VdpaDevice, PendingAdd } from './vdpaDevice.js';
 import { vdpaDevice } from './vdpaDevices.js';
 import { type Fields, u64Field, numField, optNumField, ptrField } from './fields.js';
@@ -67,7 +67,8 @@ export function onDmaMap(ctx: ReplayContext, ev: string, f: Fields): void {
     target: uaddr,
     perm: perm as 0 | 1 | 2 | 3,
     createdLine: ctx.line,
-    owner: pending ? pending.section.owner : dev.svq ? 'host-only memory (SVQ vring or CVQ buffer)' : asid === 0 ? 'vIOMMU mapping' : `ASID ${asid} mapping`,
+    // a section's map is named as its section (read through `source`, not copied per map)
+    owner: pending ? OWNER_OF_SOURCE : dev.svq ? 'host-only memory (SVQ vring or CVQ buffer)' : asid === 0 ? 'vIOMMU mapping' : sharedText(`ASID ${asid} mapping`),
     source: pending?.section.id,
   });
 }
@@ -87,7 +88,12 @@ function noteSvqMode(ctx: ReplayContext, dev: VdpaDevice, p: PendingAdd, iova: b
   dev.svq = iova !== p.gpa;
   dev.svqLine = ctx.line;
   if (dev.svq) judgeEarlyHostOnly(ctx, dev);
-  else dev.earlyHostOnly = [];
+  else {
+    dev.earlyHostOnly = [];
+    // without SVQ nothing reads the allocator predictions, and region_del never frees their
+    // nodes: kept, the trees would grow with every section for the rest of the trace
+    dev.predictors = [];
+  }
 }
 
 export function onDmaUnmap(ctx: ReplayContext, ev: string, f: Fields): void {

@@ -2,8 +2,8 @@
 // region_add prints the GPA (rounded up to a page) and an EXCLUSIVE end; region_del prints an
 // INCLUSIVE last byte since QEMU 8.0 and an exclusive end before: we tell them apart by the
 // section they close.
-import { hex } from '../../model/u64.js';
 import type { ReplayContext } from './context.js';
+import { rangeLabel } from './timeline.js';
 import { vdpaDevice } from './vdpaDevices.js';
 import type { PendingDel } from './vdpaDevice.js';
 import { type Fields, u64Field, ptrField, boolField } from './fields.js';
@@ -24,7 +24,7 @@ export function onRegionAdd(ctx: ReplayContext, ev: string, f: Fields): void {
     target: vaddr,
     perm: readonly ? 1 : 3,
     createdLine: ctx.line,
-    owner: `GPA [${hex(gpa)}, ${hex(llend - 1n)}]`,
+    owner: rangeLabel('GPA'),
   });
   const predicted = new Map<string, bigint | undefined>();
   for (const p of dev.activePredictors()) predicted.set(p.layout, p.allocGuest(gpa, vaddr, llend - gpa, readonly));

@@ -1,7 +1,7 @@
 // Generic vhost events: the memory sections every vhost backend receives, vhost-user memory
 // tables (GPA -> QEMU HVA), and the device-IOTLB miss flow of vhost with a vIOMMU (§5.3).
-import { hex } from '../../model/u64.js';
 import type { ReplayContext } from './context.js';
+import { rangeLabel } from './timeline.js';
 import { type Fields, u64Field, numField, ptrField, optNumField } from './fields.js';
 import { missStarted, missAnswered } from './deviceIotlbFlow.js';
 
@@ -20,7 +20,7 @@ function addRegion(ctx: ReplayContext, owner: string, gpa: bigint, len: bigint, 
   const t = memTable(ctx, owner);
   const last = gpa + len - 1n;
   for (const r of ctx.timeline.overlapping(t.id, gpa, last)) ctx.timeline.remove(r, ctx.line, 'replaced');
-  ctx.timeline.add({ table: t.id, start: gpa, last, target: hva, perm: 3, createdLine: ctx.line, owner: `${name} GPA [${hex(gpa)}, ${hex(last)}]` });
+  ctx.timeline.add({ table: t.id, start: gpa, last, target: hva, perm: 3, createdLine: ctx.line, owner: rangeLabel(`${name} GPA`) });
 }
 
 export function onVhostSection(ctx: ReplayContext, ev: string, f: Fields): void {

@@ -2,7 +2,7 @@
 // an UNMAP must cover whole mappings (S_RANGE otherwise, earlier ones already removed).
 import { hex } from '../../model/u64.js';
 import type { ReplayContext } from './context.js';
-import type { TableInfo } from './timeline.js';
+import { sharedText, type TableInfo } from './timeline.js';
 import { type Fields, u64Field, numField } from './fields.js';
 
 const range = (a: bigint, b: bigint) => `[${hex(a)}, ${hex(b)}]`;
@@ -44,7 +44,7 @@ export function onVirtioIommuMap(ctx: ReplayContext, ev: string, f: Fields): voi
     });
     return;
   }
-  ctx.timeline.add({ table: t.id, start, last, target: phys, perm: (flags & 3) as 0 | 1 | 2 | 3, createdLine: ctx.line, owner: `virtio-iommu domain ${domain} mapping` });
+  ctx.timeline.add({ table: t.id, start, last, target: phys, perm: (flags & 3) as 0 | 1 | 2 | 3, createdLine: ctx.line, owner: sharedText(`virtio-iommu domain ${domain} mapping`) });
 }
 
 export function onVirtioIommuUnmap(ctx: ReplayContext, ev: string, f: Fields): void {

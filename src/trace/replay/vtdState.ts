@@ -1,27 +1,25 @@
 // What the trace tells about the Intel vIOMMU: per device (BB:DD.F) the guest-IOVA pages it was
 // seen to translate (vtd_dmar_translate), which domain each device is in (IOTLB events carry
 // sid and domain), and the invalidations that ended those translations.
-import { hex } from '../../model/u64.js';
 import type { ReplayContext } from './context.js';
 import type { TableInfo, MapRecord } from './timeline.js';
 import { invalidateDeviceIotlbs } from './deviceIotlbFlow.js';
+import { InvalidationLog, type Invalidation } from './invalidationLog.js';
 
-export interface Invalidation {
-  line: number;
-  kind: 'psi' | 'dsi' | 'global' | 'as-switch';
-  domain?: number;
-  start?: bigint;
-  last?: bigint;
-}
+export { describe, type Invalidation } from './invalidationLog.js';
 
 export class ViommuState {
   /** device BB:DD.F -> domain id (from IOTLB events) */
   readonly domainOf = new Map<string, number>();
-  readonly invalidations: Invalidation[] = [];
+  /** every invalidation in trace order; removal reasons point into it */
+  readonly invalidations = new InvalidationLog();
+  private readonly reasonCode: (index: number) => number;
   /** devices whose DMA goes through the vIOMMU (vtd_switch_address_space ... enabled=1) */
   readonly translating = new Map<string, { on: boolean; line: number }>();
 
-  constructor(private readonly ctx: ReplayContext) {}
+  constructor(private readonly ctx: ReplayContext) {
+    this.reasonCode = ctx.timeline.reasonCoder(this.invalidations);
+  }
 
   private readonly tableOf = new Map<string, TableInfo>();
 
@@ -59,8 +57,9 @@ export class ViommuState {
   }
 
   invalidate(inv: Invalidation): number {
-    this.invalidations.push(inv);
-    invalidateDeviceIotlbs(this.ctx, inv.start, inv.last, describe(inv));
+    // the removal reason is the log entry: its text is built only if someone reads it
+    const why = this.reasonCode(this.invalidations.push(inv));
+    invalidateDeviceIotlbs(this.ctx, inv.start, inv.last, why);
     const tl = this.ctx.timeline;
     const devices = inv.kind === 'global' ? this.devices() : inv.domain !== undefined ? this.devicesInDomain(inv.domain) : [];
     let n = 0;
@@ -68,7 +67,7 @@ export class ViommuState {
       const t = this.table(d);
       const hit: MapRecord[] = inv.start !== undefined && inv.last !== undefined ? tl.overlapping(t.id, inv.start, inv.last) : tl.allLive(t.id);
       for (const r of hit) {
-        tl.remove(r, this.ctx.line, describe(inv));
+        tl.remove(r, this.ctx.line, why);
         n++;
       }
     }
@@ -81,18 +80,5 @@ export class ViommuState {
     const t = this.ctx.timeline.findTable(`viommu ${device}`);
     if (!t) return;
     for (const r of tl.allLive(t.id)) tl.remove(r, this.ctx.line, `address space switch (iommu ${on ? 'on' : 'off'})`);
-  }
-}
-
-export function describe(inv: Invalidation): string {
-  switch (inv.kind) {
-    case 'psi':
-      return `page-selective invalidation of domain 0x${inv.domain?.toString(16)} [${hex(inv.start ?? 0n)}, ${hex(inv.last ?? 0n)}]`;
-    case 'dsi':
-      return `domain-selective invalidation of domain 0x${inv.domain?.toString(16)}`;
-    case 'global':
-      return 'global IOTLB invalidation';
-    case 'as-switch':
-      return 'address space switch';
   }
 }
