@@ -4,17 +4,17 @@
 // Screenshots of every step (and of every failure) land in test-artifacts/e2e/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireCodeServer, startCodeServer, type CodeServer } from './harness/codeServer.js';
 import { packageVsix } from './harness/vsix.js';
-import { makeWorkspace, writeAttachConfig } from './harness/workspace.js';
+import { makeLaunchWorkspace, makeWorkspace, PROBE_C, writeAttachConfig } from './harness/workspace.js';
 import { UI_WAIT_MS, Workbench, waitUntil } from './harness/workbench.js';
-import { qemuRingGpa, mapOnLine } from './harness/expected.js';
+import { eventOf, firstTranslation, gpa2hvaAnswer, linesOfEvent, listenerBatches, qemuRingGpa, mapOnLine } from './harness/expected.js';
 import { startGuest, type Guest } from '../harness/guest.js';
-import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
-import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
+import { hmp, qmpStatus } from './harness/guestQmp.js';
+import { TraceViewerPage } from './harness/traceViewerPage.js';
 
 const ROOT = join(__dirname, '../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
@@ -24,11 +24,14 @@ const STEP = { timeout: 90_000 };
 const LEGACY = 'trace-legacy.log';
 const VTD = 'trace-vtd.log';
 const legacyLines = readFileSync(join(ROOT, 'samples/aliased-unmap-svq-legacy.log'), 'utf8').split('\n');
+const vtdLines = readFileSync(join(ROOT, 'samples/qemu-7.2-vtd-net/trace.log'), 'utf8').split('\n');
+const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 // The aliased unmap: line 17 unmaps IOVA 0x1000 for the region deleted at line 15.
 const UNMAP_LINE = 17;
 const UNMAP_IOVA_COL = legacyLines[UNMAP_LINE - 1]!.indexOf('iova: 0x1000') + 'iova: '.length + 1;
 
 let tmp: string;
+let vsix: string;
 let workspace: string | undefined;
 let server: CodeServer | undefined;
 let wb: Workbench;
@@ -42,7 +45,7 @@ before(async () => {
   requireCodeServer();
   tmp = mkdtempSync(join(tmpdir(), 'iova-lens-e2e-'));
   mkdirSync(join(tmp, 'stage'));
-  const vsix = packageVsix(ROOT, join(tmp, 'stage'), tmp);
+  vsix = packageVsix(ROOT, join(tmp, 'stage'), tmp);
   timings.vsix = performance.now() - t0;
   rmSync(ARTIFACTS, { recursive: true, force: true });
   workspace = makeWorkspace(ROOT);
@@ -87,6 +90,37 @@ test('a trace-*.log opens as a QEMU trace: event names and addresses coloured ap
     assert.notEqual(a, p, 'hex address coloured like plain text');
     assert.notEqual(e, a, 'event name and address share a colour');
   });
+});
+
+test('the Outline lists the vDPA init and every listener batch of the trace, with its maps and unmaps', STEP, async () => {
+  const init = /vhost_vdpa_init dev: (0x[0-9a-f]+)/.exec(legacyLines.find((l) => eventOf(l) === 'vhost_vdpa_init')!)![1]!;
+  const batches = listenerBatches(legacyLines);
+  const folders = wb.page.locator('.explorer-viewlet .pane-header').first();
+  const outline = wb.page.locator('.pane', { has: wb.page.locator('.pane-header', { hasText: /^\s*Outline/i }) });
+  await wb.step('outline', async () => {
+    await wb.focusEditor(LEGACY);
+    await wb.command('Explorer: Focus on Outline View');
+    // the outline's list draws only the rows on screen: fold the folder pane above it for room
+    await wb.expand(folders, false);
+    const batchRows = outline.locator('.monaco-list-row', { hasText: /^\s*listener batch/ });
+    await waitUntil(async () => (await batchRows.count()) === batches.length, `the Outline never showed ${batches.length} listener batches`);
+    await outline.locator('.monaco-list-row', { hasText: `vDPA init ${init}` }).first().waitFor({ timeout: UI_WAIT_MS });
+    // each row: the symbol's name, then its detail in the lighter description
+    const texts = await batchRows.evaluateAll((rows) => rows.map((r) => `${r.querySelector('.label-name')?.textContent?.trim()} | ${r.querySelector('.label-description')?.textContent?.trim()}`));
+    const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+    assert.deepEqual(texts, batches.map((b) => `listener batch | ${plural(b.maps, 'map')}, ${plural(b.unmaps, 'unmap')}`));
+  });
+  await wb.expand(folders);
+});
+
+test('the IOVA Lens output channel says how long activation took', STEP, async () => {
+  await wb.step('activation', async () => {
+    const text = await wb.outputChannelText('IOVA Lens');
+    const m = /activated in (\d+) ms/.exec(text);
+    assert.ok(m, `no "activated in N ms" in the IOVA Lens output channel: ${text.slice(0, 500)}`);
+    console.log(`IOVA Lens ${m[0]} (its output channel, in code-server)`);
+  });
+  await wb.command('View: Hide Panel');
 });
 
 test('hover on the aliased unmap\'s iova explains the translation it removes and the aliasing', STEP, async () => {
@@ -138,24 +172,33 @@ test('go to definition (F12) on the unmap\'s iova lands on the map it removed (l
   });
 });
 
+test('Filter Trace to Matches… lists the trace\'s unmap lines; choosing one moves the cursor there', STEP, async () => {
+  const unmaps = linesOfEvent(legacyLines, 'vhost_vdpa_dma_unmap');
+  await wb.step('filter-command', async () => {
+    await wb.focusEditor(LEGACY);
+    await wb.goToLine(1);
+    await wb.startCommand('IOVA Lens: Filter Trace to Matches…');
+    await wb.answerInput('Filter trace to matches', 'family vhost_vdpa_dma_unmap');
+    const labels = await wb.quickPickLabels(/matching line\(s\) for "family vhost_vdpa_dma_unmap"/);
+    assert.deepEqual(labels.map(Number), unmaps);
+    await wb.pick(String(unmaps.at(-1)));
+    await wb.waitForCursorLine(unmaps.at(-1)!);
+  });
+});
+
 test('VT-d capture: hover on a vtd_dmar_translate iova gives the GPA QEMU printed on that line', STEP, async () => {
-  const vtdLines = readFileSync(join(ROOT, 'samples/qemu-7.2-vtd-net/trace.log'), 'utf8').split('\n');
-  const at = vtdLines.findIndex((l) => l.startsWith('vtd_dmar_translate '));
-  const printed = /iova (0x[0-9a-f]+) -> gpa (0x[0-9a-f]+) mask (0x[0-9a-f]+)/.exec(vtdLines[at]!)!;
-  // QEMU prints the page's GPA; the address keeps its offset inside the page
-  const gpa = BigInt(printed[2]!) + (BigInt(printed[1]!) & BigInt(printed[3]!));
+  const t = firstTranslation(vtdLines);
   await wb.step('hover-vtd', async () => {
     await wb.openFile(VTD);
-    await wb.goToLine(at + 1, vtdLines[at]!.indexOf(printed[1]!) + 1);
-    const iova = wb.editorLine(vtdLines[at]!).first().locator('span > span', { hasText: new RegExp(`^${printed[1]}$`) });
+    await wb.goToLine(t.line, vtdLines[t.line - 1]!.indexOf(t.iova) + 1);
+    const iova = wb.editorLine(vtdLines[t.line - 1]!).first().locator('span > span', { hasText: new RegExp(`^${t.iova}$`) });
     const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'vtd_dmar_translate' });
     await waitUntil(async () => {
       await iova.hover();
       return hover.isVisible();
-    }, `no hover over the iova ${printed[1]} of line ${at + 1}`);
-    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    }, `no hover over the iova ${t.iova} of line ${t.line}`);
     // the chain's hops, in order (the list numbers are CSS markers, not text)
-    assert.match(text, new RegExp(`guest IOVA ${printed[1]} GPA 0x${gpa.toString(16)}\\b.*mapped at line ${at + 1}`));
+    assert.match(oneLine(await hover.innerText()), new RegExp(`guest IOVA ${t.iova} GPA 0x${t.gpa.toString(16)}\\b.*mapped at line ${t.line}`));
   });
   await wb.page.keyboard.press('Escape');
 });
@@ -189,8 +232,50 @@ test('the translation tree shows the maps as of the cursor line, and follows the
   });
 });
 
+test('Trace Viewer (large files): trace-vtd.log highlighted, a translation hovered, filtered to its faults', STEP, async () => {
+  const t = firstTranslation(vtdLines);
+  const faults = linesOfEvent(vtdLines, 'vtd_dmar_fault');
+  const lineCount = vtdLines.length - (vtdLines.at(-1) === '' ? 1 : 0);
+  const viewer = await wb.step('viewer-open', async () => {
+    // the command opens the active text editor's file
+    await wb.page.locator('.tab', { hasText: VTD }).first().click();
+    await wb.page.locator('.tab.active', { hasText: VTD }).waitFor({ timeout: UI_WAIT_MS });
+    await wb.command('IOVA Lens: Open in Trace Viewer (large files)');
+    const v = await TraceViewerPage.find(wb);
+    // indexed: the status names the file and its line count
+    await v.waitForStatus(`${VTD}: ${lineCount.toLocaleString('en')} lines`);
+    return v;
+  });
+  await wb.step('viewer-line', async () => {
+    await viewer.goToLine(t.line);
+    const code = viewer.row(t.line).locator('.code');
+    await waitUntil(async () => (await code.textContent()) === vtdLines[t.line - 1], `line ${t.line} never showed the fixture's text "${vtdLines[t.line - 1]}"`);
+    const event = code.locator('span', { hasText: /^vtd_dmar_translate$/ });
+    const iova = code.locator('span', { hasText: new RegExp(`^${t.iova}$`) });
+    const [e, a, p] = [await wb.color(event), await wb.color(iova), await wb.color(code)];
+    assert.notEqual(e, p, 'event name coloured like plain text');
+    assert.notEqual(a, p, 'iova coloured like plain text');
+    assert.notEqual(e, a, 'event name and iova share a colour');
+    const card = await viewer.hover(iova, `the iova ${t.iova} of line ${t.line}`);
+    assert.match(card, new RegExp(`guest IOVA ${t.iova} GPA 0x${t.gpa.toString(16)}\\b.*mapped at line ${t.line}`));
+  });
+  await wb.step('viewer-filter', async () => {
+    await viewer.filterFamily('vtd_dmar_fault');
+    await viewer.waitForStatus(`${faults.length} matching lines`);
+    const rows = await viewer.shownRows();
+    assert.deepEqual(rows.map((r) => r.line), faults, 'the filtered view does not show exactly the fixture\'s vtd_dmar_fault lines');
+    assert.deepEqual(rows.map((r) => r.text), faults.map((n) => vtdLines[n - 1]));
+  });
+  await wb.command('View: Close Editor');
+});
+
 test('attach to a real QEMU guest: Variables shows the virtqueues with their rings translated as QEMU does', STEP, async () => {
   const g = await guestP!;
+  // What QEMU itself says guest-physical PROBE_C.gpa is backed by, asked before the session
+  // takes the QMP socket (QEMU serves one client at a time)
+  const probeHex = `0x${PROBE_C.gpa.toString(16)}`;
+  const backing = gpa2hvaAnswer(await hmp(g, `gpa2hva ${probeHex}`));
+  const hop = new RegExp(`gpa ${probeHex} -> hva 0x${backing.hva.toString(16)}, in ${backing.region.replace(/\W/g, '\\$&')}`);
   // Attach to the running guest, then pause it from the toolbar: all vCPUs stop and show.
   await wb.step('attach', async () => {
     await wb.command('Debug: Select and Start Debugging', ATTACH_NAME);
@@ -216,6 +301,25 @@ test('attach to a real QEMU guest: Variables shows the virtqueues with their rin
     assert.ok(expected !== undefined, `QEMU's trace has no vtd_dmar_translate for ${pci} at ${m[1]}`);
     assert.equal(BigInt(m[2]!), expected, 'the ring translation shown equals QEMU\'s own vtd_dmar_translate');
   });
+  await wb.step('console', async () => {
+    const answer = await wb.evaluateInConsole(`resolve ${probeHex}`, new RegExp(`gpa ${probeHex} ->`));
+    assert.match(answer, hop, `the Debug Console's resolve ${probeHex} disagrees with QEMU's gpa2hva (${backing.region} at 0x${backing.hva.toString(16)})`);
+  });
+  await wb.step('c-hover', async () => {
+    await wb.openFile(PROBE_C.name);
+    await wb.page.locator('.statusbar-item', { hasText: /^C$/ }).waitFor({ timeout: UI_WAIT_MS });
+    // the C grammar splits the literal (0x, digits, suffix): hover its digits
+    const literal = wb.editorLine(PROBE_C.literal).first().locator('span > span', { hasText: PROBE_C.gpa.toString(16) }).last();
+    const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'IOVA Lens' });
+    await waitUntil(async () => {
+      await literal.hover();
+      return hover.isVisible();
+    }, `no IOVA Lens hover over ${PROBE_C.literal} in ${PROBE_C.name}`);
+    const text = oneLine(await hover.innerText());
+    assert.match(text, new RegExp(`IOVA Lens — ${PROBE_C.literal} in ${ATTACH_NAME}`));
+    assert.match(text, hop);
+  });
+  await wb.page.keyboard.press('Escape');
   await wb.step('continue-pause', async () => {
     // (QEMU serves one QMP client at a time and the session holds it: what the UI says is all
     // there is to check until the session ends)
@@ -234,11 +338,35 @@ test('attach to a real QEMU guest: Variables shows the virtqueues with their rin
   });
 });
 
-async function qmpStatus(g: Guest): Promise<string> {
-  const qmp = await QmpClient.connect(`unix:${g.qmpPath}`);
+test('an untrusted workspace does not launch QEMU: VS Code asks for trust first and, declined, nothing starts', STEP, async () => {
+  const name = 'Launch the test QEMU';
+  const marker = join(tmp, 'launched');
+  const ws = makeLaunchWorkspace(name, marker);
+  const cs = await startCodeServer({ vsix, workspace: ws, workspaceTrust: true });
+  const restricted = await Workbench.open(cs.url, join(ARTIFACTS, 'untrusted'), wb.browser);
   try {
-    return (await new QemuMonitor(qmp).queryStatus()).status;
+    await restricted.step('restricted-mode', async () => {
+      await restricted.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: UI_WAIT_MS });
+    });
+    await restricted.step('launch-refused', async () => {
+      await restricted.command('Debug: Select and Start Debugging', name);
+      const dialog = restricted.page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: UI_WAIT_MS });
+      const text = oneLine(await dialog.innerText());
+      // VS Code's own gate: startDebugging asks for trust before any configuration provider runs
+      assert.match(text, /Do you trust the authors of the files in this folder\?/);
+      assert.match(text, /Debugging executes/);
+      await restricted.shot('trust-dialog');
+      await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
+      await dialog.waitFor({ state: 'hidden', timeout: UI_WAIT_MS });
+      // a session that started would show its toolbar within moments
+      const started = await restricted.page.locator('.debug-toolbar').waitFor({ timeout: 2000 }).then(() => true, () => false);
+      assert.equal(started, false, 'a debug session started');
+      assert.equal(existsSync(marker), false, 'the launch configuration\'s QEMU ran');
+    });
   } finally {
-    qmp.close();
+    await restricted.close().catch(() => undefined);
+    await cs.dispose();
+    rmSync(ws, { recursive: true, force: true });
   }
-}
+});

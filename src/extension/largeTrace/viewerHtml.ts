@@ -43,6 +43,7 @@ body { margin: 0; padding: 0; height: 100vh; display: flex; flex-direction: colu
 #viewport:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); }
 #rows { position: sticky; top: 0; height: 0; overflow: visible; }
 .row { display: flex; white-space: pre; height: var(--row-height, 19px); line-height: var(--row-height, 19px); }
+.row[hidden] { display: none; }
 .row.cursor { background: var(--vscode-editor-lineHighlightBackground, rgba(255,255,255,0.06)); }
 .gutter { flex: none; display: flex; justify-content: flex-end; gap: 4px; padding-right: 8px; min-width: 7ch;
   color: var(--vscode-editorLineNumber-foreground, #858585); user-select: none; }

@@ -69,6 +69,8 @@ export interface CodeServerOptions {
   vsix: string;
   workspace: string;
   settings?: Record<string, unknown>;
+  /** Leave workspace trust on (the folder opens untrusted, in Restricted Mode); off by default. */
+  workspaceTrust?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -102,13 +104,15 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const config = join(home, 'config.yaml');
   mkdirSync(join(userData, 'User'), { recursive: true });
   mkdirSync(extensions, { recursive: true });
-  writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...TEST_SETTINGS, ...opts.settings }, null, 2));
+  // with trust on, a fresh user-data dir trusts no folder; no startup prompt: it opens restricted
+  const trust = opts.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+  writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...TEST_SETTINGS, ...trust, ...opts.settings }, null, 2));
   writeFileSync(config, 'auth: none\ncert: false\n');
   const common = ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions];
   runCli(bin, [...common, '--install-extension', opts.vsix], `--install-extension ${opts.vsix}`);
 
   const port = await freeLoopbackPort();
-  const args = [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', opts.workspace];
+  const args = [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', opts.workspace];
   // detached: its own process group, so dispose() reaches the extension host and the servers too
   const child = spawn(process.execPath, [bin, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VSCODE_PROXY_URI: '' } });
   live.add(child);

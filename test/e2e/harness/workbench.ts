@@ -2,7 +2,7 @@
 // command palette, quick open, mouse hovers; reading what is on screen (DOM text, computed
 // colours, the status bar). Every wait is on a visible condition with a timeout; screenshots go
 // to test-artifacts/e2e/ for each step and each failure.
-import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -18,27 +18,29 @@ export class Workbench {
     readonly browser: Browser,
     readonly page: Page,
     readonly artifacts: string,
+    private readonly ownsBrowser: boolean,
   ) {}
 
-  static async open(url: string, artifacts: string): Promise<Workbench> {
+  /** Opens the workbench at `url` in a new page of `shared`, or of a Chromium of its own. */
+  static async open(url: string, artifacts: string, shared?: Browser): Promise<Workbench> {
     mkdirSync(artifacts, { recursive: true });
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install the Debian package chromium (scripts/install-system-deps.sh)`);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = shared ?? (await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }));
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     try {
-      const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
       await page.goto(url);
       await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
       // the workbench takes keyboard input once the explorer shows the folder
       await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
-      return new Workbench(browser, page, artifacts);
+      return new Workbench(browser, page, artifacts, shared === undefined);
     } catch (e) {
-      await browser.close();
+      await (shared ? page.close() : browser.close());
       throw e;
     }
   }
 
   async close(): Promise<void> {
-    await this.browser.close();
+    await (this.ownsBrowser ? this.browser.close() : this.page.close());
   }
 
   /** A numbered full-window screenshot in the artifacts dir; returns its path. */
@@ -93,6 +95,13 @@ export class Workbench {
    * row to choose when the command asks with a quick pick of its own.
    */
   async command(title: string, pick?: string): Promise<void> {
+    await this.startCommand(title);
+    if (pick !== undefined) await this.pick(pick);
+    await this.quickInput().waitFor({ state: 'hidden', timeout: UI_WAIT_MS });
+  }
+
+  /** Runs a command from the palette and leaves whatever it asks (an input box, a quick pick) open. */
+  async startCommand(title: string): Promise<void> {
     // a command shows once its extension has registered it and its precondition holds: reopen
     // the palette until it does
     const row = this.quickRow(title);
@@ -107,12 +116,26 @@ export class Workbench {
       }
     }, `the command palette never offered "${title}"`);
     await row.click();
-    if (pick !== undefined) {
-      const next = this.quickRow(pick);
-      await next.waitFor({ timeout: UI_WAIT_MS });
-      await next.click();
-    }
-    await this.quickInput().waitFor({ state: 'hidden', timeout: UI_WAIT_MS });
+  }
+
+  /** Answers the input box titled `title` a command opened with `text` (Enter). */
+  async answerInput(title: string, text: string): Promise<void> {
+    await this.quickInput().locator('.quick-input-title', { hasText: title }).waitFor({ timeout: UI_WAIT_MS });
+    await this.quickInput().locator('input.input').fill(text);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Chooses the quick pick row labelled `label`. */
+  async pick(label: string): Promise<void> {
+    const next = this.quickRow(label);
+    await next.waitFor({ timeout: UI_WAIT_MS });
+    await next.click();
+  }
+
+  /** The labels of the open quick pick's rows once its title matches `title`. */
+  async quickPickLabels(title: RegExp): Promise<string[]> {
+    await this.quickInput().locator('.quick-input-title', { hasText: title }).waitFor({ timeout: UI_WAIT_MS });
+    return this.quickInput().locator('.monaco-list-row .label-name').allInnerTexts();
   }
 
   /** The quick input row whose label is exactly `label`. */
@@ -175,9 +198,46 @@ export class Workbench {
     return this.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
   }
 
+  /**
+   * The innermost webview frame whose page has `selector` (the trace viewer and the translation
+   * tree are both webviews: tell them apart by their content).
+   */
+  async webviewFrame(selector: string, what: string): Promise<Frame> {
+    let found: Frame | undefined;
+    await waitUntil(async () => {
+      for (const f of this.page.frames()) {
+        if (f !== this.page.mainFrame() && (await f.locator(selector).count().catch(() => 0)) > 0) found = f;
+      }
+      return found !== undefined;
+    }, `no webview showed ${what}`);
+    return found!;
+  }
+
+  /** The text of output channel `name` (Output: Show Output Channels…), as the Output view shows it. */
+  async outputChannelText(name: string): Promise<string> {
+    await this.command('Output: Show Output Channels...', name);
+    const lines = this.page.locator('.part.panel .monaco-editor .view-lines');
+    await lines.first().waitFor({ timeout: UI_WAIT_MS });
+    return (await lines.first().innerText()).replace(/\u00a0/g, ' ');
+  }
+
+  /** Types `expression` into the Debug Console and returns the text of the answer matching `answer`. */
+  async evaluateInConsole(expression: string, answer: RegExp): Promise<string> {
+    await this.command('Debug Console: Focus on Debug Console View');
+    const input = this.page.locator('.repl-input-wrapper .monaco-editor');
+    await input.click();
+    await this.page.keyboard.type(expression);
+    await this.page.keyboard.press('Enter');
+    const row = this.page.locator('.repl .monaco-list-row', { hasText: answer }).first();
+    await this.expectVisible(row, `the Debug Console's answer to "${expression}"`);
+    return (await row.innerText()).replace(/\u00a0/g, ' ');
+  }
+
   /** Clicks into the text of the editor tab `name` so keyboard commands go to it. */
   async focusEditor(name: string): Promise<void> {
     await this.page.locator('.tab', { hasText: name }).first().click();
+    // away from the tab, or its tooltip covers the first lines of the text
+    await this.page.mouse.move(0, 500);
     const editor = this.page.locator('.editor-group-container', { has: this.page.locator('.tab.active', { hasText: name }) }).locator('.monaco-editor .view-lines');
     await editor.first().click({ position: { x: 5, y: 5 } });
   }
