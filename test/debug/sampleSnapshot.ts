@@ -8,6 +8,7 @@ import { GdbClient } from '../../src/qemu/gdb/gdbClient.js';
 import { parseJsonLossless, stringifyJson, type JsonValue } from '../../src/qemu/qmp/losslessJson.js';
 import { takeSnapshot, type Snapshot } from '../../src/qemu/snapshot/index.js';
 import { fakePeer, gdbServer, qmpServer } from '../qemu/fakePeers.js';
+import { vtdRegisterBlock } from '../qemu/sampleAnswers.js';
 
 type Obj = { [k: string]: JsonValue };
 const recorded = parseJsonLossless(readFileSync('samples/qemu-7.2-vtd-net/qmp.json', 'utf8')) as Obj;
@@ -26,19 +27,7 @@ export const MTREE_F = (recorded['info mtree -f'] as Obj).answer as Obj;
 const NET_DEVFN = 0x10;
 export const PC_RAM_HVA = 0x7f12_0000_0000n;
 const VTD_BASE = 0xfed90000n;
-const CAP = (38n << 16n) | (2n << 8n) | (1n << 7n) | 2n;
-const ECAP = (1n << 1n) | (1n << 2n) | (1n << 6n);
-const GSTS = (1n << 31n) | (1n << 30n);
 
-function regBlock(): Buffer {
-  const b = Buffer.alloc(0x28);
-  b.writeBigUInt64LE(0x10n, 0);
-  b.writeBigUInt64LE(CAP, 0x08);
-  b.writeBigUInt64LE(ECAP, 0x10);
-  b.writeBigUInt64LE(GSTS << 32n, 0x18);
-  b.writeBigUInt64LE(BigInt(WALK.rtaddr), 0x20);
-  return b;
-}
 
 function recordedAnswer(execute: string, args: Record<string, unknown> | undefined): Obj | undefined {
   for (const [key, v] of Object.entries(recorded)) {
@@ -82,7 +71,7 @@ async function fakeGdb(): Promise<string> {
       if (!m || !phys) return m ? 'E0e' : '';
       const addr = BigInt('0x' + m[1]);
       const len = parseInt(m[2]!, 16);
-      if (addr === VTD_BASE && len <= 0x28) return regBlock().subarray(0, len).toString('hex');
+      if (addr === VTD_BASE && len <= 0x28) return vtdRegisterBlock(BigInt(WALK.rtaddr)).subarray(0, len).toString('hex');
       const page = pages.get(addr & ~0xfffn);
       const off = Number(addr & 0xfffn);
       if (!page || off + len > 0x1000) return 'E0e';

@@ -17,6 +17,7 @@ import { runLiveResolve } from '../../src/cli/commands/liveResolve.js';
 import { parseArgs } from '../../src/cli/args.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { closeAllPeers, fakePeer, gdbServer, qmpServer, rejectionGuard } from './fakePeers.js';
+import { vtdRegisterBlock } from './sampleAnswers.js';
 
 const guard = rejectionGuard();
 after(async () => {
@@ -40,20 +41,7 @@ const NET_DEVFN = 0x10;
 const HVA_BASE: Record<string, bigint> = { 'pc.ram': 0x7f12_0000_0000n, '0000:00:01.0/vga.vram': 0x7f13_0000_0000n, 'pc.bios': 0x7f14_0000_0000n };
 const VTD_BASE = 0xfed90000;
 const RTADDR = BigInt(walk.rtaddr);
-// CAP: MGAW 38 (aw-bits 39), SAGAW 3-level, caching mode; ECAP: QI, DT, PT (device-iotlb=on).
-const CAP = (38n << 16n) | (2n << 8n) | (1n << 7n) | 2n;
-const ECAP = (1n << 1n) | (1n << 2n) | (1n << 6n);
-const GSTS = (1n << 31n) | (1n << 30n);
 
-function regBlock(): Buffer {
-  const b = Buffer.alloc(0x28);
-  b.writeBigUInt64LE(0x10n, 0);
-  b.writeBigUInt64LE(CAP, 0x08);
-  b.writeBigUInt64LE(ECAP, 0x10);
-  b.writeBigUInt64LE(GSTS << 32n, 0x18);
-  b.writeBigUInt64LE(RTADDR, 0x20);
-  return b;
-}
 
 const sameArgs = (a: JsonValue | undefined, b: Record<string, unknown> | undefined): boolean => stringifyJson(a ?? {}) === stringifyJson(b ?? {});
 
@@ -109,7 +97,7 @@ async function fakeGdb(opts: { dieAfter?: number } = {}) {
       if (!phys) return 'E0e';
       const addr = BigInt('0x' + m[1]);
       const len = parseInt(m[2]!, 16);
-      if (addr === BigInt(VTD_BASE) && len <= 0x28) return regBlock().subarray(0, len).toString('hex');
+      if (addr === BigInt(VTD_BASE) && len <= 0x28) return vtdRegisterBlock(RTADDR).subarray(0, len).toString('hex');
       const page = pages.get(addr & ~0xfffn);
       const off = Number(addr & 0xfffn);
       if (!page || off + len > 0x1000) return 'E0e';
