@@ -4,26 +4,18 @@
 // criteria and their meaning are the language server's FilterRequest ones (an address range in
 // one space, an event-name prefix, a device, an ASID), so both views agree line for line.
 import { open } from 'node:fs/promises';
-import { parseU64 } from '../model/u64.js';
-import { isSpace, type Space } from '../trace/replay/spaces.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../trace/read/lineSource.js';
-import type { FieldValue, TraceRecord } from '../trace/types.js';
+import type { TraceRecord } from '../trace/types.js';
 import type { FilterCriteria } from '../server/protocol.js';
 import { EVENT_SPACES, fieldBigint, fieldRange } from '../server/fieldSpaces.js';
 import { bodySpans } from '../server/fieldSpans.js';
 import { createLineClassifier } from '../trace/read/logLine.js';
 import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
-import { LargeTraceError } from './lineIndex.js';
+import { namesDevice, parseCriteria, type ParsedCriteria } from '../server/filterCriteria.js';
 
-export type { FilterCriteria };
+export type { FilterCriteria, ParsedCriteria };
+export { parseCriteria };
 
-/** Criteria checked and parsed once: addresses as bigint. */
-export interface ParsedCriteria {
-  range?: { space: Space; start: bigint; last: bigint };
-  family?: string;
-  device?: string;
-  asid?: number;
-}
 
 export interface LargeFilterResult {
   /** 1-based matching lines, ascending */
@@ -43,42 +35,7 @@ export interface FilterScanOptions {
 
 export const DEFAULT_FILTER_LIMIT = 1_000_000;
 
-function address(text: unknown, what: string): bigint {
-  if (typeof text !== 'string') throw new LargeTraceError(`${what} must be a string address ("0x…" or decimal), got ${JSON.stringify(text)}`);
-  try {
-    return parseU64(text);
-  } catch (e) {
-    throw new LargeTraceError(`${what} "${text}" is not a 64-bit address: ${(e as Error).message}`);
-  }
-}
 
-/** Check criteria as a user typed them; the error says which one is wrong. */
-export function parseCriteria(c: FilterCriteria): ParsedCriteria {
-  const out: ParsedCriteria = {};
-  if (c.start !== undefined || c.space !== undefined || c.last !== undefined) {
-    if (c.space === undefined || !isSpace(c.space)) throw new LargeTraceError(`an address filter needs a space (gpa, hva, iova, giova), got "${c.space ?? ''}"`);
-    if (c.start === undefined) throw new LargeTraceError(`an address filter in ${c.space} needs a start address`);
-    const start = address(c.start, 'filter start');
-    const last = c.last !== undefined ? address(c.last, 'filter last') : start;
-    if (last < start) throw new LargeTraceError(`filter range [${c.start}, ${c.last}] ends before it starts`);
-    out.range = { space: c.space, start, last };
-  }
-  if (c.family !== undefined) {
-    if (typeof c.family !== 'string' || c.family === '') throw new LargeTraceError(`filter family must be a non-empty event-name prefix, got ${JSON.stringify(c.family)}`);
-    out.family = c.family;
-  }
-  if (c.device !== undefined) {
-    if (typeof c.device !== 'string' || c.device === '') throw new LargeTraceError(`filter device must be a BDF ("00:02.0") or a pointer, got ${JSON.stringify(c.device)}`);
-    out.device = c.device;
-  }
-  if (c.asid !== undefined) {
-    if (!Number.isInteger(c.asid) || c.asid < 0) throw new LargeTraceError(`filter ASID must be a non-negative integer, got ${JSON.stringify(c.asid)}`);
-    out.asid = c.asid;
-  }
-  return out;
-}
-
-const asText = (v: FieldValue | undefined): string | undefined => (typeof v === 'bigint' || typeof v === 'number' ? '0x' + v.toString(16) : typeof v === 'string' ? v : undefined);
 
 /**
  * Can an event of this name match at all? Decided from its name and definition alone, so most
@@ -122,12 +79,7 @@ export function eventMatches(rec: EventRec, c: ParsedCriteria): boolean {
   const fields = rec.fields;
   // the ASID its addresses belong to (the server's contextOf)
   if (c.asid !== undefined && (!fields || spaces?.asid?.(fields) !== c.asid)) return false;
-  if (c.device !== undefined) {
-    if (!fields) return false;
-    // the device its addresses belong to, or any pointer the line prints
-    const named = spaces?.device?.(fields) === c.device || (rec.def?.args ?? []).some((a) => a.type.includes('*') && asText(fields[a.name]) === c.device);
-    if (!named) return false;
-  }
+  if (c.device !== undefined && !namesDevice(rec, c.device)) return false;
   return !c.range || touchesRange(rec, c.range);
 }
 
