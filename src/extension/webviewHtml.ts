@@ -14,7 +14,7 @@ export interface TreeHtmlOptions {
 
 /** 128 random bits, base64: a fresh one for every page load. */
 export function makeNonce(): string {
-  return randomBytes(16).toString('base64');
+  return randomBytes(16).toString('base64url');
 }
 
 const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -3,7 +3,6 @@
 // own request handling, in process). Used by the browser test.
 import { build } from 'esbuild';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { TraceService } from '../../src/large/service.js';
 import { parseViewerMessage, type HostMessage, type LargeTraceSummary, type WorkerResponse } from '../../src/large/protocol.js';
@@ -70,7 +69,7 @@ export class FakeExtension {
 
   /** Serve the viewer at ORIGIN in `page` and connect it to this host. */
   async attach(page: Page, script: string): Promise<void> {
-    const nonce = makeNonce((n) => randomBytes(n));
+    const nonce = makeNonce();
     const html = viewerHtml({ cspSource: ORIGIN, scriptUri: `${ORIGIN}/traceViewer.js`, nonce, title: this.name });
     await page.route(`${ORIGIN}/**`, (route) => {
       const url = route.request().url();

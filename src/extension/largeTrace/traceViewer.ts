@@ -3,7 +3,6 @@
 // thread that indexes it once (progress in a notification, cancellable) and then answers the
 // webview's requests for lines, hovers, definitions, diagnostics and filters.
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { LargeTraceWorker } from '../../large/workerClient.js';
 import { parseViewerMessage, type HostMessage, type LargeTraceSummary, type ViewerRequest } from '../../large/protocol.js';
@@ -84,7 +83,7 @@ class TraceViewerProvider implements vscode.CustomReadonlyEditorProvider<TraceDo
     webview.html = viewerHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'traceViewer.js')).toString(),
-      nonce: makeNonce((n) => randomBytes(n)),
+      nonce: makeNonce(),
       title: name,
     });
     const post = (m: HostMessage) => void webview.postMessage(m);

@@ -3,6 +3,8 @@
 // into the DOM as text. The CSP allows only our script (by nonce and origin) and our styles.
 import { webviewCsp } from '../webviewHtml.js';
 
+export { makeNonce } from '../webviewHtml.js';
+
 export interface ViewerHtmlOptions {
   /** webview.cspSource (the origin webview resources are served from) */
   cspSource: string;
@@ -15,10 +17,6 @@ export interface ViewerHtmlOptions {
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A random nonce for the CSP (base64url, 128 bits). */
-export function makeNonce(random: (n: number) => Uint8Array): string {
-  return Buffer.from(random(16)).toString('base64url');
-}
 
 const STYLE = `
 :root { color-scheme: light dark; }
