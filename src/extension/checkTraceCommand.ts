@@ -3,25 +3,15 @@
 // to the Problems panel and the output channel.
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
+import type { CheckJson } from '../cli/report/checkReport.js';
 import { readSettings } from './settings.js';
 import { messageOf, type Log } from './log.js';
 
-interface CheckDiagnostic {
-  code: string;
-  severity: 'error' | 'warning' | 'info';
-  line: number;
-  message: string;
-  related?: { line: number; message: string }[];
-}
-interface CheckReport {
-  lines: number;
-  events: number;
-  diagnostics: CheckDiagnostic[];
-}
 
-const SEVERITY = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information };
 
-function runCheck(cli: string, file: string, token: vscode.CancellationToken): Promise<CheckReport> {
+const SEVERITY: Record<string, vscode.DiagnosticSeverity> = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information };
+
+function runCheck(cli: string, file: string, token: vscode.CancellationToken): Promise<CheckJson> {
   const s = readSettings();
   const args = [cli, 'check', '--json', ...s.traceEvents.flatMap((f) => ['--trace-events', f]), ...(s.qemuLayout ? ['--qemu-layout', s.qemuLayout] : []), file];
   return new Promise((resolve, reject) => {
@@ -36,7 +26,7 @@ function runCheck(cli: string, file: string, token: vscode.CancellationToken): P
       cancel.dispose();
       if (signal) return reject(new Error(`check stopped (${signal})`));
       try {
-        resolve(JSON.parse(Buffer.concat(out).toString('utf8')) as CheckReport);
+        resolve(JSON.parse(Buffer.concat(out).toString('utf8')) as CheckJson);
       } catch {
         reject(new Error(`check failed (exit ${code}): ${err.trim().slice(-500) || 'no output'}`));
       }
@@ -44,13 +34,13 @@ function runCheck(cli: string, file: string, token: vscode.CancellationToken): P
   });
 }
 
-export function toDiagnostics(uri: vscode.Uri, report: CheckReport): vscode.Diagnostic[] {
+export function toDiagnostics(uri: vscode.Uri, report: CheckJson): vscode.Diagnostic[] {
   return report.diagnostics.map((d) => {
     const line = Math.max(0, d.line - 1);
-    const diag = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), d.message, SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Warning);
+    const diag = new vscode.Diagnostic(new vscode.Range(line, Math.max(0, (d.column ?? 1) - 1), line, Number.MAX_SAFE_INTEGER), d.message, SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Warning);
     diag.code = d.code;
     diag.source = 'iova-lens check';
-    diag.relatedInformation = (d.related ?? []).map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, new vscode.Position(Math.max(0, r.line - 1), 0)), r.message));
+    diag.relatedInformation = d.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, new vscode.Position(Math.max(0, r.line - 1), 0)), r.message));
     return diag;
   });
 }
