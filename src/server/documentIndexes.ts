@@ -23,8 +23,8 @@ export interface DocumentIndexesOptions {
 
 interface Entry {
   version: number;
-  /** the newest text, kept to rebuild when the index options change */
-  text: string;
+  /** the newest text until its index is built (then the index's lines stand for it) */
+  text?: string;
   /** bumps on every update: a build whose generation is stale stops */
   generation: number;
   timer?: ReturnType<typeof setTimeout>;
@@ -60,7 +60,10 @@ export class DocumentIndexes {
   /** New index options (another event catalog, another QEMU layout): every open document is rebuilt. */
   reconfigure(index: IndexOptions): void {
     this.opts = { ...this.opts, index };
-    for (const [uri, e] of this.docs) this.update(uri, e.version, e.text, true);
+    for (const [uri, e] of this.docs) {
+      const text = e.text ?? e.index?.lines.join('\n');
+      if (text !== undefined) this.update(uri, e.version, text, true);
+    }
   }
 
   close(uri: string): void {
@@ -109,6 +112,7 @@ export class DocumentIndexes {
       if (e.generation !== generation) return;
       e.index = index;
       e.indexVersion = version;
+      if (e.version === version) e.text = undefined;
       this.opts.onIndexed?.(index, version, performance.now() - t0);
     } catch (err) {
       this.opts.onError?.(uri, err);
