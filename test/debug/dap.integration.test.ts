@@ -3,26 +3,18 @@
 // intel-iommu, virtio devices behind it). Ring translations are checked against QEMU's own
 // vtd_dmar_translate trace lines; the giova memory view against a physical read at the GPA QEMU
 // translated to. Failure paths: wrong socket, no gdbstub, QEMU killed mid-session.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { startGuest, type Guest } from '../harness/guest.js';
-import { buildAdapter, guestAttachArgs, startAdapter, TEST } from './dapHarness.js';
+import type { Guest } from '../harness/guest.js';
+import { withSuiteGuest, guestAttachArgs, startAdapter, TEST } from './dapHarness.js';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
 import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
 
 let guest: Guest;
-
-before(async () => {
-  buildAdapter();
-  guest = await startGuest();
-});
-
-after(async () => {
-  await guest?.dispose();
-});
+withSuiteGuest((g) => (guest = g));
 
 const adapter = (): Promise<DebugClient> => startAdapter();
 const attachArgs = (over: Record<string, unknown> = {}): DebugProtocol.AttachRequestArguments => guestAttachArgs(guest, over);

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { Guest } from '../harness/guest.js';
+import { before, after } from 'node:test';
+import { startGuest, type Guest } from '../harness/guest.js';
 
 export const ROOT = join(__dirname, '../..');
 export const ADAPTER = join(ROOT, 'dist/debugAdapter.js');
@@ -30,3 +31,16 @@ export async function startAdapter(init: Partial<DebugProtocol.InitializeRequest
 /** Attach arguments for a test guest: its QMP socket and gdbstub, plus overrides. */
 export const guestAttachArgs = (guest: Guest, over: Record<string, unknown> = {}): DebugProtocol.AttachRequestArguments =>
   ({ qmp: `unix:${guest.qmpPath}`, gdb: `127.0.0.1:${guest.gdbPort}`, ...over }) as DebugProtocol.AttachRequestArguments;
+
+/** One real guest for a suite: the adapter is built and the guest booted before, disposed after. */
+export function withSuiteGuest(onStart: (g: Guest) => void): void {
+  let g: Guest | undefined;
+  before(async () => {
+    buildAdapter();
+    g = await startGuest();
+    onStart(g);
+  });
+  after(async () => {
+    await g?.dispose();
+  });
+}

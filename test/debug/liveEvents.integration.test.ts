@@ -2,14 +2,14 @@
 // real QEMU 7.2 guest: the attached trace's IOTLB / IOVA-trees scope, the iovaLens/view and
 // iovaLens/status events (checked against what QMP tells this test directly), the periodic
 // refresh while the guest runs, and instruction stepping of an idle vCPU.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { startGuest, type Guest } from '../harness/guest.js';
-import { buildAdapter, guestAttachArgs, ROOT, startAdapter, TEST } from './dapHarness.js';
+import type { Guest } from '../harness/guest.js';
+import { withSuiteGuest, guestAttachArgs, ROOT, startAdapter, TEST } from './dapHarness.js';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
 import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
 import { STATUS_EVENT, VIEW_EVENT, parseDebugEvent, type StatusEventBody } from '../../src/shared/debugEvents.js';
@@ -19,15 +19,7 @@ import { systemFlatView } from './flatViewText.js';
 const SAMPLE_TRACE = join(ROOT, 'samples/qemu-7.2-vtd-net/trace.log');
 
 let guest: Guest;
-
-before(async () => {
-  buildAdapter();
-  guest = await startGuest();
-});
-
-after(async () => {
-  await guest?.dispose();
-});
+withSuiteGuest((g) => (guest = g));
 
 const adapter = startAdapter;
 const attachArgs = (over: Record<string, unknown> = {}): DebugProtocol.AttachRequestArguments => guestAttachArgs(guest, { name: 'live events test', ...over });

@@ -20,42 +20,38 @@ test('ticks repeat while started and stop after stop()', async () => {
   assert.equal(ticks, atStop, 'no tick after stop()');
 });
 
+/** A tick that takes `ms`, counting ticks and how many ran at once; `fail(n)` makes tick n throw. */
+function slowTicks(ms: number, fail: (n: number) => boolean = () => false) {
+  const seen = { ticks: 0, inFlight: 0, maxInFlight: 0 };
+  const tick = async (): Promise<void> => {
+    const n = ++seen.ticks;
+    seen.maxInFlight = Math.max(seen.maxInFlight, ++seen.inFlight);
+    await sleep(ms);
+    seen.inFlight--;
+    if (fail(n)) throw new Error('QMP hiccup');
+  };
+  return { seen, tick };
+}
+
 test('a slow tick is never overlapped, and a failing tick does not end the loop', async () => {
-  let inFlight = 0;
-  let maxInFlight = 0;
-  let ticks = 0;
-  const r = new PeriodicRefresh(5, async () => {
-    ticks++;
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    await sleep(30);
-    inFlight--;
-    if (ticks === 1) throw new Error('QMP hiccup');
-  });
+  const { seen, tick } = slowTicks(30, (n) => n === 1);
+  const r = new PeriodicRefresh(5, tick);
   r.start();
   await sleep(200);
   r.stop();
-  assert.equal(maxInFlight, 1);
-  assert.ok(ticks >= 3, `${ticks} ticks`);
+  assert.equal(seen.maxInFlight, 1);
+  assert.ok(seen.ticks >= 3, `${seen.ticks} ticks`);
 });
 
 test('stop() during a tick and start() again: one loop continues', async () => {
-  let inFlight = 0;
-  let maxInFlight = 0;
-  let ticks = 0;
-  const r = new PeriodicRefresh(5, async () => {
-    ticks++;
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    await sleep(20);
-    inFlight--;
-  });
+  const { seen, tick } = slowTicks(20);
+  const r = new PeriodicRefresh(5, tick);
   r.start();
   await sleep(12);
   r.stop();
   r.start();
   await sleep(150);
   r.stop();
-  assert.equal(maxInFlight, 1);
-  assert.ok(ticks >= 3, `${ticks} ticks`);
+  assert.equal(seen.maxInFlight, 1);
+  assert.ok(seen.ticks >= 3, `${seen.ticks} ticks`);
 });
