@@ -1,19 +1,22 @@
 // Client for QEMU's gdbstub, for reading guest state: one request in flight, every packet
 // acknowledged, retransmission on `-`. Connecting pauses the guest (QEMU does that itself);
 // close() detaches so it runs again.
-import type { Socket } from 'node:net';
 import { openSocket, parseEndpoint, formatEndpoint, type Endpoint } from '../endpoint.js';
 import { ConnectionLostError, GdbErrorReply, ProtocolError, TimeoutError } from '../errors.js';
+import { guard, socketChannel, type ByteChannel, type ChannelOpener } from '../channel.js';
+import { DEFAULT_TIMEOUT_MS } from '../timeouts.js';
 import { encodePacket, PacketReceiver, type WireEvent } from './packet.js';
 import { GdbMemory } from './gdbMemory.js';
 import { GdbRegisters } from './gdbRegisters.js';
 
 export interface GdbOptions {
-  /** Per-request limit, default 5000 ms. A timed-out request closes the connection. */
+  /** Per-request limit, default DEFAULT_TIMEOUT_MS (2 s). A timed-out request closes the connection. */
   timeoutMs?: number;
   connectTimeoutMs?: number;
   /** A packet that starts but does not finish within this time is a protocol error (default 1500 ms). */
   stallMs?: number;
+  /** How to reach the endpoint (default: a socket); tests pass a scripted peer. */
+  open?: ChannelOpener;
 }
 
 export interface StopReply {
@@ -31,6 +34,7 @@ interface InFlight {
   resends: number;
   /** qRcmd output arrives as `O<hex>` packets before the final reply. */
   console: string[] | undefined;
+  consoleChars?: number;
   /** `?` and the interrupt are answered by a stop reply; other requests are not. */
   expectsStop: boolean;
   resolve: (payload: string) => void;
@@ -39,6 +43,12 @@ interface InFlight {
 }
 
 const MAX_RESENDS = 3;
+/** Largest packet body accepted before `#` (QEMU's own limit is 0x20020 bytes of hex). */
+const MAX_PACKET_BODY = 1 << 20;
+/** qfThreadInfo/qsThreadInfo rounds and thread ids accepted (QEMU has at most a few hundred vCPUs). */
+const MAX_THREADS = 4096;
+/** Console output (`O` packets) kept for one qRcmd. */
+const MAX_CONSOLE_CHARS = 16 << 20;
 const STOP_REPLY = /^(?:[TS][0-9a-fA-F]{2}(?:$|[^;]*[:;])|[WX][0-9a-fA-F]{2}(?:$|;))/;
 
 export class GdbClient {
@@ -57,26 +67,32 @@ export class GdbClient {
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
   private badChecksums = 0;
   private readonly stopListeners = new Set<(s: StopReply) => void>();
+  private readonly closeListeners = new Set<(err: Error) => void>();
   private readonly timeoutMs: number;
   private readonly stallMs: number;
 
-  private constructor(private readonly sock: Socket, ep: Endpoint, opts: GdbOptions) {
-    this.endpoint = formatEndpoint(ep);
-    this.timeoutMs = opts.timeoutMs ?? 5000;
+  private constructor(private readonly sock: ByteChannel, endpoint: string, opts: GdbOptions) {
+    this.endpoint = endpoint;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.stallMs = opts.stallMs ?? 1500;
-    this.receiver = new PacketReceiver(1 << 20);
+    this.receiver = new PacketReceiver(MAX_PACKET_BODY);
     this.memory = new GdbMemory(this);
     this.registers = new GdbRegisters(this);
-    sock.setNoDelay(true);
-    sock.on('data', (d: Buffer) => this.onData(d));
-    sock.on('error', (err) => this.fail(new ConnectionLostError(this.endpoint, undefined, err.message)));
-    sock.on('close', () => this.fail(new ConnectionLostError(this.endpoint, undefined, 'socket closed by the gdbstub')));
+    const onFault = (e: Error): void => this.fail(new ProtocolError(this.endpoint, `cannot handle the gdbstub's data: ${e.message}`));
+    sock.onData(guard((d: Buffer) => this.onData(d), onFault));
+    sock.onClose(guard((reason: string) => this.fail(new ConnectionLostError(this.endpoint, undefined, reason)), onFault));
   }
 
   static async connect(endpoint: string | Endpoint, opts: GdbOptions = {}): Promise<GdbClient> {
     const ep = typeof endpoint === 'string' ? parseEndpoint(endpoint) : endpoint;
-    const sock = await openSocket(ep, opts.connectTimeoutMs ?? 5000);
-    const client = new GdbClient(sock, ep, opts);
+    const connectMs = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const channel = opts.open ? await opts.open(ep, connectMs) : socketChannel(await openSocket(ep, connectMs), 'the gdbstub');
+    return GdbClient.over(channel, formatEndpoint(ep), opts);
+  }
+
+  /** Attach over an already open channel (a socket, or a scripted peer in tests). */
+  static async over(channel: ByteChannel, endpoint: string, opts: GdbOptions = {}): Promise<GdbClient> {
+    const client = new GdbClient(channel, endpoint, opts);
     // QEMU stops the VM as soon as the connection opens, before any packet.
     client.pausedGuest = true;
     try {
@@ -86,7 +102,9 @@ export class GdbClient {
         if (m) client.supported.set(m[1], m[2] ?? m[3]);
       }
       const ps = parseInt(client.supported.get('PacketSize') ?? '', 16);
-      if (Number.isInteger(ps) && ps >= 64) client.packetSize = ps;
+      if (Number.isInteger(ps) && ps >= 64) client.packetSize = Math.min(ps, MAX_PACKET_BODY);
+      // a stub that answered and then said W00/X09 (the process exited) is not attached
+      if (client.closedBy) throw client.closedBy;
       return client;
     } catch (e) {
       client.destroy(e as Error);
@@ -129,8 +147,12 @@ export class GdbClient {
   async threads(): Promise<string[]> {
     const ids: string[] = [];
     let reply = await this.request('qfThreadInfo');
-    for (let guard = 0; reply.startsWith('m') && guard < 4096; guard++) {
-      ids.push(...reply.slice(1).split(',').filter((x) => x !== ''));
+    for (let round = 0; reply.startsWith('m') && round < MAX_THREADS; round++) {
+      for (const id of reply.slice(1).split(',')) {
+        if (id === '') continue;
+        if (ids.length >= MAX_THREADS) throw new ProtocolError(this.endpoint, `more than ${MAX_THREADS} threads listed`);
+        ids.push(id);
+      }
       reply = await this.request('qsThreadInfo');
     }
     if (reply !== 'l') throw new ProtocolError(this.endpoint, `unexpected thread list reply ${JSON.stringify(reply.slice(0, 40))}`);
@@ -152,6 +174,17 @@ export class GdbClient {
   async detach(): Promise<void> {
     expectOk(await this.request('D'), 'D');
     this.pausedGuest = false;
+  }
+
+  /** Called once when the connection ends (closed, lost, or refused for a protocol error). */
+  onClose(listener: (err: Error) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** Why the connection ended, once it has. */
+  get closeReason(): Error | undefined {
+    return this.closedBy;
   }
 
   onStop(listener: (s: StopReply) => void): () => void {
@@ -230,6 +263,11 @@ export class GdbClient {
     this.sock.write('+');
     const text = ev.payload.toString('latin1');
     if (cur?.console && text.startsWith('O') && text !== 'OK') {
+      cur.consoleChars = (cur.consoleChars ?? 0) + (text.length - 1) / 2;
+      if (cur.consoleChars > MAX_CONSOLE_CHARS) {
+        this.fail(new ProtocolError(this.endpoint, `monitor output of ${cur.name} longer than ${MAX_CONSOLE_CHARS} characters`));
+        return;
+      }
       cur.console.push(Buffer.from(text.slice(1), 'hex').toString('latin1'));
       return;
     }
@@ -249,10 +287,23 @@ export class GdbClient {
 
   private unsolicited(text: string): void {
     if (!/^[TSWX]/.test(text)) return;
-    const stop = parseStopReply(text, this.endpoint);
+    let stop: StopReply;
+    try {
+      stop = parseStopReply(text, this.endpoint);
+    } catch (e) {
+      // a stop reply nobody asked for, and not even a valid one: the stream cannot be trusted
+      this.fail(e as Error);
+      return;
+    }
     // Any byte sent to a running guest stops it; QEMU then reports T02.
     if (stop.kind === 'T' || stop.kind === 'S') this.pausedGuest = true;
-    for (const l of [...this.stopListeners]) l(stop);
+    for (const l of [...this.stopListeners]) {
+      try {
+        l(stop);
+      } catch {
+        // a listener's bug is not the peer's fault; the others still hear the stop
+      }
+    }
     if (stop.kind === 'W' || stop.kind === 'X') this.fail(new ConnectionLostError(this.endpoint, undefined, `QEMU exited (${text})`));
   }
 
@@ -271,6 +322,13 @@ export class GdbClient {
       cur.reject(reason instanceof ConnectionLostError ? new ConnectionLostError(this.endpoint, `gdb ${cur.name}`, reasonOf(reason)) : reason);
     }
     // pausedGuest stays as it was: without a `D` QEMU keeps the VM stopped after the socket closes.
+    for (const l of [...this.closeListeners]) {
+      try {
+        l(reason);
+      } catch {
+        // see stopListeners
+      }
+    }
     this.sock.destroy();
   }
 }

@@ -1,8 +1,10 @@
 // QMP client: greeting → qmp_capabilities → command mode. Replies are matched to requests by id;
 // events (no id) go to listeners and are never taken for replies. Every failure of the
 // connection rejects every outstanding request, so nothing waits forever.
-import type { Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { openSocket, parseEndpoint, formatEndpoint, type Endpoint } from '../endpoint.js';
+import { guard, socketChannel, type ByteChannel, type ChannelOpener } from '../channel.js';
+import { DEFAULT_TIMEOUT_MS } from '../timeouts.js';
 import { ConnectionLostError, ProtocolError, QmpCommandError, TimeoutError } from '../errors.js';
 import { JsonObjectStream } from './jsonStream.js';
 import { parseJsonLossless, stringifyJson, type JsonValue } from './losslessJson.js';
@@ -22,10 +24,12 @@ export interface QmpEvent {
 }
 
 export interface QmpOptions {
-  /** Per-command limit, default 5000 ms. */
+  /** Per-command limit, default DEFAULT_TIMEOUT_MS (2 s). */
   timeoutMs?: number;
-  /** Limit for connect + greeting + capabilities, default 5000 ms. */
+  /** Limit for connect + greeting + capabilities, default DEFAULT_TIMEOUT_MS (2 s). */
   connectTimeoutMs?: number;
+  /** How to reach the endpoint (default: a socket); tests pass a scripted peer. */
+  open?: ChannelOpener;
 }
 
 interface Pending {
@@ -50,21 +54,22 @@ export class QmpClient {
   version: QmpVersion | undefined;
   capabilities: string[] = [];
 
-  private constructor(private readonly sock: Socket, endpoint: Endpoint, private readonly timeoutMs: number) {
-    this.endpoint = formatEndpoint(endpoint);
-    sock.setEncoding('utf8');
-    sock.on('data', (chunk: string) => this.onData(chunk));
-    sock.on('error', (err) => this.fail(new ConnectionLostError(this.endpoint, undefined, err.message)));
-    sock.on('close', () => this.fail(new ConnectionLostError(this.endpoint, undefined, 'socket closed by QEMU')));
+  private readonly decoder = new StringDecoder('utf8');
+
+  private constructor(private readonly sock: ByteChannel, endpoint: string, private readonly timeoutMs: number) {
+    this.endpoint = endpoint;
+    const onFault = (e: Error): void => this.protocolFailure(`cannot handle QEMU's data: ${e.message}`);
+    sock.onData(guard((chunk: Buffer) => this.onData(this.decoder.write(chunk)), onFault));
+    sock.onClose(guard((reason: string) => this.fail(new ConnectionLostError(this.endpoint, undefined, reason)), onFault));
   }
 
   /** Connect, read the greeting, negotiate capabilities. Rejects with a typed error naming the endpoint. */
   static async connect(endpoint: string | Endpoint, opts: QmpOptions = {}): Promise<QmpClient> {
     const ep = typeof endpoint === 'string' ? parseEndpoint(endpoint) : endpoint;
-    const connectMs = opts.connectTimeoutMs ?? 5000;
+    const connectMs = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     const deadline = Date.now() + connectMs;
-    const sock = await openSocket(ep, connectMs);
-    const client = new QmpClient(sock, ep, opts.timeoutMs ?? 5000);
+    const channel = opts.open ? await opts.open(ep, connectMs) : socketChannel(await openSocket(ep, connectMs), 'QEMU');
+    const client = new QmpClient(channel, formatEndpoint(ep), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     try {
       const greeting = await client.waitGreeting(Math.max(1, deadline - Date.now()));
       client.takeGreeting(greeting);
@@ -199,7 +204,13 @@ export class QmpClient {
       const sec = Number(ts?.seconds ?? -1);
       const us = Number(ts?.microseconds ?? -1);
       const event: QmpEvent = { event: msg.event, data: msg.data, timestampUs: sec < 0 ? undefined : sec * 1e6 + us };
-      for (const l of [...this.eventListeners]) l(event);
+      for (const l of [...this.eventListeners]) {
+        try {
+          l(event);
+        } catch {
+          // a listener's bug must not stop the other listeners or the reply dispatch
+        }
+      }
       return;
     }
     if (!('return' in msg) && !('error' in msg)) return; // unknown message kind: ignore, as the spec asks
@@ -233,7 +244,13 @@ export class QmpClient {
       p.reject(reason instanceof ConnectionLostError ? new ConnectionLostError(this.endpoint, `QMP ${p.command}`, reasonText(reason)) : reason);
     }
     this.sock.destroy();
-    for (const l of [...this.closeListeners]) l(reason);
+    for (const l of [...this.closeListeners]) {
+      try {
+        l(reason);
+      } catch {
+        // see the event listeners
+      }
+    }
   }
 }
 
