@@ -3,6 +3,8 @@
 // against the interfaces so that adding a field to one without the other does not compile.
 // test/debug/args.test.ts fails when package.json no longer matches what this file generates.
 
+import { DEFAULT_TIMEOUT_MS } from '../qemu/timeouts.js';
+
 export const DEBUG_TYPE = 'iova-lens';
 /** Faster refreshes would keep QMP busy with snapshots (a 7.2 snapshot takes tens of ms). */
 export const MIN_REFRESH_MS = 500;
@@ -22,6 +24,8 @@ export interface AttachArgs {
   allowMemoryWrite?: boolean;
   /** While the VM runs, refresh the translation view every this many ms (0: off; at least 500). */
   refreshIntervalMs?: number;
+  /** How long to wait for QMP or the gdbstub before reporting it dead (ms, default 2000). */
+  timeoutMs?: number;
 }
 
 export interface LaunchArgs {
@@ -36,6 +40,7 @@ export interface LaunchArgs {
   qemuLayout?: string;
   allowMemoryWrite?: boolean;
   refreshIntervalMs?: number;
+  timeoutMs?: number;
 }
 
 type PropSchema =
@@ -74,6 +79,12 @@ const common = {
     default: 0,
     minimum: 0,
     description: `While the VM runs, refresh the translation view from QMP every this many milliseconds (0: off; otherwise at least ${MIN_REFRESH_MS}). Guest memory is not read while running.`,
+  },
+  timeoutMs: {
+    type: 'number',
+    default: DEFAULT_TIMEOUT_MS,
+    minimum: 1,
+    description: `How long to wait for an answer from QMP or the gdbstub before reporting the peer dead, in milliseconds (default ${DEFAULT_TIMEOUT_MS}).`,
   },
 } as const satisfies Partial<Table<AttachArgs>>;
 

@@ -13,6 +13,7 @@ import { launchQemu, type LaunchedQemu } from './qemuProcess.js';
 import { QemuTarget, type TargetEvent } from './target.js';
 import { stackOf, threadOfFrame, threadsOf } from './threadsAndStack.js';
 import { VariableTree } from './variables.js';
+import { guardProcess } from './processGuard.js';
 import { ViewPublisher } from './viewPublisher.js';
 
 type AttachRequestArgs = DebugProtocol.AttachRequestArguments & AttachArgs;
@@ -27,6 +28,7 @@ interface Connection {
   allowMemoryWrite: boolean | undefined;
   name: string;
   refreshIntervalMs: number;
+  timeoutMs: number | undefined;
 }
 
 export class IovaLensSession extends DebugSession {
@@ -40,6 +42,9 @@ export class IovaLensSession extends DebugSession {
     () => this.trace,
   );
   private ended = false;
+  private readonly unguard = guardProcess((e, origin) =>
+    this.sendEvent(new OutputEvent(`IOVA Lens internal error (${origin}), the session goes on: ${e.message}\n`, 'important')),
+  );
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
     this.clientInvalidates = args.supportsInvalidatedEvent === true;
@@ -61,7 +66,7 @@ export class IovaLensSession extends DebugSession {
     await this.answer(response, async () => {
       const args = checkArgs('attach', raw);
       await this.attachTrace(args.trace, args.traceEvents, undefined);
-      await this.connect({ qmp: args.qmp, gdb: args.gdb, allowMemoryWrite: args.allowMemoryWrite, name: nameOf(raw), refreshIntervalMs: args.refreshIntervalMs ?? 0 });
+      await this.connect({ qmp: args.qmp, gdb: args.gdb, allowMemoryWrite: args.allowMemoryWrite, name: nameOf(raw), refreshIntervalMs: args.refreshIntervalMs ?? 0, timeoutMs: args.timeoutMs });
     });
   }
 
@@ -77,7 +82,7 @@ export class IovaLensSession extends DebugSession {
         else this.end(why);
       });
       try {
-        await this.connect({ qmp: q.qmp, gdb: q.gdb, allowMemoryWrite: args.allowMemoryWrite, name: nameOf(raw), refreshIntervalMs: args.refreshIntervalMs ?? 0 });
+        await this.connect({ qmp: q.qmp, gdb: q.gdb, allowMemoryWrite: args.allowMemoryWrite, name: nameOf(raw), refreshIntervalMs: args.refreshIntervalMs ?? 0, timeoutMs: args.timeoutMs });
       } catch (e) {
         q.dispose();
         throw e;
@@ -253,6 +258,7 @@ export class IovaLensSession extends DebugSession {
     } finally {
       if (kill) this.launched?.dispose();
       this.sendResponse(response);
+      this.unguard();
       // Standalone: ends the adapter process; inline: nothing to do.
       this.shutdown();
     }
@@ -260,6 +266,7 @@ export class IovaLensSession extends DebugSession {
 
   /** Inline sessions end here when VS Code drops them: no timer or connection may outlive it. */
   override dispose(): void {
+    this.unguard();
     this.views?.dispose();
     if (!this.ended) {
       this.ended = true;

@@ -6,9 +6,11 @@
 // receives while the VM runs, so while running we talk to QMP only (threads come from
 // query-cpus-fast, continue is QMP `cont`, which leaves the gdbstub attached and idle), and we
 // use the gdbstub only once the VM is stopped.
-import { hex } from '../model/u64.js';
+import { hex, U64_MAX } from '../model/u64.js';
 import { GdbClient } from '../qemu/gdb/gdbClient.js';
 import { QmpClient, type QmpEvent } from '../qemu/qmp/qmpClient.js';
+import type { ChannelOpener } from '../qemu/channel.js';
+import { DEFAULT_TIMEOUT_MS } from '../qemu/timeouts.js';
 import { QemuMonitor } from '../qemu/qmp/qemuMonitor.js';
 import { takeSnapshot } from '../qemu/snapshot/takeSnapshot.js';
 import type { Snapshot, SnapshotAddr } from '../qemu/snapshot/types.js';
@@ -33,6 +35,8 @@ export interface TargetOptions {
   gdb?: string | undefined;
   allowMemoryWrite?: boolean | undefined;
   timeoutMs?: number;
+  /** How to reach QMP and the gdbstub (default: sockets); tests pass scripted peers. */
+  open?: ChannelOpener;
 }
 
 /** Raised for requests the target cannot serve now; the message says why and what would help. */
@@ -41,6 +45,16 @@ export class TargetRefusal extends Error {
     super(message);
     this.name = 'TargetRefusal';
   }
+}
+
+/** Start of an access of `count` bytes at `base + offset`; refused when it would wrap past 2^64. */
+function accessStart(base: bigint, offset: number, count: number, reference: string): bigint {
+  const start = base + BigInt(offset);
+  const last = start + BigInt(Math.max(count, 1)) - 1n;
+  if (start < 0n || last > U64_MAX) {
+    throw new TargetRefusal(`${reference}${offset ? ` ${offset < 0 ? '-' : '+'} ${Math.abs(offset)}` : ''}: ${count} byte(s) from there would wrap around the 64-bit address space`);
+  }
+  return start;
 }
 
 export const noGdbReason = (what: string): string => `${what} needs the gdbstub: attach with "gdb": "HOST:PORT" (QEMU option -gdb tcp::PORT)`;
@@ -65,15 +79,15 @@ export class QemuTarget {
    * a VM that was running is resumed, so attaching does not freeze the guest.
    */
   static async attach(opts: TargetOptions): Promise<QemuTarget> {
-    const timeoutMs = opts.timeoutMs ?? 5000;
-    const qmp = await QmpClient.connect(opts.qmp, { timeoutMs, connectTimeoutMs: timeoutMs });
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const qmp = await QmpClient.connect(opts.qmp, { timeoutMs, connectTimeoutMs: timeoutMs, open: opts.open });
     const mon = new QemuMonitor(qmp);
     let gdb: GdbClient | undefined;
     try {
       const before = await mon.queryStatus();
       if (opts.gdb !== undefined) {
         const ep = /^(tcp|unix):/.test(opts.gdb) ? opts.gdb : `tcp:${opts.gdb}`;
-        gdb = await GdbClient.connect(ep, { timeoutMs, connectTimeoutMs: timeoutMs });
+        gdb = await GdbClient.connect(ep, { timeoutMs, connectTimeoutMs: timeoutMs, open: opts.open });
         if (before.running) {
           await mon.cont();
           gdb.pausedGuest = false;
@@ -82,6 +96,8 @@ export class QemuTarget {
       const target = new QemuTarget(mon, gdb, opts.allowMemoryWrite ?? false);
       // Events up to this reply were about our own connecting; the state starts from here.
       target.state = (await mon.queryStatus()).running ? 'running' : 'stopped';
+      // the stub may have said W00/X09 (its process exited) or broken the protocol meanwhile
+      if (gdb?.closeReason) throw gdb.closeReason;
       target.listen();
       return target;
     } catch (e) {
@@ -298,7 +314,7 @@ export class QemuTarget {
   /** Read `count` bytes at `offset` from a space-named reference (see parseMemoryRef). */
   async readMemory(reference: string, offset: number, count: number): Promise<{ address: string; data: Uint8Array }> {
     const ref = parseMemoryRef(reference);
-    const addr = (ref.addr + BigInt(offset)) & ((1n << 64n) - 1n);
+    const addr = accessStart(ref.addr, offset, count, reference);
     const at = formatMemoryRef({ ...ref, addr });
     if (ref.space === 'hva') {
       throw new TargetRefusal(`${at}: host virtual memory is QEMU's own; the gdbstub reads guest memory only. Use "resolve hva ${hex(addr)}" for its GPA and read gpa:… instead`);
@@ -315,7 +331,8 @@ export class QemuTarget {
     const ref = parseMemoryRef(reference);
     if (ref.space !== 'gpa') throw new TargetRefusal(`writes go to guest-physical memory only (gpa:…), not ${ref.space}`);
     const gdb = this.stoppedGdb(`writing ${formatMemoryRef(ref)}`);
-    await this.exclusive(() => gdb.memory.physical(() => gdb.memory.write((ref.addr + BigInt(offset)) & ((1n << 64n) - 1n), data)));
+    const addr = accessStart(ref.addr, offset, data.length, reference);
+    await this.exclusive(() => gdb.memory.physical(() => gdb.memory.write(addr, data)));
   }
 
   /**

@@ -7,8 +7,9 @@ import { EndpointSyntaxError, parseEndpoint, type Endpoint } from '../../qemu/en
 import { QmpClient } from '../../qemu/qmp/qmpClient.js';
 import { GdbClient } from '../../qemu/gdb/gdbClient.js';
 import { takeSnapshot, snapshotJson, snapshotText } from '../../qemu/snapshot/index.js';
+import { DEFAULT_TIMEOUT_MS, parseTimeoutMs } from '../../qemu/timeouts.js';
 
-export const liveOptionSpec = { qmp: { value: true }, gdb: { value: true } } as const;
+export const liveOptionSpec = { qmp: { value: true }, gdb: { value: true }, timeout: { value: true } } as const;
 
 export interface LivePeers {
   qmp: QmpClient;
@@ -33,10 +34,14 @@ export async function openLivePeers(args: ParsedArgs): Promise<LivePeers> {
   const gdbText = oneValue(args, 'gdb');
   const qmpEp = endpointOf('qmp', qmpText);
   const gdbEp = gdbText === undefined ? undefined : endpointOf('gdb', gdbText);
-  const qmp = await QmpClient.connect(qmpEp);
+  const timeoutText = oneValue(args, 'timeout');
+  const timeoutMs = timeoutText === undefined ? DEFAULT_TIMEOUT_MS : parseTimeoutMs(timeoutText);
+  if (timeoutMs === undefined) throw new UsageError(`--timeout must be a number of milliseconds from 1 to 600000, not "${timeoutText}"`);
+  const limits = { timeoutMs, connectTimeoutMs: timeoutMs };
+  const qmp = await QmpClient.connect(qmpEp, limits);
   let gdb: GdbClient | undefined;
   try {
-    if (gdbEp) gdb = await GdbClient.connect(gdbEp);
+    if (gdbEp) gdb = await GdbClient.connect(gdbEp, limits);
   } catch (e) {
     qmp.close();
     throw e;
@@ -67,7 +72,7 @@ export function liveFailure(command: string, e: unknown, io: CliIO): number {
 export const snapshotCommand: CommandSpec = {
   name: 'snapshot',
   summary: 'memory map, VT-d state and virtqueues of a running QEMU, every address translated',
-  usage: 'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--json]',
+  usage: 'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--timeout MS] [--json]',
   async run(argv, io) {
     const args = parseArgs(argv, { json: {}, ...liveOptionSpec });
     if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);

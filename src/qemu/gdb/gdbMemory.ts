@@ -2,7 +2,7 @@
 // PhyMemMode for guest-physical addresses. PhyMemMode is a global flag in QEMU that survives
 // disconnects, so it is always put back the way we found it.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { add64, hex } from '../../model/u64.js';
+import { add64, hex, U64_MAX } from '../../model/u64.js';
 import { GdbErrorReply, ProtocolError } from '../errors.js';
 import { fromHex, toHex } from './packet.js';
 import type { GdbClient } from './gdbClient.js';
@@ -25,6 +25,7 @@ export class GdbMemory {
   /** Read `len` bytes at `addr` in the current mode (virtual unless inside physical()). */
   async read(addr: bigint, len: number): Promise<Uint8Array> {
     checkLen(len);
+    checkRange(addr, len);
     const out = new Uint8Array(len);
     let done = 0;
     while (done < len) {
@@ -45,6 +46,7 @@ export class GdbMemory {
   }
 
   async write(addr: bigint, data: Uint8Array): Promise<void> {
+    checkRange(addr, data.length);
     // Hex doubles the size and the header takes some room.
     const chunk = Math.max(16, Math.floor((this.gdb.packetSize - 40) / 2));
     for (let done = 0; done < data.length; done += chunk) {
@@ -99,6 +101,12 @@ export class GdbMemory {
   /** Read guest-physical memory (system address space: what the CPUs see, not a device's IOVA space). */
   readPhysical(gpa: bigint, len: number): Promise<Uint8Array> {
     return this.physical(() => this.read(gpa, len));
+  }
+}
+
+function checkRange(addr: bigint, len: number): void {
+  if (addr < 0n || addr > U64_MAX || (len > 0 && addr + BigInt(len) - 1n > U64_MAX)) {
+    throw new RangeError(`memory access of ${len} byte(s) at ${hex(addr & U64_MAX)} would wrap around the 64-bit address space`);
   }
 }
 

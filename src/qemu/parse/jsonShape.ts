@@ -59,6 +59,13 @@ export class Shape {
     return v;
   }
 
+  /** A count the peer chooses (queues, entries): an integer in [min, max], else an error naming the bound. */
+  count(k: string, max: number, min = 0): number {
+    const v = this.int(k);
+    if (v < min || v > max) throw new QmpShapeError(this.what, k, `a count from ${min} to ${max}`, v);
+    return v;
+  }
+
   optInt(k: string): number | undefined {
     return this.has(k) ? this.int(k) : undefined;
   }

@@ -105,6 +105,9 @@ function features(s: Shape): VirtioFeatureSet {
 // VIRTIO_F_ACCESS_PLATFORM.
 const ACCESS_PLATFORM = /^VIRTIO_F_(IOMMU|ACCESS)_PLATFORM\b/;
 
+/** QEMU's VIRTIO_QUEUE_MAX: no virtio device has more queues. */
+export const VIRTIO_QUEUE_MAX = 1024;
+
 export function parseVirtioStatus(v: JsonValue): VirtioStatus {
   const s = Shape.of('x-query-virtio-status', v);
   const guestFeatures = features(s.sub('guest-features'));
@@ -116,7 +119,7 @@ export function parseVirtioStatus(v: JsonValue): VirtioStatus {
     guestFeatures,
     hostFeatures: features(s.sub('host-features')),
     backendFeatures: features(s.sub('backend-features')),
-    numVqs: s.int('num-vqs'),
+    numVqs: s.count('num-vqs', VIRTIO_QUEUE_MAX),
     statuses: s.sub('status').strings('statuses'),
     isr: s.int('isr'),
     queueSel: s.int('queue-sel'),

@@ -3,7 +3,7 @@
 import { hex } from '../../model/u64.js';
 import type { JsonValue } from './losslessJson.js';
 import type { QmpClient, QmpVersion } from './qmpClient.js';
-import { Shape } from '../parse/jsonShape.js';
+import { QmpShapeError, Shape } from '../parse/jsonShape.js';
 import { checkHmpText, parseGpa2Hva, parseXpBytes, type Gpa2Hva } from '../parse/hmpAnswers.js';
 import { parseMtreeFlat, type FlatView } from '../parse/mtreeFlat.js';
 import { parseMtreeTree, type MtreeSection } from '../parse/mtreeTree.js';
@@ -105,7 +105,7 @@ export class QemuMonitor {
     const args: Record<string, unknown> = { 'command-line': commandLine };
     if (cpuIndex !== undefined) args['cpu-index'] = cpuIndex;
     const v = await this.qmp.execute('human-monitor-command', args);
-    if (typeof v !== 'string') throw new Error(`human-monitor-command "${commandLine}": answer is not a string`);
+    if (typeof v !== 'string') throw new QmpShapeError(`human-monitor-command "${commandLine}"`, 'return', 'a string', v);
     const text = v.replace(/\r\n/g, '\n');
     checkHmpText(commandLine, text);
     return text;
