@@ -15,6 +15,7 @@ export type DiagnosticCode =
   | 'reset-lost-maps'
   | 'leak-at-end'
   | 'parse-error'
+  | 'internal-error'
   | 'notifier-range';
 
 export interface RelatedLine {
