@@ -112,6 +112,11 @@ export class TraceEngine {
     return this.ctx.diags.sorted();
   }
 
+  /** The diagnostics on one line (indexed once, not re-sorted per call: hover and definition ask per request). */
+  diagnosticsAt(line: number): readonly Diagnostic[] {
+    return this.ctx.diags.at(line);
+  }
+
   summary(): TraceSummary {
     const tl = this.ctx.timeline;
     return {
