@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { ContinuedEvent, DebugSession, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { checkArgs, type AttachArgs, type LaunchArgs } from './args.js';
+import type { QemuLayout } from '../model/qemuLayout.js';
 import { loadAttachedTrace, type AttachedTrace } from './attachedTrace.js';
 import { evaluate } from './evaluate.js';
 import { readMemory, writeMemory } from './memory.js';
@@ -60,7 +61,7 @@ export class IovaLensSession extends DebugSession {
   protected override async attachRequest(response: DebugProtocol.AttachResponse, raw: AttachRequestArgs): Promise<void> {
     await this.answer(response, async () => {
       const args = checkArgs('attach', raw);
-      await this.attachTrace(args.trace, args.traceEvents, undefined);
+      await this.attachTrace(args.trace, args.traceEvents, args.qemuLayout, undefined);
       await this.connect({ qmp: args.qmp, gdb: args.gdb, allowMemoryWrite: args.allowMemoryWrite, name: nameOf(raw), refreshIntervalMs: args.refreshIntervalMs ?? 0 });
     });
   }
@@ -68,7 +69,7 @@ export class IovaLensSession extends DebugSession {
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, raw: LaunchRequestArgs): Promise<void> {
     await this.answer(response, async () => {
       const args = checkArgs('launch', raw);
-      await this.attachTrace(args.trace, args.traceEvents, args.cwd);
+      await this.attachTrace(args.trace, args.traceEvents, args.qemuLayout, args.cwd);
       const q = await launchQemu(args, (text, category) => this.sendEvent(new OutputEvent(text, category)));
       this.launched = q;
       q.child.once('exit', (code, signal) => {
@@ -89,10 +90,10 @@ export class IovaLensSession extends DebugSession {
    * Replay the configured trace once. A trace that cannot be read is reported on the console
    * (file:line where there is one) and the session goes on without its scope.
    */
-  private async attachTrace(path: string | undefined, traceEvents: string[] | undefined, cwd: string | undefined): Promise<void> {
+  private async attachTrace(path: string | undefined, traceEvents: string[] | undefined, layout: QemuLayout | undefined, cwd: string | undefined): Promise<void> {
     if (path === undefined) return;
     const at = (p: string): string => (cwd !== undefined ? resolve(cwd, p) : p);
-    const load = await loadAttachedTrace(at(path), traceEvents?.map(at));
+    const load = await loadAttachedTrace(at(path), traceEvents?.map(at), layout);
     this.trace = load.trace;
     for (const m of load.messages) this.sendEvent(new OutputEvent(`${m}\n`, 'console'));
   }

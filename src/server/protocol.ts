@@ -2,6 +2,7 @@
 // declared once and compiled into both sides. Plain descriptors (no jsonrpc import) so the
 // extension, the server and a webview can share the module; addresses travel as hex strings
 // because JSON has no 64-bit integers.
+import type { QemuLayout } from '../model/qemuLayout.js';
 import type { Space } from '../trace/replay/spaces.js';
 
 /** A typed request: `method` goes over the wire, the phantom fields carry the types. */
@@ -119,8 +120,8 @@ export interface ServerSettings {
   inlayHints: { enabled: boolean };
   /** extra trace-events files; they take precedence over the built-in catalog */
   traceEvents: string[];
-  /** "" (decide from the trace), "legacy" or "current" VhostIOVATree layout */
-  qemuLayout: '' | 'legacy' | 'current';
+  /** VhostIOVATree layout: auto (decide from the trace), legacy or current */
+  qemuLayout: QemuLayout;
 }
 export const SETTINGS_SECTION = 'iovaLens';
-export const defaultServerSettings: ServerSettings = { inlayHints: { enabled: false }, traceEvents: [], qemuLayout: '' };
+export const defaultServerSettings: ServerSettings = { inlayHints: { enabled: false }, traceEvents: [], qemuLayout: 'auto' };

@@ -137,6 +137,23 @@ test('attach, pause, inspect a virtqueue, read its descriptor table by GIOVA, co
   assert.deepEqual(await queryStatus(), { running: true, status: 'running' }, 'the guest keeps running after disconnect');
 });
 
+test('attach with qemuLayout set (as the iovaLens.qemuLayout setting copies it): the session starts and the attached trace is replayed in that layout', TEST, async () => {
+  for (const [layout, divergences] of [['current', 1], ['legacy', 0]] as const) {
+    const dc = await adapter();
+    const console: string[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => console.push(e.body.output));
+    try {
+      await dc.attachRequest(attachArgs({ gdb: undefined, trace: 'samples/aliased-unmap-svq-legacy.log', qemuLayout: layout }));
+      const threads = (await dc.threadsRequest()).body.threads;
+      assert.ok(threads.length >= 1, `attached with qemuLayout ${layout}`);
+      assert.equal(console.filter((o) => /aliased-unmap-svq-legacy\.log:17: warning: .*allocator \(current layout\)/.test(o)).length, divergences, `${layout}: ${console.join('')}`);
+      await dc.disconnectRequest({});
+    } finally {
+      await dc.stop();
+    }
+  }
+});
+
 test('QEMU killed during the session: the session terminates and says why', TEST, async () => {
   const dc = await adapter();
   try {
@@ -152,3 +169,4 @@ test('QEMU killed during the session: the session terminates and says why', TEST
     await dc.stop();
   }
 });
+
