@@ -3,7 +3,7 @@
 // Node ids are built from what identifies a mapping across lines (table, start, creating line),
 // never from positions, so expansion and selection survive moving the cursor.
 import { add64, hex, sub64 } from '../model/u64.js';
-import type { ResolveWireResult, StateAtResult, WireTable } from '../server/protocol.js';
+import type { ResolveWireResult, StateAtResult, WireTable } from './protocol/lsp.js';
 import { spaceTitle, type Space } from '../trace/replay/spaces.js';
 import type { SpaceStrip, TranslationView, ViewHop, ViewNode, ViewResolution } from './translationView.js';
 
