@@ -7,8 +7,9 @@ import { ContinuedEvent, DebugSession, InitializedEvent, OutputEvent, StoppedEve
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { checkArgs, type AttachArgs, type LaunchArgs } from './args.js';
 import type { QemuLayout } from '../model/qemuLayout.js';
+import { RESOLVE_REQUEST, parseResolveArgs, wireAnswer } from '../shared/protocol/debugRequests.js';
 import { loadAttachedTrace, type AttachedTrace } from './attachedTrace.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, liveResolve } from './evaluate.js';
 import { readMemory, writeMemory } from './memory.js';
 import { launchQemu, type LaunchedQemu } from './qemuProcess.js';
 import { QemuTarget, type TargetEvent } from './target.js';
@@ -183,6 +184,15 @@ export class IovaLensSession extends DebugSession {
 
   protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
     await this.answer(response, async () => ({ result: await evaluate(this.live(), args.expression), variablesReference: 0 }));
+  }
+
+  /** iovaLens/resolve: the live answer for the translation tree (src/shared/protocol/debugRequests.ts). */
+  protected override async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
+    if (command !== RESOLVE_REQUEST) return super.customRequest(command, response, args);
+    await this.answer(response, async () => {
+      const a = parseResolveArgs(args);
+      return wireAnswer(await liveResolve(this.live(), a.space, BigInt(a.addr), a.device));
+    });
   }
 
   protected override async readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): Promise<void> {

@@ -215,8 +215,8 @@ function holder(maps: MappingRef[], from: ViewHop, to: ViewHop): string | undefi
   return maps.find((m) => m.space === to.space && m.targetSpace === from.space && sameLine(m) && carries(m, b, a))?.id;
 }
 
-/** A resolve answer as the webview shows it: each hop tied to the tree node that translates it. */
-export function viewResolution(query: string, r: ResolveWireResult, view?: TranslationView): ViewResolution {
+/** A resolve answer (trace or live) as the webview shows it: each hop tied to the tree node that translates it. */
+export function viewResolution(query: string, r: Omit<ResolveWireResult, 'line'> & { line?: number }, view?: TranslationView): ViewResolution {
   const maps = view ? mappingsOf(view) : [];
   const chains = [r.hops, ...r.alternatives]
     .filter((c) => c.length > 0)
