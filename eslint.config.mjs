@@ -2,13 +2,52 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const uiModules = {
-  patterns: [
-    {
-      group: ['vscode', '@vscode/debugadapter', '@vscode/debugadapter/*', 'vscode-languageserver*', 'vscode-languageclient*'],
-      message: 'src/model and src/trace are plain TypeScript: no VS Code, DAP or LSP imports (UI layers stay thin).',
-    },
-  ],
+// The layer graph (README, Architecture). Each folder may import only the layers listed for it;
+// the rules below refuse the others, type-only imports included. Relative specifiers climb to
+// src/ and descend into a layer, so a regex on "../…/LAYER/" catches them at any depth.
+const UI_MODULES = ['vscode', '@vscode/debugadapter', '@vscode/debugadapter/*', 'vscode-languageserver*', 'vscode-languageclient*'];
+const LAYERS = ['model', 'trace', 'qemu', 'shared', 'server', 'large', 'cli', 'debug', 'extension'];
+export const LAYER_GRAPH = {
+  model: [],
+  trace: ['model'],
+  qemu: ['model'],
+  shared: ['model', 'trace'],
+  server: ['model', 'trace', 'shared'],
+  large: ['model', 'trace', 'shared', 'server'],
+  cli: ['model', 'trace', 'qemu', 'shared'],
+  debug: ['model', 'trace', 'qemu', 'shared'],
+  extension: LAYERS.filter((l) => l !== 'extension'),
+};
+const UI_FREE = new Set(['model', 'trace', 'qemu', 'shared', 'cli']);
+
+function layerRule(layer) {
+  const banned = LAYERS.filter((l) => l !== layer && !LAYER_GRAPH[layer].includes(l));
+  const patterns = [];
+  if (banned.length)
+    patterns.push({
+      regex: `^(\\.\\./)+(${banned.join('|')})/`,
+      message: `src/${layer} may import only ${LAYER_GRAPH[layer].length ? LAYER_GRAPH[layer].map((l) => `src/${l}`).join(', ') : 'nothing from the other layers'} (README, Architecture).`,
+    });
+  if (UI_FREE.has(layer))
+    patterns.push({ group: UI_MODULES, message: `src/${layer} is plain TypeScript: no VS Code, DAP or LSP imports (UI layers stay thin).` });
+  return { files: [`src/${layer}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } };
+}
+
+// webview/ runs in the browser: it may read the model's and the protocols' plain code, the
+// address-space names and the large-trace protocol's types, nothing that runs in Node.
+const webviewRule = {
+  files: ['webview/**/*.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { regex: '^(\\.\\./)+src/(?!model/|shared/|trace/replay/spaces\\.js$|large/protocol\\.js$)', message: 'webview/ may import only src/model, src/shared, src/trace/replay/spaces.js and src/large/protocol.js (README, Architecture).' },
+          { group: UI_MODULES, message: 'webview/ runs in the browser: no VS Code, DAP or LSP modules (it talks through acquireVsCodeApi).' },
+        ],
+      },
+    ],
+  },
 };
 
 export default tseslint.config(
@@ -22,8 +61,6 @@ export default tseslint.config(
       'no-constant-condition': ['warn', { checkLoops: false }],
     },
   },
-  {
-    files: ['src/model/**/*.ts', 'src/trace/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', uiModules] },
-  },
+  ...LAYERS.map(layerRule),
+  webviewRule,
 );

@@ -4,6 +4,7 @@
 // test/debug/args.test.ts fails when package.json no longer matches what this file generates.
 
 import { DEFAULT_TIMEOUT_MS } from '../qemu/timeouts.js';
+import { QEMU_LAYOUTS, type QemuLayout } from '../model/qemuLayout.js';
 
 export const DEBUG_TYPE = 'iova-lens';
 /** Faster refreshes would keep QMP busy with snapshots (a 7.2 snapshot takes tens of ms). */
@@ -18,8 +19,8 @@ export interface AttachArgs {
   trace?: string;
   /** trace-events files that define the trace's event formats. */
   traceEvents?: string[];
-  /** QEMU version whose structure and trace layout to assume when QEMU cannot tell ("7.2"). */
-  qemuLayout?: string;
+  /** VhostIOVATree layout of the attached trace's QEMU (SVQ allocator prediction); auto by default. */
+  qemuLayout?: QemuLayout;
   /** Allow writeMemory requests (off by default: a wrong write corrupts the guest). */
   allowMemoryWrite?: boolean;
   /** While the VM runs, refresh the translation view every this many ms (0: off; at least 500). */
@@ -37,14 +38,14 @@ export interface LaunchArgs {
   env?: Record<string, string>;
   trace?: string;
   traceEvents?: string[];
-  qemuLayout?: string;
+  qemuLayout?: QemuLayout;
   allowMemoryWrite?: boolean;
   refreshIntervalMs?: number;
   timeoutMs?: number;
 }
 
 type PropSchema =
-  | { type: 'string'; description: string; default?: string; pattern?: string }
+  | { type: 'string'; description: string; default?: string; pattern?: string; enum?: readonly string[] }
   | { type: 'boolean'; description: string; default?: boolean }
   | { type: 'number'; description: string; default?: number; minimum?: number }
   | { type: 'array'; description: string; items: { type: 'string' }; default?: string[] }
@@ -72,7 +73,12 @@ type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const common = {
   trace: { type: 'string', description: 'QEMU trace log (simple or log backend text) to attach: its IOTLB and IOVA-tree state appear as variables.' },
   traceEvents: { type: 'array', items: { type: 'string' }, description: 'trace-events files describing the events of the trace.' },
-  qemuLayout: { type: 'string', description: 'QEMU version whose layout to assume when it cannot be asked, e.g. "7.2".', pattern: '^\\d+\\.\\d+$' },
+  qemuLayout: {
+    type: 'string',
+    enum: QEMU_LAYOUTS,
+    default: 'auto',
+    description: 'VhostIOVATree layout of the QEMU that wrote the attached trace: legacy (7.0-9.2), current (10.0+) or auto (decide from the trace). Same values as the iovaLens.qemuLayout setting and --qemu-layout.',
+  },
   allowMemoryWrite: { type: 'boolean', default: false, description: 'Allow writing guest memory from the memory view. Off by default.' },
   refreshIntervalMs: {
     type: 'number',
@@ -175,6 +181,7 @@ function typeMismatch(schema: PropSchema, v: unknown): string | undefined {
     case 'string':
       if (typeof v !== 'string') return `must be a string, got ${JSON.stringify(v)}`;
       if (schema.pattern && !new RegExp(schema.pattern).test(v)) return `${JSON.stringify(v)} does not match ${schema.pattern}`;
+      if (schema.enum && !schema.enum.includes(v)) return `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(v)}`;
       return undefined;
     case 'boolean':
       return typeof v === 'boolean' ? undefined : `must be true or false, got ${JSON.stringify(v)}`;

@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import { permName } from '../model/access.js';
 import { hex } from '../model/u64.js';
+import type { QemuLayout } from '../model/qemuLayout.js';
 import { analyzeTraceFile } from '../trace/analyze.js';
 import type { TableState } from '../trace/replay/engine.js';
 import type { Space } from '../trace/replay/spaces.js';
@@ -55,11 +56,11 @@ const KIND_NAMES: Record<TableKind, string> = {
 };
 
 /** Replay the trace; never throws: a trace that cannot be read is a message, not a dead session. */
-export async function loadAttachedTrace(path: string, traceEvents: string[] | undefined): Promise<TraceLoad> {
+export async function loadAttachedTrace(path: string, traceEvents: string[] | undefined, layout: QemuLayout = 'auto'): Promise<TraceLoad> {
   const fileName = basename(path);
   let analysis;
   try {
-    analysis = await analyzeTraceFile(path, traceEvents?.length ? { traceEvents } : {});
+    analysis = await analyzeTraceFile(path, { layout, ...(traceEvents?.length ? { traceEvents } : {}) });
   } catch (e) {
     return { messages: [`${path}: cannot analyze the trace: ${(e as Error).message}`] };
   }

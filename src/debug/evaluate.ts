@@ -2,7 +2,9 @@
 // (commandLine.ts); this file runs a parsed command against the live target and formats text.
 import { hex } from '../model/u64.js';
 import { CONSOLE_HELP, parseConsoleCommand, type ConsoleCommand } from './commandLine.js';
-import { formatResolution, fromDeviceAddr, resolveGpa, resolveHva, type Resolution } from './liveTranslate.js';
+import type { ResolveAnswer } from '../model/resolution.js';
+import type { Space } from '../model/space.js';
+import { answerOf, formatResolution, fromDeviceAddr, resolveGpa, resolveHva, type Resolution } from './liveTranslate.js';
 import { noGdbReason, TargetRefusal, type QemuTarget } from './target.js';
 
 export async function evaluate(target: QemuTarget, expression: string): Promise<string> {
@@ -21,6 +23,22 @@ async function run(target: QemuTarget, cmd: ConsoleCommand): Promise<string> {
       return (await giova(target, cmd.device, cmd.addr)).map(formatResolution).join('\n');
     case 'resolve':
       return (await resolve(target, cmd.space, cmd.addr, cmd.device)).map(formatResolution).join('\n');
+  }
+}
+
+/**
+ * resolve(space, addr) against the live VM, as the model's one result type: what the translation
+ * tree's resolve box asks over the iovaLens/resolve request. A refusal (no gdbstub, VM running)
+ * is the answer's error, not an exception.
+ */
+export async function liveResolve(target: QemuTarget, space: Space | undefined, addr: bigint, device: string | undefined): Promise<ResolveAnswer> {
+  if (space === 'iova') return { hops: [], alternatives: [], error: 'device IOVAs (the vhost/vDPA IOTLB) are not read from a live VM: attach a trace to the session for them' };
+  if (space === 'giova' && device === undefined) return { hops: [], alternatives: [], error: `giova ${hex(addr)}: name the device (BB:DD.F)` };
+  try {
+    return answerOf(await resolve(target, space ?? 'any', addr, device));
+  } catch (e) {
+    if (e instanceof TargetRefusal) return { hops: [], alternatives: [], error: e.message };
+    throw e;
   }
 }
 

@@ -4,6 +4,7 @@
 import type { GuestMemoryMap } from '../model/memory/guestMemoryMap.js';
 import { parseBdf } from '../model/viommu/vtdFormat.js';
 import { hex } from '../model/u64.js';
+import type { ResolveAnswer, ResolveHop } from '../model/resolution.js';
 import type { GdbClient } from '../qemu/gdb/gdbClient.js';
 import type { QemuMonitor } from '../qemu/qmp/qemuMonitor.js';
 import { DeviceDma, newDmaSetup } from '../qemu/snapshot/deviceDma.js';
@@ -87,4 +88,33 @@ export function formatResolution(r: Resolution): string {
   if (r.space !== 'hva' && r.hva !== null) parts.push(`hva ${hex(r.hva)}`);
   if (r.region) parts.push(`in ${r.region}`);
   return `${what} -> ${parts.join(', ') || 'nothing'}${r.reason ? ` (${r.reason})` : ''}`;
+}
+
+/**
+ * The live answer in the model's one result type: each Resolution becomes a chain from the queried
+ * address (giova → gpa → hva, gpa → hva, hva → gpa), the first one the main chain and the rest
+ * alternatives (an HVA seen at several GPAs); an address that goes nowhere is the error.
+ */
+export function answerOf(rs: readonly Resolution[]): ResolveAnswer {
+  const chains: ResolveHop[][] = [];
+  const reasons: string[] = [];
+  for (const r of rs) {
+    const first: ResolveHop = { space: r.space, addr: r.addr, ...(r.device !== undefined ? { device: r.device } : {}) };
+    const chain: ResolveHop[] = [first];
+    const gpaHop = (gpa: bigint): ResolveHop => ({ space: 'gpa', addr: gpa, ...(r.region !== undefined ? { owner: r.region } : {}) });
+    if (r.space === 'gpa') {
+      if (r.region !== undefined) first.owner = r.region;
+      if (r.hva !== null) chain.push({ space: 'hva', addr: r.hva });
+    } else if (r.space === 'hva') {
+      if (r.gpa !== null) chain.push(gpaHop(r.gpa));
+    } else {
+      if (r.gpa !== null) chain.push(gpaHop(r.gpa));
+      if (r.hva !== null) chain.push({ space: 'hva', addr: r.hva });
+    }
+    if (r.reason !== undefined) reasons.push(r.reason);
+    if (chain.length > 1) chains.push(chain);
+  }
+  if (chains.length === 0) return { hops: [], alternatives: [], error: reasons.join('; ') || 'not mapped' };
+  const [hops, ...alternatives] = chains;
+  return { hops: hops!, alternatives, ...(reasons.length ? { note: reasons.join('; ') } : {}) };
 }

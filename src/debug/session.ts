@@ -6,8 +6,10 @@ import { resolve } from 'node:path';
 import { ContinuedEvent, DebugSession, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { checkArgs, type AttachArgs, type LaunchArgs } from './args.js';
+import type { QemuLayout } from '../model/qemuLayout.js';
+import { RESOLVE_REQUEST, parseResolveArgs, wireAnswer } from '../shared/protocol/debugRequests.js';
 import { loadAttachedTrace, type AttachedTrace } from './attachedTrace.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, liveResolve } from './evaluate.js';
 import { readMemory, writeMemory } from './memory.js';
 import { launchQemu, type LaunchedQemu } from './qemuProcess.js';
 import { QemuTarget, type TargetEvent } from './target.js';
@@ -65,7 +67,7 @@ export class IovaLensSession extends DebugSession {
   protected override async attachRequest(response: DebugProtocol.AttachResponse, raw: AttachRequestArgs): Promise<void> {
     await this.answer(response, async () => {
       const args = checkArgs('attach', raw);
-      await this.attachTrace(args.trace, args.traceEvents, undefined);
+      await this.attachTrace(args.trace, args.traceEvents, args.qemuLayout, undefined);
       await this.connect({ qmp: args.qmp, gdb: args.gdb, allowMemoryWrite: args.allowMemoryWrite, name: nameOf(raw), refreshIntervalMs: args.refreshIntervalMs ?? 0, timeoutMs: args.timeoutMs });
     });
   }
@@ -73,7 +75,7 @@ export class IovaLensSession extends DebugSession {
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, raw: LaunchRequestArgs): Promise<void> {
     await this.answer(response, async () => {
       const args = checkArgs('launch', raw);
-      await this.attachTrace(args.trace, args.traceEvents, args.cwd);
+      await this.attachTrace(args.trace, args.traceEvents, args.qemuLayout, args.cwd);
       const q = await launchQemu(args, (text, category) => this.sendEvent(new OutputEvent(text, category)));
       this.launched = q;
       q.child.once('exit', (code, signal) => {
@@ -94,10 +96,10 @@ export class IovaLensSession extends DebugSession {
    * Replay the configured trace once. A trace that cannot be read is reported on the console
    * (file:line where there is one) and the session goes on without its scope.
    */
-  private async attachTrace(path: string | undefined, traceEvents: string[] | undefined, cwd: string | undefined): Promise<void> {
+  private async attachTrace(path: string | undefined, traceEvents: string[] | undefined, layout: QemuLayout | undefined, cwd: string | undefined): Promise<void> {
     if (path === undefined) return;
     const at = (p: string): string => (cwd !== undefined ? resolve(cwd, p) : p);
-    const load = await loadAttachedTrace(at(path), traceEvents?.map(at));
+    const load = await loadAttachedTrace(at(path), traceEvents?.map(at), layout);
     this.trace = load.trace;
     for (const m of load.messages) this.sendEvent(new OutputEvent(`${m}\n`, 'console'));
   }
@@ -187,6 +189,15 @@ export class IovaLensSession extends DebugSession {
 
   protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
     await this.answer(response, async () => ({ result: await evaluate(this.live(), args.expression), variablesReference: 0 }));
+  }
+
+  /** iovaLens/resolve: the live answer for the translation tree (src/shared/protocol/debugRequests.ts). */
+  protected override async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
+    if (command !== RESOLVE_REQUEST) return super.customRequest(command, response, args);
+    await this.answer(response, async () => {
+      const a = parseResolveArgs(args);
+      return wireAnswer(await liveResolve(this.live(), a.space, BigInt(a.addr), a.device));
+    });
   }
 
   protected override async readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): Promise<void> {

@@ -13,7 +13,7 @@ const SEVERITY: Record<string, vscode.DiagnosticSeverity> = { error: vscode.Diag
 
 function runCheck(cli: string, file: string, token: vscode.CancellationToken): Promise<CheckJson> {
   const s = readSettings();
-  const args = [cli, 'check', '--json', ...s.traceEvents.flatMap((f) => ['--trace-events', f]), ...(s.qemuLayout ? ['--qemu-layout', s.qemuLayout] : []), file];
+  const args = [cli, 'check', '--json', ...s.traceEvents.flatMap((f) => ['--trace-events', f]), '--qemu-layout', s.qemuLayout, file];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -38,7 +38,7 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     }
     const s = readSettings();
     if (config.traceEvents === undefined && s.traceEvents.length > 0) config.traceEvents = s.traceEvents;
-    if (config.qemuLayout === undefined && s.qemuLayout !== undefined) config.qemuLayout = s.qemuLayout;
+    if (config.qemuLayout === undefined && s.qemuLayout !== 'auto') config.qemuLayout = s.qemuLayout;
     if (config.refreshIntervalMs === undefined && s.refreshIntervalMs > 0) config.refreshIntervalMs = s.refreshIntervalMs;
     return config;
   }

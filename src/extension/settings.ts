@@ -1,20 +1,20 @@
 // The extension's settings ("iovaLens.*"), read in one place with their defaults.
 import * as vscode from 'vscode';
 import { SETTINGS_SECTION } from '../server/protocol.js';
+import { layoutOrAuto, type QemuLayout } from '../model/qemuLayout.js';
 
 export interface IovaLensSettings {
   traceEvents: string[];
-  qemuLayout: string | undefined;
+  qemuLayout: QemuLayout;
   refreshIntervalMs: number;
   inlayHintsEnabled: boolean;
 }
 
 export function readSettings(): IovaLensSettings {
   const c = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  const layout = c.get<string>('qemuLayout', '');
   return {
     traceEvents: c.get<string[]>('traceEvents', []).filter((s) => typeof s === 'string' && s.length > 0),
-    qemuLayout: layout === '' ? undefined : layout,
+    qemuLayout: layoutOrAuto(c.get<string>('qemuLayout', 'auto')),
     refreshIntervalMs: Math.max(0, c.get<number>('refreshIntervalMs', 0)),
     inlayHintsEnabled: c.get<boolean>('inlayHints.enabled', false),
   };

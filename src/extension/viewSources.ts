@@ -1,6 +1,7 @@
 // The translation tree's sources: the live view an IOVA Lens debug session sends (on each stop
 // and refresh), else the trace the user last worked in, at its cursor line. Remembers the last
 // trace editor because focusing the tree panel leaves no active text editor.
+import { RESOLVE_REQUEST, parseWireAnswer, type ResolveRequestArgs } from '../shared/protocol/debugRequests.js';
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from '../debug/args.js';
 import { parseDebugEvent, VIEW_EVENT } from '../shared/debugEvents.js';
@@ -78,8 +79,9 @@ export class ViewSources implements ViewSourceProvider, vscode.Disposable {
     const query = [q.space, q.addr, q.device].filter(Boolean).join(' ');
     const s = this.liveSession();
     if (s) {
-      const r = (await s.customRequest('evaluate', { expression: `resolve ${query}`, context: 'repl' })) as { result: string };
-      return { query, chains: [], note: r.result };
+      const args: ResolveRequestArgs = { addr: /^0x/i.test(q.addr) ? q.addr : `0x${q.addr}`, ...(q.space ? { space: q.space } : {}), ...(q.device ? { device: q.device } : {}) };
+      const answer = parseWireAnswer(await s.customRequest(RESOLVE_REQUEST, args));
+      return viewResolution(query, answer, this.lastView);
     }
     const doc = this.traceDoc;
     if (!doc) return { query, chains: [], error: 'no source: open a QEMU trace or start an IOVA Lens debug session' };

@@ -3,17 +3,9 @@
 // of any implementation so every model can depend on it without depending on each other.
 import type { Perm } from './access.js';
 import type { DMAMap } from './dmaMap.js';
+import type { Space } from './space.js';
 
-/**
- * Address spaces a hop can live in (see qemu-semantics §0.1):
- * - `giova`: guest IOVA, programmed by the guest when a vIOMMU is active (per device);
- * - `gpa`:   guest physical address;
- * - `hva`:   QEMU process virtual address backing guest RAM (a.k.a. uaddr, vaddr);
- * - `iova`:  key of the vhost/vDPA device IOTLB (per ASID).
- */
-export type Space = 'giova' | 'gpa' | 'hva' | 'iova';
-
-export const SPACES: readonly Space[] = ['giova', 'gpa', 'hva', 'iova'];
+export type { Space } from './space.js';
 
 /**
  * The object that made a translation possible: a flat-view range, a RAMBlock, a device IOTLB

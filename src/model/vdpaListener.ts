@@ -91,6 +91,34 @@ function bounds(s: ListenerSection, page: bigint): { iova: bigint; llend: bigint
   return { iova: roundUp(s.gpa, page), llend: (s.gpa + s.size) & pageMask, aligned };
 }
 
+/**
+ * SVQ mode, region_add: allocate the section's IOVA in QEMU's tree. The tree copy of the
+ * permission is IOMMU_ACCESS_FLAG(true, readonly), inverted on purpose (§9.4). Legacy trees key
+ * guest memory by HVA, current ones by GPA. Returns the stored node, or QEMU's error code after
+ * QEMU's undo of a half-done allocation (the GPA insert failed after the IOVA was taken).
+ */
+export function svqAllocSection(tree: VhostIovaTree, gpa: bigint, vaddr: bigint, llsize: bigint, readonly: boolean): DMAMap | number {
+  const node: DMAMap = { iova: 0n, translatedAddr: 0n, size: llsize - 1n, perm: accessFlag(true, readonly) };
+  const ret = tree.layout === 'legacy' ? tree.mapAlloc(node, vaddr) : tree.mapAllocGpa(node, gpa);
+  if (ret === IOVA_OK) return node;
+  if (tree.layout === 'current' && node.translatedAddr === gpa) tree.removeGpa(node);
+  return ret;
+}
+
+/**
+ * SVQ mode, region_del: find the node by the section (HVA in legacy trees, GPA in current ones,
+ * first overlap with the section's size) and remove it whole; undefined when QEMU finds none.
+ */
+export function svqRemoveSection(tree: VhostIovaTree, gpa: bigint, vaddr: bigint, llsize: bigint): DMAMap | undefined {
+  const needle = { translatedAddr: tree.layout === 'legacy' ? vaddr : gpa, size: llsize - 1n };
+  const found = tree.layout === 'legacy' ? tree.findIova(needle) : tree.findGpa(needle);
+  if (!found) return undefined;
+  const node = { ...found };
+  if (tree.layout === 'legacy') tree.remove(found);
+  else tree.removeGpa(found);
+  return node;
+}
+
 /** vhost_vdpa_listener_region_add (§4.2) for RAM sections (IOMMU sections register a notifier). */
 export function regionAdd(s: ListenerSection, cfg: ListenerConfig): ListenerOutcome {
   const skip = skippedSection(s, cfg.iovaFirst, cfg.iovaLast, int128PageMask(cfg.pageSize));
@@ -105,14 +133,8 @@ export function regionAdd(s: ListenerSection, cfg: ListenerConfig): ListenerOutc
   let mapIova = iova;
   let treeNode: DMAMap | undefined;
   if (cfg.svqTree) {
-    // IOMMU_ACCESS_FLAG(true, readonly): inverted on purpose, only the tree copy (§9.4)
-    const node: DMAMap = { iova: 0n, translatedAddr: 0n, size: llsize - 1n, perm: accessFlag(true, s.readonly) };
-    const ret = cfg.svqTree.layout === 'legacy' ? cfg.svqTree.mapAlloc(node, vaddr) : cfg.svqTree.mapAllocGpa(node, s.gpa);
-    if (ret !== IOVA_OK) {
-      // QEMU undoes a half-done allocation (the GPA insert failed after the IOVA was taken)
-      if (cfg.svqTree.layout === 'current' && node.translatedAddr === s.gpa) cfg.svqTree.removeGpa(node);
-      return { action: 'alloc-failed', ret, error: `Can't allocate a mapping (${ret})`, trace };
-    }
+    const node = svqAllocSection(cfg.svqTree, s.gpa, vaddr, llsize, s.readonly);
+    if (typeof node === 'number') return { action: 'alloc-failed', ret: node, error: `Can't allocate a mapping (${node})`, trace };
     mapIova = node.iova;
     treeNode = node;
   }
@@ -133,13 +155,10 @@ export function regionDel(s: ListenerSection, cfg: ListenerConfig): ListenerOutc
   let treeNode: DMAMap | undefined;
   if (cfg.svqTree && s.kind !== 'iommu') {
     const vaddr = (s.ramPtr ?? 0n) + s.offsetInRegion + (iova - s.gpa);
-    const needle = { translatedAddr: cfg.svqTree.layout === 'legacy' ? vaddr : s.gpa, size: llsize - 1n };
-    const found = cfg.svqTree.layout === 'legacy' ? cfg.svqTree.findIova(needle) : cfg.svqTree.findGpa(needle);
+    const found = svqRemoveSection(cfg.svqTree, s.gpa, vaddr, llsize);
     if (!found) return { action: 'not-found', trace, ops: [] }; // QEMU returns silently
-    treeNode = { ...found };
+    treeNode = found;
     start = found.iova; // the node's start, not offset-adjusted (§9.7)
-    if (cfg.svqTree.layout === 'legacy') cfg.svqTree.remove(found);
-    else cfg.svqTree.removeGpa(found);
   }
   const ops: DmaOp[] = [];
   if (llsize === TWO_POW_64) {

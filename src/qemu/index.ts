@@ -11,7 +11,7 @@ export type { GdbRegisters } from './gdb/gdbRegisters.js';
 export type { RegisterDesc } from './gdb/x86Registers.js';
 export * from './parse/mtreeFlat.js';
 export * from './parse/mtreeTree.js';
-export type { RegionKind } from './parse/mtreeLine.js';
+export type { MtreeKind } from './parse/mtreeLine.js';
 export * from './parse/ramblock.js';
 export * from './parse/hmpAnswers.js';
 export * from './parse/virtio.js';

@@ -49,5 +49,5 @@ export function definitionLines(index: TraceIndex, l0: number, column: number): 
     const created = [r.hops, ...r.alternatives].flat().map((h) => h.createdLine).filter((l): l is number => l !== undefined && l !== line);
     if (created.length) return sortedUnique(created);
   }
-  return sortedUnique(index.engine.diagnostics().filter((d) => d.line === line).flatMap((d) => d.related.map((r) => r.line)));
+  return sortedUnique(index.engine.diagnosticsAt(line).flatMap((d) => d.related.map((r) => r.line)));
 }

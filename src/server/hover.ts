@@ -55,7 +55,7 @@ function addressMarkdown(index: TraceIndex, line0: number, event: string, f: Fie
   }
   out.push('', `**As of ${lineLink(index, line)}** (after it was applied):`, chainMarkdown(index, index.engine.resolve(a.space, a.addr, line, ctx)));
 
-  const diags = index.engine.diagnostics().filter((d) => d.line === line);
+  const diags = index.engine.diagnosticsAt(line);
   if (diags.length) {
     out.push('', '**Diagnostics on this line:**');
     for (const d of diags) out.push(`- ${d.severity} \`${d.code}\`: ${d.message}`);

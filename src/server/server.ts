@@ -11,6 +11,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { DocumentIndexes } from './documentIndexes.js';
+import { layoutOrAuto } from '../model/qemuLayout.js';
 import { catalogFor } from '../trace/analyze.js';
 import type { TraceIndex } from './traceIndex.js';
 import { hover } from './hover.js';
@@ -44,8 +45,7 @@ let canRefreshHints = false;
 function mergeSettings(raw: unknown): ServerSettings {
   const s = (raw ?? {}) as Partial<ServerSettings>;
   const files = Array.isArray(s.traceEvents) ? s.traceEvents.filter((f): f is string => typeof f === 'string' && f !== '') : [];
-  const layout = s.qemuLayout === 'legacy' || s.qemuLayout === 'current' ? s.qemuLayout : '';
-  return { inlayHints: { enabled: s.inlayHints?.enabled === true }, traceEvents: files, qemuLayout: layout };
+  return { inlayHints: { enabled: s.inlayHints?.enabled === true }, traceEvents: files, qemuLayout: layoutOrAuto(s.qemuLayout) };
 }
 
 /** Catalog and layout settings changed: load the trace-events files and rebuild open documents. */
@@ -53,7 +53,7 @@ async function applyIndexSettings(prev: ServerSettings, next: ServerSettings): P
   if (JSON.stringify(prev.traceEvents) === JSON.stringify(next.traceEvents) && prev.qemuLayout === next.qemuLayout) return;
   const { catalog, problems } = await catalogFor(next.traceEvents);
   for (const p of problems) void connection.window.showWarningMessage(`IOVA Lens: trace-events: ${p}`);
-  indexes.reconfigure({ catalog, replay: { layout: next.qemuLayout === '' ? 'auto' : next.qemuLayout } });
+  indexes.reconfigure({ catalog, replay: { layout: next.qemuLayout } });
 }
 
 const indexes = new DocumentIndexes({

@@ -1,7 +1,7 @@
 // The filter box's little language, shared by the editor command and the trace viewer:
 // "iova 0x1000-0x20fff", "gpa 0xfeda0000", "family vtd_", "device 00:02.0", "asid 1", combined.
 import { isSpace, SPACES } from '../trace/replay/spaces.js';
-import type { FilterCriteria } from '../server/protocol.js';
+import type { FilterCriteria } from './protocol/lsp.js';
 
 /** "gpa 0x1000-0x1fff", "iova 0x1000", "family vtd_", "device 00:02.0", "asid 1"; several joined by spaces. */
 export function parseFilterQuery(text: string): FilterCriteria {

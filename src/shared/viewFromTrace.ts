@@ -3,7 +3,7 @@
 // Node ids are built from what identifies a mapping across lines (table, start, creating line),
 // never from positions, so expansion and selection survive moving the cursor.
 import { add64, hex, sub64 } from '../model/u64.js';
-import type { ResolveWireResult, StateAtResult, WireTable } from '../server/protocol.js';
+import type { ResolveWireResult, StateAtResult, WireTable } from './protocol/lsp.js';
 import { spaceTitle, type Space } from '../trace/replay/spaces.js';
 import type { SpaceStrip, TranslationView, ViewHop, ViewNode, ViewResolution } from './translationView.js';
 
@@ -215,8 +215,8 @@ function holder(maps: MappingRef[], from: ViewHop, to: ViewHop): string | undefi
   return maps.find((m) => m.space === to.space && m.targetSpace === from.space && sameLine(m) && carries(m, b, a))?.id;
 }
 
-/** A resolve answer as the webview shows it: each hop tied to the tree node that translates it. */
-export function viewResolution(query: string, r: ResolveWireResult, view?: TranslationView): ViewResolution {
+/** A resolve answer (trace or live) as the webview shows it: each hop tied to the tree node that translates it. */
+export function viewResolution(query: string, r: Omit<ResolveWireResult, 'line'> & { line?: number }, view?: TranslationView): ViewResolution {
   const maps = view ? mappingsOf(view) : [];
   const chains = [r.hops, ...r.alternatives]
     .filter((c) => c.length > 0)

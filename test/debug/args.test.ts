@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { QEMU_LAYOUTS } from '../../src/model/qemuLayout.js';
 import { ATTACH_ATTRIBUTES, LAUNCH_ATTRIBUTES, DEBUG_ACTIVATION_EVENT, DEBUG_TYPE, checkArgs, debuggerContribution } from '../../src/debug/args.js';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
@@ -52,4 +53,16 @@ test('refreshIntervalMs: 0 turns the refresh off, below 500 ms is refused, and t
   assert.throws(() => checkArgs('attach', { qmp: 'unix:/q', refreshIntervalMs: '1000' }), /"refreshIntervalMs" must be a number, got "1000"/);
   assert.deepEqual(ATTACH_ATTRIBUTES.refreshIntervalMs.default, 0);
   assert.equal(LAUNCH_ATTRIBUTES.refreshIntervalMs.type, 'number');
+});
+
+test('qemuLayout: the setting, the CLI and the debug configuration share one vocabulary', () => {
+  const setting = (pkg as unknown as { contributes: { configuration: { properties: Record<string, { enum: string[]; default: string }> } } }).contributes.configuration.properties['iovaLens.qemuLayout']!;
+  assert.deepEqual([...setting.enum].sort(), [...QEMU_LAYOUTS].sort(), 'every setting value is a layout');
+  assert.equal(setting.default, 'auto');
+  // what the configuration provider copies from the setting must pass the attach check
+  for (const v of setting.enum) {
+    assert.equal(checkArgs('attach', { qmp: 'unix:/tmp/q.sock', qemuLayout: v }).qemuLayout, v);
+    assert.equal(checkArgs('launch', { qemu: 'qemu-system-x86_64', args: [], qemuLayout: v }).qemuLayout, v);
+  }
+  assert.throws(() => checkArgs('attach', { qmp: 'unix:/tmp/q.sock', qemuLayout: '7.2' }), /"qemuLayout" must be one of "auto", "legacy", "current", got "7\.2"/);
 });

@@ -68,3 +68,14 @@ test('a missing trace or a bad trace-events file: messages naming the file (and 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the configured layout is the one the attached trace is replayed with', async () => {
+  const LEGACY = 'samples/aliased-unmap-svq-legacy.log';
+  const divergence = (messages: string[]): string[] => messages.filter((m) => /allocator \(current layout\)/.test(m));
+  // a QEMU 7.2 trace: the legacy tree explains its IOVAs, the current allocator does not
+  assert.deepEqual(divergence((await loadAttachedTrace(LEGACY, undefined, 'legacy')).messages), []);
+  assert.deepEqual(divergence((await loadAttachedTrace(LEGACY, undefined, 'auto')).messages), []);
+  const forced = divergence((await loadAttachedTrace(LEGACY, undefined, 'current')).messages);
+  assert.equal(forced.length, 1, 'forcing the current layout reports the divergence');
+  assert.match(forced[0]!, /^samples\/aliased-unmap-svq-legacy\.log:17: warning: /);
+});

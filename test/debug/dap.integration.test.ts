@@ -11,6 +11,10 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Guest } from '../harness/guest.js';
 import { withSuiteGuest, guestAttachArgs, startAdapter, TEST } from './dapHarness.js';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
+import { RESOLVE_REQUEST, parseWireAnswer, type ResolveRequestArgs, type WireAnswer } from '../../src/shared/protocol/debugRequests.js';
+import { VIEW_EVENT, parseDebugEvent } from '../../src/shared/debugEvents.js';
+import { viewResolution } from '../../src/shared/viewFromTrace.js';
+import type { TranslationView } from '../../src/shared/translationView.js';
 import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
 
 let guest: Guest;
@@ -137,6 +141,74 @@ test('attach, pause, inspect a virtqueue, read its descriptor table by GIOVA, co
   assert.deepEqual(await queryStatus(), { running: true, status: 'running' }, 'the guest keeps running after disconnect');
 });
 
+test('attach with qemuLayout set (as the iovaLens.qemuLayout setting copies it): the session starts and the attached trace is replayed in that layout', TEST, async () => {
+  for (const [layout, divergences] of [['current', 1], ['legacy', 0]] as const) {
+    const dc = await adapter();
+    const console: string[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => console.push(e.body.output));
+    try {
+      await dc.attachRequest(attachArgs({ gdb: undefined, trace: 'samples/aliased-unmap-svq-legacy.log', qemuLayout: layout }));
+      const threads = (await dc.threadsRequest()).body.threads;
+      assert.ok(threads.length >= 1, `attached with qemuLayout ${layout}`);
+      assert.equal(console.filter((o) => /aliased-unmap-svq-legacy\.log:17: warning: .*allocator \(current layout\)/.test(o)).length, divergences, `${layout}: ${console.join('')}`);
+      await dc.disconnectRequest({});
+    } finally {
+      await dc.stop();
+    }
+  }
+});
+
+test('iovaLens/resolve: the live answer is a chain the translation tree highlights (GPA, HVA and a device GIOVA checked against QEMU)', TEST, async () => {
+  const dc = await adapter();
+  try {
+    await dc.attachRequest(attachArgs());
+    const threads = (await dc.threadsRequest()).body.threads;
+    const [view] = await Promise.all([
+      dc.waitForEvent(VIEW_EVENT).then((e) => (parseDebugEvent(VIEW_EVENT, e.body).body as { view: TranslationView }).view),
+      dc.waitForEvent('stopped'),
+      dc.pauseRequest({ threadId: threads[0]!.id }),
+    ]);
+    const resolve = async (args: ResolveRequestArgs): Promise<WireAnswer> => parseWireAnswer((await dc.customRequest(RESOLVE_REQUEST, args)).body);
+
+    // a GPA inside guest RAM: QEMU's own mtree names the region and its HVA
+    const mtree = (await dc.evaluateRequest({ expression: 'mtree', context: 'repl' })).body.result;
+    const ram = /^0x([0-9a-f]+)-0x([0-9a-f]+) ram\s+(\S+) hva 0x([0-9a-f]+)$/m.exec(mtree);
+    assert.ok(ram, mtree);
+    const gpa = BigInt('0x' + ram[1]!) + 0x1234n;
+    const hva = BigInt('0x' + ram[4]!) + 0x1234n;
+    const a = await resolve({ space: 'gpa', addr: `0x${gpa.toString(16)}` });
+    assert.deepEqual(a.hops.map((h) => [h.space, BigInt(h.addr)]), [['gpa', gpa], ['hva', hva]]);
+    assert.equal(a.hops[0]!.owner, ram[3]);
+    const shown = viewResolution(`gpa 0x${gpa.toString(16)}`, a, view);
+    assert.ok(shown.chains[0]![1]!.nodeId, 'the HVA hop is tied to the tree node that maps it: the box highlights it');
+    assert.equal(shown.chains[0]![0]!.nodeId, shown.chains[0]![1]!.nodeId);
+
+    // the HVA back to its GPA
+    const back = await resolve({ space: 'hva', addr: `0x${hva.toString(16)}` });
+    assert.ok([back.hops, ...back.alternatives].some((c) => c.length === 2 && c[1]!.space === 'gpa' && BigInt(c[1]!.addr) === gpa), JSON.stringify(back));
+
+    // a device GIOVA: the VT-d walk must land where QEMU's own vtd_dmar_translate did
+    const scopes = (await dc.scopesRequest({ frameId: (await dc.stackTraceRequest({ threadId: threads[0]!.id })).body.stackFrames[0]!.id })).body.scopes;
+    const net = find(await children(dc, scopes[2]!.variablesReference), /^virtio-net 00:[0-9a-f]{2}\.0$/, 'virtqueues');
+    const pci = net.name.split(' ')[1]!;
+    const desc = find(await children(dc, find(await children(dc, net.variablesReference), /^queue 0$/, net.name).variablesReference), /^desc$/, 'queue 0');
+    const giova = BigInt(/^giova (0x[0-9a-f]+)/.exec(desc.value)![1]!);
+    const qemuGpa = qemuTranslation(pci, giova);
+    assert.ok(qemuGpa !== undefined, `QEMU traced a translation of ${giova.toString(16)} for ${pci}`);
+    const g = await resolve({ space: 'giova', addr: `0x${giova.toString(16)}`, device: pci });
+    assert.deepEqual(g.hops.slice(0, 2).map((h) => [h.space, BigInt(h.addr)]), [['giova', giova], ['gpa', qemuGpa]]);
+    assert.equal(g.hops[2]?.space, 'hva');
+
+    // what cannot be answered live says why, as the answer's error
+    assert.match((await resolve({ space: 'iova', addr: '0x1000' })).error ?? '', /not read from a live VM/);
+    await assert.rejects(dc.customRequest(RESOLVE_REQUEST, { space: 'gpa', addr: 'nonsense' }), /arguments\.addr: expected a hex address/);
+    await dc.continueRequest({ threadId: 1 });
+    await dc.disconnectRequest({});
+  } finally {
+    await dc.stop();
+  }
+});
+
 test('QEMU killed during the session: the session terminates and says why', TEST, async () => {
   const dc = await adapter();
   try {
@@ -152,3 +224,4 @@ test('QEMU killed during the session: the session terminates and says why', TEST
     await dc.stop();
   }
 });
+

@@ -1,21 +1,61 @@
-// The model and the trace engine stay plain TypeScript: the lint rule must refuse UI imports there
-// and allow them in the UI layers.
+// The layer graph of README's Architecture section, held against the ESLint rules: every import a
+// layer may not make (type-only ones too, at any folder depth) is refused, every one it may make
+// passes, and the plain-TypeScript layers refuse VS Code, DAP and LSP modules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ESLint } from 'eslint';
 
 const eslint = new ESLint({ cwd: process.cwd() });
 
-async function ruleIds(code: string, filePath: string): Promise<string[]> {
+async function restricted(code: string, filePath: string): Promise<boolean> {
   const [res] = await eslint.lintText(code, { filePath });
-  return res.messages.map((m) => m.ruleId ?? m.message);
+  return res.messages.some((m) => m.ruleId === 'no-restricted-imports');
+}
+
+// What each folder of src/ may import (written out here on purpose, not read from the config).
+const MAY: Record<string, string[]> = {
+  model: [],
+  trace: ['model'],
+  qemu: ['model'],
+  shared: ['model', 'trace'],
+  server: ['model', 'trace', 'shared'],
+  large: ['model', 'trace', 'shared', 'server'],
+  cli: ['model', 'trace', 'qemu', 'shared'],
+  debug: ['model', 'trace', 'qemu', 'shared'],
+  extension: ['model', 'trace', 'qemu', 'shared', 'server', 'large', 'cli', 'debug'],
+};
+const LAYERS = Object.keys(MAY);
+
+for (const from of LAYERS) {
+  test(`src/${from} imports only ${MAY[from].join(', ') || 'nothing above it'}`, async () => {
+    for (const to of LAYERS.filter((l) => l !== from)) {
+      const allowed = MAY[from].includes(to);
+      // a probe one folder down (src/LAYER/sub/probe.ts) climbs two levels
+      for (const [probe, up] of [[`src/${from}/probe.ts`, '../'], [`src/${from}/sub/probe.ts`, '../../']] as const) {
+        const value = `import { x } from '${up}${to}/thing.js';\nexport const y = x;\n`;
+        const typeOnly = `import type { X } from '${up}${to}/thing.js';\nexport type Y = X;\n`;
+        assert.equal(await restricted(value, probe), !allowed, `${probe} -> src/${to} ${allowed ? 'is allowed' : 'must be refused'}`);
+        assert.equal(await restricted(typeOnly, probe), !allowed, `${probe} -> src/${to} (type only) ${allowed ? 'is allowed' : 'must be refused'}`);
+      }
+    }
+    // inside its own layer anything goes
+    assert.equal(await restricted(`import { x } from './sibling.js';\nexport const y = x;\n`, `src/${from}/probe.ts`), false);
+  });
 }
 
 for (const mod of ['vscode', '@vscode/debugadapter', 'vscode-languageserver/node', 'vscode-languageclient/node']) {
-  test(`src/model and src/trace may not import ${mod}`, async () => {
+  test(`plain-TypeScript layers may not import ${mod}; the UI layers may`, async () => {
     const code = `import * as x from '${mod}';\nexport const y = x;\n`;
-    assert.ok((await ruleIds(code, 'src/model/probe.ts')).includes('no-restricted-imports'));
-    assert.ok((await ruleIds(code, 'src/trace/replay/probe.ts')).includes('no-restricted-imports'));
-    assert.ok(!(await ruleIds(code, 'src/server/probe.ts')).includes('no-restricted-imports'), 'UI layers may');
+    for (const layer of ['model', 'trace', 'qemu', 'shared', 'cli']) assert.ok(await restricted(code, `src/${layer}/probe.ts`), `src/${layer} refuses ${mod}`);
+    assert.ok(await restricted(code, 'webview/tree/probe.ts'), `webview refuses ${mod}`);
+    for (const layer of ['server', 'debug', 'extension']) assert.ok(!(await restricted(code, `src/${layer}/probe.ts`)), `src/${layer} may import ${mod}`);
   });
 }
+
+test('webview/ reads only the model, the shared protocols, the space names and the large-trace protocol', async () => {
+  const imp = (p: string): string => `import type { X } from '${p}';\nexport type Y = X;\n`;
+  for (const ok of ['../../src/model/access.js', '../../src/shared/webviewProtocol.js', '../../src/trace/replay/spaces.js', '../../src/large/protocol.js', './dom.js'])
+    assert.equal(await restricted(imp(ok), 'webview/tree/probe.ts'), false, ok);
+  for (const bad of ['../../src/trace/replay/engine.js', '../../src/server/hover.js', '../../src/large/largeTrace.js', '../../src/debug/session.js', '../../src/extension/extension.js', '../../src/qemu/discover.js'])
+    assert.equal(await restricted(imp(bad), 'webview/tree/probe.ts'), true, bad);
+});

@@ -10,6 +10,10 @@ import { resolveRequest, stateAt } from '../../src/server/requests.js';
 import type { TranslationView, ViewNode } from '../../src/shared/translationView.js';
 import { viewFromState, viewResolution } from '../../src/shared/viewFromTrace.js';
 import { sampleIndex } from '../server/fixtures.js';
+import { sampleSnapshot } from '../debug/sampleSnapshot.js';
+import { buildLiveView } from '../../src/debug/liveView.js';
+import { answerOf } from '../../src/debug/liveTranslate.js';
+import { wireAnswer } from '../../src/shared/protocol/debugRequests.js';
 import { cspViolations, ensureBundle, focusedId, launchChromium, openTree, posted, rowIds, savedState, send, serveTree, type TreeServer } from './treePage.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -160,6 +164,26 @@ test('resolve: the box posts the query, the resolution highlights the chain in t
   assert.deepEqual(new Set(litSegs), want);
   const hops = await page.$$eval('.chain:first-of-type li', (els) => els.map((e) => e.textContent));
   assert.deepEqual(hops.map((h) => h!.split(' (')[0]), r.chains[0].map((h) => `${h.space === 'giova' ? 'guest IOVA' : h.space.toUpperCase()} ${h.addr}`));
+});
+
+test('resolve in a live session: the adapter\'s answer highlights the live chain (the memory-map node that maps it)', async () => {
+  const snap = await sampleSnapshot(false);
+  const live = buildLiveView(snap, { sessionId: 's1', name: 'QEMU 7.2', stoppedAt: 'pause' });
+  const ram = snap.memory.regions.find((r) => r.kind === 'ram' && r.hva !== null && r.last - r.start > 0x2000n)!;
+  const gpa = ram.start + 0x1234n;
+  // what the adapter sends for iovaLens/resolve gpa: QEMU's region and HVA, as the live resolver's answer on the wire
+  const wire = wireAnswer(answerOf([{ space: 'gpa', addr: gpa, gpa, hva: ram.hva! + 0x1234n, region: ram.name }]));
+  const r = viewResolution(`gpa 0x${gpa.toString(16)}`, wire, live);
+  await send(page, { type: 'view', view: live });
+  await page.waitForSelector('.node');
+  await send(page, { type: 'resolution', resolution: r });
+  await page.waitForSelector('.node.on-chain');
+  const want = new Set(r.chains.flat().map((h) => h.nodeId!).filter(Boolean));
+  assert.equal(want.size, 1, JSON.stringify(r));
+  assert.deepEqual(new Set(await page.$$eval('.node.on-chain', (els) => els.map((e) => (e as HTMLElement).dataset.id))), want);
+  const hops = await page.$$eval('.chain:first-of-type li', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(hops.map((h) => h!.split(' (')[0]), [`GPA 0x${gpa.toString(16)}`, `HVA 0x${(ram.hva! + 0x1234n).toString(16)}`]);
+  await send(page, { type: 'view', view });
 });
 
 test('strips: one rect per mapped segment, holes drawn apart, titled with exact ranges', async () => {

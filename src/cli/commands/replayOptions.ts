@@ -1,4 +1,5 @@
 // Options every trace command shares: user trace-events files, QEMU layout, IOTLB_PERSIST.
+import { isQemuLayout } from '../../model/qemuLayout.js';
 import { type OptionSpec, type ParsedArgs, oneValue } from '../args.js';
 import { UsageError } from '../io.js';
 import type { AnalyzeOptions } from '../../trace/analyze.js';
@@ -11,6 +12,6 @@ export const replayOptionSpec: Record<string, OptionSpec> = {
 
 export function replayOptionsFrom(args: ParsedArgs): AnalyzeOptions {
   const layout = oneValue(args, 'qemu-layout') ?? 'auto';
-  if (layout !== 'legacy' && layout !== 'current' && layout !== 'auto') throw new UsageError(`--qemu-layout must be legacy, current or auto, not "${layout}"`);
+  if (!isQemuLayout(layout)) throw new UsageError(`--qemu-layout must be legacy, current or auto, not "${layout}"`);
   return { layout, iotlbPersist: args.flags.has('iotlb-persist'), traceEvents: args.values.get('trace-events') ?? [] };
 }

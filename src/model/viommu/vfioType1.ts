@@ -3,7 +3,6 @@
 // but must not cut one in two; a map must not overlap anything.
 import type { Perm } from '../access.js';
 import { hex } from '../u64.js';
-import { IOMMU_NOTIFIER_MAP, IOMMU_NOTIFIER_UNMAP, type NotifyOutcome } from './iommuNotifier.js';
 
 export interface VfioDmaMapping {
   iova: bigint;
@@ -24,9 +23,6 @@ const M64 = 0xffff_ffff_ffff_ffffn;
 
 export class VfioType1Container {
   private maps: VfioDmaMapping[] = [];
-  /** errors the consumer met while applying notifications (QEMU reports them and goes on) */
-  readonly errors: { line?: number; result: Extract<VfioResult, { ok: false }> }[] = [];
-
   constructor(
     readonly name = 'vfio container',
     /** smallest IOMMU page size: iova and length must be multiples of it */
@@ -60,8 +56,7 @@ export class VfioType1Container {
     if (conflict)
       return { ok: false, errno: 'EEXIST', reason: `MAP_DMA ${hex(iova)}..${hex(last)} overlaps mapping ${hex(conflict.iova)}..${hex(lastOf(conflict))}`, conflict: { ...conflict } };
     if (this.maps.length >= this.maxMappings) return { ok: false, errno: 'ENOSPC', reason: `MAP_DMA ${hex(iova)}: container already holds ${this.maps.length} mappings (dma_entry_limit)` };
-    const m: VfioDmaMapping = { iova, len, vaddr, perm };
-    if (line !== undefined) m.line = line;
+    const m: VfioDmaMapping = line === undefined ? { iova, len, vaddr, perm } : { iova, len, vaddr, perm, line };
     this.maps.push(m);
     this.maps.sort((a, b) => (a.iova < b.iova ? -1 : 1));
     return { ok: true, unmapped: 0n, removed: [] };
@@ -88,20 +83,5 @@ export class VfioType1Container {
     const removed = this.maps;
     this.maps = [];
     return { ok: true, unmapped: removed.reduce((s, m) => s + m.len, 0n), removed };
-  }
-
-  /**
-   * What QEMU's VFIO IOMMU notifier does with a delivered event: MAP → MAP_DMA of
-   * (iova + iommu_offset, addr_mask + 1); UNMAP → UNMAP_DMA of the same range. Errors are
-   * recorded, not thrown, as QEMU only reports them.
-   */
-  apply(o: NotifyOutcome, line?: number): VfioResult | undefined {
-    if (o.kind !== 'delivered') return undefined;
-    const len = o.entry.addrMask + 1n;
-    let r: VfioResult | undefined;
-    if (o.type === IOMMU_NOTIFIER_MAP) r = this.map(o.consumerIova, len, o.entry.translatedAddr, o.entry.perm, line);
-    else if (o.type === IOMMU_NOTIFIER_UNMAP) r = this.unmap(o.consumerIova, len);
-    if (r && !r.ok) this.errors.push(line === undefined ? { result: r } : { line, result: r });
-    return r;
   }
 }

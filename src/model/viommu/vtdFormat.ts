@@ -61,31 +61,10 @@ export const RTADDR_SMT = 1n << 10n;
 // ---------------------------------------------------------------------------------------------
 // Device ids
 
-export interface PciBdf {
-  bus: number;
-  slot: number;
-  fn: number;
-}
-
-/** Parse "BB:DD.F" (QEMU also prints the function as two digits: "00:02.00"). Hex fields. */
-export function parseBdf(text: string): PciBdf {
-  const m = /^\s*([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-9a-fA-F]{1,2})\s*$/.exec(text);
-  if (!m) throw new Error(`not a PCI device id "BB:DD.F": ${JSON.stringify(text)}`);
-  const bus = parseInt(m[1]!, 16);
-  const slot = parseInt(m[2]!, 16);
-  const fn = parseInt(m[3]!, 16);
-  if (slot > 0x1f || fn > 7) throw new Error(`PCI device id ${JSON.stringify(text)} out of range (slot ≤ 1f, function ≤ 7)`);
-  return { bus, slot, fn };
-}
-
-export const devfnOf = (d: PciBdf): number => (d.slot << 3) | d.fn;
-/** Source id as VT-d traces print it (`sid 0x10` = 00:02.0). */
-export const sidOf = (d: PciBdf): number => (d.bus << 8) | devfnOf(d);
-export const bdfFromSid = (sid: number): PciBdf => ({ bus: (sid >> 8) & 0xff, slot: (sid >> 3) & 0x1f, fn: sid & 7 });
-const h2 = (n: number): string => n.toString(16).padStart(2, '0');
-/** Canonical "BB:DD.F" used as the device key everywhere in this folder. */
-export const formatBdf = (d: PciBdf): string => `${h2(d.bus)}:${h2(d.slot)}.${d.fn.toString(16)}`;
-export const canonicalDevice = (text: string): string => formatBdf(parseBdf(text));
+export { type PciBdf, parseBdf, devfnOf, sidOf, bdfFromSid, canonicalDevice } from '../pciAddress.js';
+import { bdfText } from '../pciAddress.js';
+/** Canonical "BB:DD.F" of a parsed address (src/model/pciAddress.ts defines it). */
+export const formatBdf = bdfText;
 
 // ---------------------------------------------------------------------------------------------
 // Root and context entries (legacy mode, 16 bytes each: lo then hi, little endian)

@@ -2,7 +2,7 @@
 // ("memory", "cpu-memory-0", a device's bus-master space…) and its non-overlapping ranges.
 // Views come out in hash order and their numbers are per call, so look them up by AS name.
 import { QemuParseError } from '../errors.js';
-import { matchHead, regionKind, stripSuffixes, type RegionKind } from './mtreeLine.js';
+import { matchHead, regionKind, stripSuffixes, type MtreeKind } from './mtreeLine.js';
 
 export interface FlatRange {
   start: bigint;
@@ -10,7 +10,7 @@ export interface FlatRange {
   last: bigint;
   /** Terminal region (aliases already resolved by QEMU). */
   name: string;
-  kind: RegionKind;
+  kind: MtreeKind;
   /** Offset into `name` that corresponds to `start` (0 when QEMU printed no `@…`). */
   offset: bigint;
   /** QEMU prints `rom` for every read-only flat range (PAM-protected pc.ram included). */

@@ -6,7 +6,7 @@
 export type MtreeType = string;
 
 /** What the range is, for users: the type token, except IOMMU regions (printed as i/o) get their own kind. */
-export type RegionKind = 'ram' | 'rom' | 'romd' | 'ramd' | 'i/o' | 'iommu' | 'container';
+export type MtreeKind = 'ram' | 'rom' | 'romd' | 'ramd' | 'i/o' | 'iommu' | 'container';
 
 export interface MtreeLineHead {
   /** Number of leading spaces (two per tree level). */
@@ -83,7 +83,7 @@ export function stripSuffixes(rest: string): Suffixes {
 // `-pasid-N-dmar`), SMMUv3 / virtio-iommu `…iommu-memory-region…`.
 const IOMMU_NAME = /-dmar$|iommu-memory-region|^virtio-iommu-mr/;
 
-export function regionKind(type: MtreeType, name: string): RegionKind {
+export function regionKind(type: MtreeType, name: string): MtreeKind {
   if (type === 'i/o' && IOMMU_NAME.test(name)) return 'iommu';
   if (type === 'ram' || type === 'rom' || type === 'romd' || type === 'ramd' || type === 'container') return type;
   return 'i/o';

@@ -2,7 +2,7 @@
 // Addresses in an address-space section are absolute; inside a `memory-region:` section they are
 // as QEMU printed them (relative to that region's own base).
 import { QemuParseError } from '../errors.js';
-import { matchHead, regionKind, stripSuffixes, type MtreeType, type RegionKind } from './mtreeLine.js';
+import { matchHead, regionKind, stripSuffixes, type MtreeType, type MtreeKind } from './mtreeLine.js';
 
 export interface MtreeAlias {
   /** The region the alias points into. */
@@ -19,7 +19,7 @@ export interface MtreeNode {
   last: bigint;
   priority: number;
   type: MtreeType;
-  kind: RegionKind;
+  kind: MtreeKind;
   name: string;
   disabled: boolean;
   alias: MtreeAlias | undefined;

@@ -1,5 +1,6 @@
 // query-pci as a flat device list. bus/slot/function give the requester id VT-d indexes its
 // root and context tables with; devices behind bridges are listed too.
+import { formatBdf } from '../../model/pciAddress.js';
 import type { JsonValue } from '../qmp/losslessJson.js';
 import { QmpShapeError, Shape, listOf } from './jsonShape.js';
 
@@ -34,9 +35,7 @@ export interface PciDevice {
   bars: PciBar[];
 }
 
-const h = (n: number, w: number): string => n.toString(16).padStart(w, '0');
-
-export const formatBdf = (bus: number, slot: number, fn: number): string => `${h(bus, 2)}:${h(slot, 2)}.${fn}`;
+export { formatBdf };
 
 function device(v: JsonValue, where: string, out: PciDevice[]): void {
   const s = Shape.of(where, v);

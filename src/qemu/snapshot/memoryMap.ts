@@ -6,7 +6,7 @@ import { GuestMemoryMap } from '../../model/memory/guestMemoryMap.js';
 import { HOST_BACKED_KINDS, type FlatRange, type RamBlock as ModelRamBlock, type RegionKind } from '../../model/memory/types.js';
 import type { FlatView, FlatRange as MtreeRange } from '../parse/mtreeFlat.js';
 import { systemMemoryView } from '../parse/mtreeFlat.js';
-import type { RegionKind as MtreeKind } from '../parse/mtreeLine.js';
+import type { MtreeKind } from '../parse/mtreeLine.js';
 import type { RamBlock } from '../parse/ramblock.js';
 import type { LiveSession } from './liveSession.js';
 import type { SnapshotRamBlock, SnapshotRegion } from './types.js';

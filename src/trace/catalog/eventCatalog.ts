@@ -8,6 +8,7 @@ import { parseTraceEvents, type TraceEventsProblem } from '../format/traceEvents
 import type { CatalogGroup } from './group.js';
 import { vhostVdpaGroups } from './vhostVdpa.js';
 import { vtdGroups } from './vtd.js';
+import { vtdSlpteGroups } from './vtdSlpte.js';
 import { virtioGroups } from './virtio.js';
 import { iommuAndMemoryGroups } from './iommuAndMemory.js';
 
@@ -20,7 +21,7 @@ export interface CatalogOptions {
   vtdDecimalDomain?: boolean;
 }
 
-export const BUILTIN_GROUPS: readonly CatalogGroup[] = [...vhostVdpaGroups, ...virtioGroups, ...vtdGroups, ...iommuAndMemoryGroups];
+export const BUILTIN_GROUPS: readonly CatalogGroup[] = [...vhostVdpaGroups, ...virtioGroups, ...vtdGroups, ...vtdSlpteGroups, ...iommuAndMemoryGroups];
 
 let builtinCache: EventDef[] | undefined;
 

@@ -4,7 +4,9 @@ import { Timeline } from './timeline.js';
 import type { VdpaDevice } from './vdpaDevice.js';
 import type { ViommuState } from './vtdState.js';
 
-export type QemuLayout = 'legacy' | 'current' | 'auto';
+import type { QemuLayout } from '../../model/qemuLayout.js';
+
+export type { QemuLayout } from '../../model/qemuLayout.js';
 
 export interface ReplayOptions {
   /** which VhostIOVATree layout QEMU used (SVQ allocator prediction); auto decides from the trace */

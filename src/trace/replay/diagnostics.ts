@@ -15,6 +15,7 @@ export type DiagnosticCode =
   | 'reset-lost-maps'
   | 'leak-at-end'
   | 'parse-error'
+  | 'internal-error'
   | 'notifier-range';
 
 export interface RelatedLine {
@@ -36,10 +37,35 @@ export const severityRank: Record<Severity, number> = { error: 0, warning: 1, in
 
 export class DiagnosticSink {
   readonly list: Diagnostic[] = [];
+  /** sorted copy and per-line index, built once per batch of additions (hover asks per request) */
+  private sortedCache?: Diagnostic[];
+  private byLine?: Map<number, Diagnostic[]>;
+
   add(d: Omit<Diagnostic, 'related'> & { related?: RelatedLine[] }): void {
     this.list.push({ ...d, related: d.related ?? [] });
+    this.sortedCache = undefined;
+    this.byLine = undefined;
   }
+
+  /** By line, errors first; a fresh array (callers may keep or change it). */
   sorted(): Diagnostic[] {
-    return [...this.list].sort((a, b) => a.line - b.line || severityRank[a.severity] - severityRank[b.severity]);
+    return [...this.ordered()];
+  }
+
+  /** The diagnostics of one line in the order of sorted(); looked up, not filtered. */
+  at(line: number): readonly Diagnostic[] {
+    if (!this.byLine) {
+      this.byLine = new Map();
+      for (const d of this.ordered()) {
+        const l = this.byLine.get(d.line);
+        if (l) l.push(d);
+        else this.byLine.set(d.line, [d]);
+      }
+    }
+    return this.byLine.get(line) ?? [];
+  }
+
+  private ordered(): Diagnostic[] {
+    return (this.sortedCache ??= [...this.list].sort((a, b) => a.line - b.line || severityRank[a.severity] - severityRank[b.severity]));
   }
 }

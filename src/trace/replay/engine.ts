@@ -2,7 +2,7 @@
 // fed record by record (streaming), so the CLI, the language server and tests share it.
 import type { TraceRecord } from '../types.js';
 import { ReplayContext, defaultReplayOptions, type ReplayOptions } from './context.js';
-import { handlers } from './handlers.js';
+import { handlers, type EventHandler } from './handlers.js';
 import { EventFieldError } from './fields.js';
 import type { Diagnostic } from './diagnostics.js';
 import { TraceResolver, type ResolveOptions, type ResolveResult } from './resolveAt.js';
@@ -38,7 +38,11 @@ export class TraceEngine {
   private readonly byEvent = new Map<string, number>();
   private finished = false;
 
-  constructor(options: Partial<ReplayOptions> = {}) {
+  /** `handlerTable` is the product's; tests pass their own to reach the internal-error path. */
+  constructor(
+    options: Partial<ReplayOptions> = {},
+    private readonly handlerTable: Readonly<Record<string, EventHandler>> = handlers,
+  ) {
     this.ctx = new ReplayContext({ ...defaultReplayOptions, ...options });
     this.resolver = new TraceResolver(this.ctx.timeline);
   }
@@ -67,18 +71,29 @@ export class TraceEngine {
           this.unknown++;
           return;
         }
-        if (handlers[rec.name] && rec.fields) this.apply(rec.name, rec.fields, rec.line);
+        if (this.handlerTable[rec.name] && rec.fields) this.apply(rec.name, rec.fields, rec.line);
     }
   }
 
   private apply(name: string, fields: NonNullable<Extract<TraceRecord, { kind: 'event' }>['fields']>, line: number): void {
-    const h = handlers[name];
+    const h = this.handlerTable[name];
     if (!h) return;
     try {
       h(this.ctx, name, fields);
     } catch (e) {
-      const msg = e instanceof EventFieldError ? e.message : `internal error while replaying ${name}: ${(e as Error).message}`;
-      this.ctx.diags.add({ code: 'parse-error', severity: 'warning', line, message: msg });
+      if (e instanceof EventFieldError) {
+        this.ctx.diags.add({ code: 'parse-error', severity: 'warning', line, message: e.message });
+        return;
+      }
+      // Not the trace's fault: a bug of IOVA Lens. Say so, with what to report; the replay goes on
+      // with the next line (the model state may miss this event's effect).
+      const why = e instanceof Error ? e.message : String(e);
+      this.ctx.diags.add({
+        code: 'internal-error',
+        severity: 'error',
+        line,
+        message: `internal error in IOVA Lens while replaying ${name} at line ${line}: ${why}. This is a bug of IOVA Lens, not of the trace: the state after this line may miss the event's effect (please report it with this line)`,
+      });
     }
   }
 
@@ -95,6 +110,11 @@ export class TraceEngine {
 
   diagnostics(): Diagnostic[] {
     return this.ctx.diags.sorted();
+  }
+
+  /** The diagnostics on one line (indexed once, not re-sorted per call: hover and definition ask per request). */
+  diagnosticsAt(line: number): readonly Diagnostic[] {
+    return this.ctx.diags.at(line);
   }
 
   summary(): TraceSummary {

@@ -60,9 +60,5 @@ export function boolField(f: Fields, ...names: string[]): boolean {
   return false;
 }
 
-/** PCI address "BB:DD.F" as users write it (lower-case hex). */
-export const bdf = (bus: number, slot: number, fn: number): string =>
-  `${bus.toString(16).padStart(2, '0')}:${slot.toString(16).padStart(2, '0')}.${fn.toString(16)}`;
-
-/** VT-d source id (bus << 8 | devfn) to "BB:DD.F". */
-export const sidToBdf = (sid: number): string => bdf((sid >> 8) & 0xff, (sid >> 3) & 0x1f, sid & 7);
+/** PCI address "BB:DD.F" and VT-d source ids: one definition, in the model. */
+export { formatBdf as bdf, sidToBdf } from '../../model/pciAddress.js';

@@ -4,8 +4,9 @@ import type { Fields } from './fields.js';
 import { onRegionAdd, onRegionDel } from './vdpaListener.js';
 import { onDmaMap, onDmaUnmap } from './vdpaDma.js';
 import { onVdpaInit, onIovaRange, onBatchBegin, onBatchCommit, onResetDevice, onAddStatus, onDevStart, onSetVringAddr } from './vdpaControl.js';
-import { onDmarTranslate, onIotlbPage, onInvPages, onInvDomain, onInvGlobal, onSwitchAddressSpace, onPageWalkOne, onDmarFault } from './vtdEvents.js';
+import { onDmarTranslate, onIotlbPage, onInvPages, onInvDomain, onInvGlobal, onSwitchAddressSpace, onPageWalkOne, onDmarFault, onDmarSlpte } from './vtdEvents.js';
 import { onVirtioIommuMap, onVirtioIommuUnmap, onVirtioIommuAttach, onVirtioIommuFault } from './virtioIommuEvents.js';
+import { onVfioRegionAddRam, onVfioRegionDel, onVfioIommuMapNotify } from './vfioEvents.js';
 import { onVhostSection, onVhostUserMemTable, onVhostIotlbMiss } from './vhostEvents.js';
 
 export type EventHandler = (ctx: ReplayContext, event: string, fields: Fields) => void;
@@ -32,6 +33,7 @@ export const handlers: Record<string, EventHandler> = {
   vtd_switch_address_space: onSwitchAddressSpace,
   vtd_page_walk_one: onPageWalkOne,
   vtd_dmar_fault: onDmarFault,
+  vtd_dmar_slpte: onDmarSlpte,
   virtio_iommu_map: onVirtioIommuMap,
   virtio_iommu_unmap: onVirtioIommuUnmap,
   virtio_iommu_attach: onVirtioIommuAttach,
@@ -39,4 +41,7 @@ export const handlers: Record<string, EventHandler> = {
   vhost_region_add_section: onVhostSection,
   vhost_user_set_mem_table_withfd: onVhostUserMemTable,
   vhost_iotlb_miss: onVhostIotlbMiss,
+  vfio_listener_region_add_ram: onVfioRegionAddRam,
+  vfio_listener_region_del: onVfioRegionDel,
+  vfio_iommu_map_notify: onVfioIommuMapNotify,
 };

@@ -1,7 +1,10 @@
-// AllocPredictor on top of the model's VhostIovaTree, one per layout QEMU may have used.
+// AllocPredictor on top of the model's VhostIovaTree and the listener's SVQ steps
+// (src/model/vdpaListener.ts), one per layout QEMU may have used.
 import { VhostIovaTree, type VhostIovaLayout } from '../../model/vhostIovaTree.js';
-import { IOVA_OK, type DMAMap } from '../../model/dmaMap.js';
-import { accessFlag, IOMMU_RO, IOMMU_RW } from '../../model/access.js';
+import type { DMAMap } from '../../model/dmaMap.js';
+import { IOVA_OK } from '../../model/dmaMap.js';
+import { IOMMU_RO, IOMMU_RW } from '../../model/access.js';
+import { svqAllocSection, svqRemoveSection } from '../../model/vdpaListener.js';
 import { U64_MAX } from '../../model/u64.js';
 import type { AllocPredictor } from './allocPredictor.js';
 import type { ReplayOptions } from './context.js';
@@ -15,16 +18,8 @@ class TreePredictor implements AllocPredictor {
   }
 
   allocGuest(gpa: bigint, hva: bigint, len: bigint, readonly: boolean): bigint | undefined {
-    // QEMU's listener stores IOMMU_ACCESS_FLAG(true, readonly): inverted, but only in the tree
-    const map: DMAMap = { iova: 0n, translatedAddr: 0n, size: len - 1n, perm: accessFlag(true, readonly) };
-    if (this.layout === 'legacy') {
-      map.translatedAddr = hva;
-      return this.tree.mapAlloc(map, hva) === IOVA_OK ? map.iova : undefined;
-    }
-    const ret = this.tree.mapAllocGpa(map, gpa);
-    if (ret === IOVA_OK) return map.iova;
-    if (map.translatedAddr === gpa) this.tree.removeGpa(map); // QEMU's undo of a half-done alloc
-    return undefined;
+    const node = svqAllocSection(this.tree, gpa, hva, len, readonly);
+    return typeof node === 'number' ? undefined : node.iova;
   }
 
   allocHostOnly(hva: bigint, len: bigint, deviceReadOnly: boolean): bigint | undefined {
@@ -33,17 +28,9 @@ class TreePredictor implements AllocPredictor {
   }
 
   regionDel(gpa: bigint, hva: bigint | undefined, len: bigint): bigint | undefined {
-    if (this.layout === 'legacy') {
-      if (hva === undefined) return undefined;
-      const node = this.tree.findIova({ translatedAddr: hva, size: len - 1n });
-      if (!node) return undefined;
-      this.tree.remove(node);
-      return node.iova;
-    }
-    const node = this.tree.findGpa({ translatedAddr: gpa, size: len - 1n });
-    if (!node) return undefined;
-    this.tree.removeGpa(node);
-    return node.iova;
+    // a legacy tree finds guest memory by HVA: without the section's HVA QEMU's lookup cannot be replayed
+    if (this.layout === 'legacy' && hva === undefined) return undefined;
+    return svqRemoveSection(this.tree, gpa, hva ?? 0n, len)?.iova;
   }
 
   hostOnlyUnmap(iova: bigint, len: bigint): void {

@@ -1,7 +1,7 @@
 // "Where does this address go, as of line N": the chain of hops through the tables the trace
 // built (vIOMMU translations, listener sections / memory tables, vDPA IOTLBs per ASID).
 import { hex } from '../../model/u64.js';
-import type { Perm } from '../../model/access.js';
+import type { ResolveAnswer, ResolveHop } from '../../model/resolution.js';
 import type { Timeline, MapRecord, TableInfo } from './timeline.js';
 import { type Space, spaceTitle } from './spaces.js';
 
@@ -10,26 +10,10 @@ export interface ResolveOptions {
   device?: string;
 }
 
-export interface ResolveHop {
-  space: Space;
-  addr: bigint;
-  /** region / map / RAMBlock that owns this address */
-  owner?: string;
-  /** the trace line that created the mapping used for this hop */
-  createdLine?: number;
-  perm?: Perm;
-  asid?: number;
-  device?: string;
-}
+export type { ResolveHop } from '../../model/resolution.js';
 
-export interface ResolveResult {
-  line: number;
-  hops: ResolveHop[];
-  alternatives: ResolveHop[][];
-  error?: string;
-  /** why the chain stops where it does, e.g. "no IOVA: the map … was removed at line …" */
-  note?: string;
-}
+/** A trace answer: the model's ResolveAnswer, always as of a line. */
+export type ResolveResult = ResolveAnswer & { line: number };
 
 const contains = (r: MapRecord, a: bigint) => r.start <= a && a <= r.last;
 const reverseContains = (r: MapRecord, a: bigint) => r.target <= a && a <= r.target + (r.last - r.start);

@@ -1,5 +1,6 @@
 // Intel VT-d trace events (qemu-semantics §6.4, §7.5) applied to the ViommuState.
-import { hex, U64_MAX } from '../../model/u64.js';
+import { hex } from '../../model/u64.js';
+import { faultReason, psiRange, slptePerm, translatedPage } from '../../model/viommu/vtdRules.js';
 import type { ReplayContext } from './context.js';
 import { ViommuState } from './vtdState.js';
 import { translationSeen } from './deviceIotlbFlow.js';
@@ -9,11 +10,14 @@ export const viommu = (ctx: ReplayContext): ViommuState => (ctx.viommu ??= new V
 
 export function onDmarTranslate(ctx: ReplayContext, ev: string, f: Fields): void {
   const device = bdf(numField(ev, f, 'bus'), numField(ev, f, 'slot'), numField(ev, f, 'func', 'fn'));
-  const iova = u64Field(ev, f, 'iova');
-  const gpa = u64Field(ev, f, 'gpa');
-  const mask = u64Field(ev, f, 'mask');
-  viommu(ctx).translated(device, iova & ~mask, (iova & ~mask) | mask, gpa & ~mask);
-  translationSeen(ctx, device, iova & ~mask, mask, gpa & ~mask);
+  const page = translatedPage(u64Field(ev, f, 'iova'), u64Field(ev, f, 'mask'), u64Field(ev, f, 'gpa'));
+  viommu(ctx).translated(device, page.start, page.last, page.gpa);
+  translationSeen(ctx, device, page.start, page.last - page.start, page.gpa);
+}
+
+/** The leaf QEMU's walk found, traced just before the translation it gives: its R/W bits are the permission. */
+export function onDmarSlpte(ctx: ReplayContext, ev: string, f: Fields): void {
+  viommu(ctx).leafSeen(sidToBdf(numField(ev, f, 'sid')), u64Field(ev, f, 'addr'), slptePerm(u64Field(ev, f, 'slpte')));
 }
 
 export function onIotlbPage(ctx: ReplayContext, ev: string, f: Fields): void {
@@ -27,10 +31,9 @@ export function onInvPages(ctx: ReplayContext, ev: string, f: Fields): void {
   const am = numField(ev, f, 'mask');
   // the mask is an order: the range is 4 KiB << am. QEMU takes am from 6 descriptor bits and
   // refuses it above its MAMV, so an order whose range does not fit 64 bits is not QEMU's.
-  if (!Number.isInteger(am) || am < 0 || am > 52) throw new EventFieldError(ev, 'mask', `is ${am}: an address-mask order must be 0..52 (4 KiB << mask within 64 bits)`);
-  const len = 0x1000n << BigInt(am);
-  const last = addr + len - 1n;
-  viommu(ctx).invalidate({ line: ctx.line, kind: 'psi', domain, start: addr, last: last > U64_MAX ? U64_MAX : last });
+  const range = psiRange(addr, am);
+  if (!range) throw new EventFieldError(ev, 'mask', `is ${am}: an address-mask order must be 0..52 (4 KiB << mask within 64 bits)`);
+  viommu(ctx).invalidate({ line: ctx.line, kind: 'psi', domain, start: range.start, last: range.last });
 }
 
 export function onInvDomain(ctx: ReplayContext, ev: string, f: Fields): void {
@@ -61,23 +64,6 @@ export function onPageWalkOne(ctx: ReplayContext, ev: string, f: Fields): void {
   }
 }
 
-/** VT-d fault reasons as the spec numbers them (the ones QEMU raises). */
-const FAULT_REASON: Record<number, string> = {
-  1: 'root entry not present',
-  2: 'context entry not present',
-  3: 'invalid context entry',
-  4: 'address beyond the guest address width',
-  5: 'write not permitted (PTE lacks W)',
-  6: 'read not permitted (no present PTE for read)',
-  7: 'invalid paging entry',
-  8: 'root table invalid',
-  9: 'context table invalid',
-  10: 'reserved bits in root entry',
-  11: 'reserved bits in context entry',
-  12: 'reserved bits in paging entry',
-  13: 'unsupported translation type',
-};
-
 export function onDmarFault(ctx: ReplayContext, ev: string, f: Fields): void {
   const device = sidToBdf(numField(ev, f, 'sid'));
   const reason = numField(ev, f, 'fault');
@@ -87,7 +73,7 @@ export function onDmarFault(ctx: ReplayContext, ev: string, f: Fields): void {
   const t = ctx.timeline.findTable(`viommu ${device}`);
   const history = t ? ctx.timeline.history(t.id, addr, addr) : [];
   const lastSeen = history.at(-1);
-  const what = `DMA ${write ? 'write' : 'read'} by ${device} at guest IOVA ${hex(addr)} faulted (reason ${reason}: ${FAULT_REASON[reason] ?? 'unknown'})`;
+  const what = `DMA ${write ? 'write' : 'read'} by ${device} at guest IOVA ${hex(addr)} faulted (reason ${reason}: ${faultReason(reason)})`;
   if (lastSeen && lastSeen.removedLine !== undefined) {
     ctx.diags.add({
       code: 'dma-fault',

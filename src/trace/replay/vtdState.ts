@@ -5,6 +5,8 @@ import type { ReplayContext } from './context.js';
 import type { TableInfo, MapRecord } from './timeline.js';
 import { invalidateDeviceIotlbs } from './deviceIotlbFlow.js';
 import { InvalidationLog, type Invalidation } from './invalidationLog.js';
+import type { Perm } from '../../model/access.js';
+import { invalidatedDevices, isPassThrough } from '../../model/viommu/vtdRules.js';
 
 export { describe, type Invalidation } from './invalidationLog.js';
 
@@ -46,14 +48,35 @@ export class ViommuState {
     return this.devices().filter((d) => this.domainOf.get(d) === domain);
   }
 
-  /** A translation seen at this line: record it unless the same page already maps there. */
-  translated(device: string, pageStart: bigint, pageLast: bigint, gpa: bigint, perm: 1 | 2 | 3 = 3): void {
+  /** the last leaf (vtd_dmar_slpte) per device: its address and permission, for the translation that follows */
+  private readonly leaf = new Map<string, { addr: bigint; perm: Perm }>();
+  /** translations answered while DMAR was off for the device: identity, no vIOMMU mapping */
+  passThrough = 0;
+
+  leafSeen(device: string, addr: bigint, perm: Perm): void {
+    this.leaf.set(device, { addr, perm });
+  }
+
+  /**
+   * A translation seen at this line: record it unless the same page already maps there. The
+   * permission is the R/W bits of the leaf QEMU traced for it (read-write when none was traced);
+   * with DMAR off for the device it is pass-through (identity) and no vIOMMU mapping.
+   */
+  translated(device: string, pageStart: bigint, pageLast: bigint, gpa: bigint, perm?: Perm): void {
+    if (isPassThrough(this.translating.get(device)?.on, pageStart, gpa)) {
+      this.passThrough++;
+      return;
+    }
+    const leaf = this.leaf.get(device);
+    this.leaf.delete(device);
+    const granted: Perm = perm ?? (leaf && leaf.addr >= pageStart && leaf.addr <= pageLast ? leaf.perm : 3);
+    if (granted === 0) return; // a non-present leaf translates nothing (QEMU faults instead)
     const tl = this.ctx.timeline;
     const t = this.table(device);
     const live = tl.overlapping(t.id, pageStart, pageLast);
-    if (live.length === 1 && live[0].start === pageStart && live[0].last === pageLast && live[0].target === gpa) return;
+    if (live.length === 1 && live[0].start === pageStart && live[0].last === pageLast && live[0].target === gpa && live[0].perm === granted) return;
     for (const r of live) tl.remove(r, this.ctx.line, 'translation changed');
-    tl.add({ table: t.id, start: pageStart, last: pageLast, target: gpa, perm, createdLine: this.ctx.line });
+    tl.add({ table: t.id, start: pageStart, last: pageLast, target: gpa, perm: granted, createdLine: this.ctx.line });
   }
 
   invalidate(inv: Invalidation): number {
@@ -61,7 +84,7 @@ export class ViommuState {
     const why = this.reasonCode(this.invalidations.push(inv));
     invalidateDeviceIotlbs(this.ctx, inv.start, inv.last, why);
     const tl = this.ctx.timeline;
-    const devices = inv.kind === 'global' ? this.devices() : inv.domain !== undefined ? this.devicesInDomain(inv.domain) : [];
+    const devices = invalidatedDevices(inv.kind, inv.domain, this.devices(), this.domainOf);
     let n = 0;
     for (const d of devices) {
       const t = this.table(d);

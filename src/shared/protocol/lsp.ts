@@ -1,0 +1,127 @@
+// Requests and notifications between the extension (client) and the trace language server,
+// declared once and compiled into both sides. Plain descriptors (no jsonrpc import) so the
+// extension, the server and a webview can share the module; addresses travel as hex strings
+// because JSON has no 64-bit integers.
+import type { QemuLayout } from '../../model/qemuLayout.js';
+import type { Space } from '../../model/space.js';
+
+/** A typed request: `method` goes over the wire, the phantom fields carry the types. */
+export interface RequestDef<P, R> {
+  readonly method: string;
+  readonly params?: P;
+  readonly result?: R;
+}
+export interface NotificationDef<P> {
+  readonly method: string;
+  readonly params?: P;
+}
+export type ParamsOf<T> = T extends RequestDef<infer P, unknown> ? P : T extends NotificationDef<infer P> ? P : never;
+export type ResultOf<T> = T extends RequestDef<unknown, infer R> ? R : never;
+
+/** 1-based trace line numbers everywhere in this protocol (what users read in the file). */
+export interface StateAtParams {
+  uri: string;
+  line: number;
+}
+export interface WireMapping {
+  /** hex, inclusive range */
+  start: string;
+  last: string;
+  target: string;
+  perm: number;
+  createdLine: number;
+  owner?: string;
+}
+export interface WireTable {
+  label: string;
+  kind: string;
+  keySpace: Space;
+  targetSpace: Space;
+  owner: string;
+  asid?: number;
+  device?: string;
+  mappings: WireMapping[];
+}
+export interface StateAtResult {
+  line: number;
+  tables: WireTable[];
+}
+
+export interface ResolveParams {
+  uri: string;
+  space: Space;
+  /** hex ("0x1000") or decimal */
+  addr: string;
+  line: number;
+  asid?: number;
+  device?: string;
+}
+export interface WireHop {
+  space: Space;
+  addr: string;
+  owner?: string;
+  createdLine?: number;
+  perm?: number;
+  asid?: number;
+  device?: string;
+}
+export interface ResolveWireResult {
+  line: number;
+  hops: WireHop[];
+  alternatives: WireHop[][];
+  error?: string;
+  note?: string;
+}
+
+/** Lines that match every criterion given (none given: every event line). */
+export interface FilterCriteria {
+  /** an address range in one space: lines with a field of that space overlapping it */
+  space?: Space;
+  start?: string;
+  /** inclusive; defaults to start */
+  last?: string;
+  /** event-name prefix, e.g. "vtd_" or "vhost_vdpa_dma" */
+  family?: string;
+  /** a device as the trace prints it: a BDF ("00:02.0") or a pointer */
+  device?: string;
+  asid?: number;
+}
+export interface FilterParams {
+  uri: string;
+  criteria: FilterCriteria;
+  /** at most this many lines (default 100000) */
+  limit?: number;
+}
+export interface FilterResult {
+  /** 1-based lines, ascending */
+  lines: number[];
+  truncated: boolean;
+}
+
+export interface IndexedParams {
+  uri: string;
+  version: number;
+  lines: number;
+  events: number;
+  millis: number;
+}
+
+export const StateAtRequest: RequestDef<StateAtParams, StateAtResult | null> = { method: 'iovaLens/stateAt' };
+export const ResolveRequest: RequestDef<ResolveParams, ResolveWireResult | null> = { method: 'iovaLens/resolve' };
+export const FilterRequest: RequestDef<FilterParams, FilterResult | null> = { method: 'iovaLens/filter' };
+/** server → client: a document's index is ready (after each re-index) */
+export const IndexedNotification: NotificationDef<IndexedParams> = { method: 'iovaLens/indexed' };
+
+/** The command code lenses carry; arguments: [uri: string, line: number (1-based)]. */
+export const STATE_AT_COMMAND = 'iovaLens.stateAt';
+
+/** Settings section "iovaLens" the server reads. */
+export interface ServerSettings {
+  inlayHints: { enabled: boolean };
+  /** extra trace-events files; they take precedence over the built-in catalog */
+  traceEvents: string[];
+  /** VhostIOVATree layout: auto (decide from the trace), legacy or current */
+  qemuLayout: QemuLayout;
+}
+export const SETTINGS_SECTION = 'iovaLens';
+export const defaultServerSettings: ServerSettings = { inlayHints: { enabled: false }, traceEvents: [], qemuLayout: 'auto' };
