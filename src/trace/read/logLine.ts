@@ -7,10 +7,9 @@
 import type { EventDef, FieldValue, LinePrefix, TraceRecord } from '../types.js';
 import { nameHashStep, type EventCatalog } from '../catalog/eventCatalog.js';
 import type { CompiledEvent } from '../format/compile.js';
+import { parseFtracePrefix } from './ftracePrefix.js';
 
 const ISO_PREFIX = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)(?: \((\d+)\))? /;
-const FTRACE =
-  /^\s*(.+?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d+)\]\s+(?:\S+\s+)?(\d+\.\d+):\s+(?:print:\s+)?(?:tracing_mark_write:|\(tracing_mark_write\))\s?/;
 const EVENT_LIKE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
 
 const isIdent = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
@@ -143,11 +142,10 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
   }
 
   function ftrace(line: string, lineNo: number, offset: number): TraceRecord | undefined {
-    if (!line.includes('tracing_mark_write')) return undefined;
-    const m = FTRACE.exec(line);
+    const m = parseFtracePrefix(line);
     if (!m) return undefined;
-    const prefix: LinePrefix = { pid: Number(m[2]), time: Number(m[4]), text: m[0].trimEnd(), comm: m[1].trim(), cpu: Number(m[3]) };
-    return event(line, m[0].length, lineNo, offset, prefix) ?? { kind: 'text', line: lineNo, offset, text: line, prefix };
+    const prefix: LinePrefix = { pid: m.pid, time: m.time, text: line.slice(0, m.end).trimEnd(), comm: m.comm, cpu: m.cpu };
+    return event(line, m.end, lineNo, offset, prefix) ?? { kind: 'text', line: lineNo, offset, text: line, prefix };
   }
 
   return function classify(line: string, lineNo: number, offset: number): TraceRecord {

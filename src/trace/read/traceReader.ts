@@ -1,12 +1,12 @@
 // Reading a trace: text (log backend / ftrace) or simpletrace binary, told apart by the first
 // bytes. Three ways in: a callback over a file (fastest; bounded memory), an async iterator over
 // a file, and a sync function over a string or buffer (tests, the language server).
-import { open } from 'node:fs/promises';
 import type { TraceRecord } from '../types.js';
 import { EventCatalog, type CatalogOptions } from '../catalog/eventCatalog.js';
 import { createLineClassifier, type LineClassifier } from './logLine.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './lineSource.js';
 import { isSimpletrace, SimpletraceDecoder } from './simpletrace.js';
+import { openRegularFile } from './inputFile.js';
 
 export type TraceFormat = 'text' | 'simpletrace';
 
@@ -163,7 +163,8 @@ export async function readTrace(path: string, onRecord: (r: TraceRecord) => void
 
 /** The file in reused chunks of `chunkBytes`, with progress and abort between chunks. */
 async function* fileChunks(path: string, opts: TraceFileOptions): AsyncGenerator<Buffer> {
-  const fh = await open(path, 'r');
+  // not /dev/zero, a FIFO or a directory: those never end, block, or are not text
+  const fh = await openRegularFile(path);
   try {
     const total = (await fh.stat()).size;
     const buf = Buffer.allocUnsafe(opts.chunkBytes ?? DEFAULT_CHUNK);
