@@ -15,7 +15,8 @@ export type DiagnosticCode =
   | 'reset-lost-maps'
   | 'leak-at-end'
   | 'parse-error'
-  | 'notifier-range';
+  | 'notifier-range'
+  | 'impossible-value';
 
 export interface RelatedLine {
   line: number;
