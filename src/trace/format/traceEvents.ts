@@ -27,7 +27,7 @@ class LineError extends Error {}
 /** A trace-events file larger than this is not one (QEMU's biggest is ~100 KB). */
 export const MAX_TRACE_EVENTS_BYTES = 16 << 20;
 /** Definitions read from user files in all (QEMU defines ~6000 events). */
-export const MAX_DEFINITIONS = 50_000;
+export const MAX_DEFINITIONS = 20_000;
 /** A definition line longer than this is refused (QEMU's longest is ~300 characters). */
 const MAX_LINE = 8192;
 

@@ -35,12 +35,39 @@ export interface Diagnostic {
 
 export const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
+/**
+ * Diagnostics kept per code. A million damaged lines would otherwise be a million messages
+ * (gigabytes); past the limit they are counted, and one diagnostic at the first line left out
+ * says how many more there are.
+ */
+export const MAX_DIAGNOSTICS_PER_CODE = 5000;
+
 export class DiagnosticSink {
   readonly list: Diagnostic[] = [];
+  private readonly perCode = new Map<DiagnosticCode, number>();
+  private readonly dropped = new Map<DiagnosticCode, { first: Diagnostic; count: number }>();
   add(d: Omit<Diagnostic, 'related'> & { related?: RelatedLine[] }): void {
+    const n = (this.perCode.get(d.code) ?? 0) + 1;
+    this.perCode.set(d.code, n);
+    if (n > MAX_DIAGNOSTICS_PER_CODE) {
+      const over = this.dropped.get(d.code);
+      if (over) over.count++;
+      else this.dropped.set(d.code, { first: { ...d, related: [] }, count: 1 });
+      return;
+    }
     this.list.push({ ...d, related: d.related ?? [] });
   }
   sorted(): Diagnostic[] {
-    return [...this.list].sort((a, b) => a.line - b.line || severityRank[a.severity] - severityRank[b.severity]);
+    const all = [...this.list];
+    for (const [code, { first, count }] of this.dropped) {
+      all.push({
+        code,
+        severity: first.severity,
+        line: first.line,
+        message: `${count} more ${code} diagnostic(s) from this line on are not listed (at most ${MAX_DIAGNOSTICS_PER_CODE} of one kind); first: ${first.message}`,
+        related: [],
+      });
+    }
+    return all.sort((a, b) => a.line - b.line || severityRank[a.severity] - severityRank[b.severity]);
   }
 }
