@@ -47,7 +47,7 @@ async function qmpOver(answer: Parameters<typeof qmpScript>[0], timeoutMs = 1000
 test('gdb: a 1 MiB run-length bomb is a protocol error on the pending request, memory stays bounded', async () => {
   const before = rssMb();
   const bomb = Buffer.concat([Buffer.from('$X'), Buffer.alloc((1 << 20) - 16, '*~'), Buffer.from('#00')]);
-  const { gdb } = await gdbOver((p, peer) => peer.send(bomb));
+  const { gdb } = await gdbOver((_p, peer) => peer.send(bomb));
   await assert.rejects(gdb.request('m1000,10'), { name: 'ProtocolError', message: /packet decodes to more than 1048576 bytes/ });
   assert.equal(gdb.closed, true);
   assert.ok(rssMb() - before < 400, `RSS grew by ${(rssMb() - before).toFixed(0)} MiB`);
@@ -68,7 +68,7 @@ test('gdb: garbage between packets, an endless packet, bad checksums: each a Pro
     ['$OK#00$OK#00$OK#00$OK#00', /4 packets with a bad checksum/],
     ['$OK#zz', /checksum "zz" is not two hex digits/],
   ] as const) {
-    const { gdb } = await gdbOver((p, peer) => peer.send(bytes));
+    const { gdb } = await gdbOver((_p, peer) => peer.send(bytes));
     await assert.rejects(gdb.request('g'), { name: 'ProtocolError', message: why });
   }
 });
@@ -136,9 +136,9 @@ test('QMP: a 16 MB reply in 64 KiB pieces is framed once (linear), u64 exact', a
 });
 
 test('QMP: nesting 100000 deep and a reply over the size limit close the connection with a reason', async () => {
-  const deep = await qmpOver((c, peer) => peer.send('{"return": ' + '['.repeat(100000)));
+  const deep = await qmpOver((_c, peer) => peer.send('{"return": ' + '['.repeat(100000)));
   await assert.rejects(deep.execute('x'), { name: 'ProtocolError', message: /message nested deeper than 256 levels/ });
-  const huge = await qmpOver((c, peer) => {
+  const huge = await qmpOver((_c, peer) => {
     const piece = Buffer.alloc(1 << 20, 'a');
     peer.send('{"return": "');
     for (let i = 0; i < 40; i++) peer.send(piece);

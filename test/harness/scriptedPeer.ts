@@ -59,7 +59,9 @@ export function scriptedChannel(onWrite: (data: Buffer, peer: ScriptedPeer) => v
 }
 
 /** An opener that hands out scripted channels by endpoint ("unix:qmp", "tcp:127.0.0.1:1234"). */
-export function scriptedOpener(scripts: Record<string, (data: Buffer, peer: ScriptedPeer) => void>): ChannelOpener & { peers: Map<string, ScriptedPeer> } {
+export function scriptedOpener(
+  scripts: Record<string, (data: Buffer, peer: ScriptedPeer) => void>,
+): ChannelOpener & { peers: Map<string, ScriptedPeer>; greetings: Record<string, string> } {
   const peers = new Map<string, ScriptedPeer>();
   const open = async (ep: Parameters<ChannelOpener>[0]) => {
     const key = ep.kind === 'unix' ? `unix:${ep.path}` : `tcp:${ep.host}:${ep.port}`;
