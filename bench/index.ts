@@ -11,12 +11,15 @@ const benches: Record<string, () => Promise<unknown>> = {
   check: () => runCheckBench(),
   snapshot: () => runSnapshotBench(),
   large: async () => (await import('./large.js')).runLargeBench(),
+  soak: async () => (await import('./soak.js')).runSoakBench(),
 };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   for (const [name, run] of Object.entries(benches)) {
     if (wanted.length && !wanted.includes(name)) continue;
+    // the soak takes minutes: only when asked for (npm run bench -- soak)
+    if (!wanted.length && name === 'soak') continue;
     await run();
     console.log('');
   }

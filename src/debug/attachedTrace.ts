@@ -66,6 +66,7 @@ export async function loadAttachedTrace(path: string, traceEvents: string[] | un
   }
   const { engine } = analysis;
   const messages = [...analysis.definitionProblems];
+  if (analysis.readError) messages.push(`${path}: ${analysis.readError}; the state shown is up to that point`);
   const findings = engine.diagnostics().filter((d) => d.severity !== 'info');
   for (const d of findings.slice(0, MAX_FINDINGS)) messages.push(`${path}:${d.line}: ${d.severity}: ${d.message}`);
   if (findings.length > MAX_FINDINGS) messages.push(`${path}: ${findings.length - MAX_FINDINGS} more findings (iova-lens check ${fileName} lists them all)`);

@@ -20,8 +20,10 @@ export interface AnalyzeOptions extends Partial<ReplayOptions> {
 export interface Analysis {
   engine: TraceEngine;
   bytes: number;
-  /** problems found in user trace-events files (file:line: message), or where a binary trace broke */
+  /** problems found in user trace-events files (file:line: message) */
   definitionProblems: string[];
+  /** the trace itself broke off (a corrupt or truncated simpletrace file): what and where */
+  readError?: string;
   format: string;
 }
 
@@ -48,9 +50,8 @@ export async function analyzeTraceFile(path: string, opts: AnalyzeOptions = {}):
   } catch (e) {
     // a corrupt simpletrace file: keep what was read before the fault, say where it broke
     if (!(e instanceof SimpletraceError)) throw e;
-    problems.push(`${path}: ${e.message}`);
     engine.finish();
-    return { engine, bytes: e.offset, definitionProblems: problems, format: 'simpletrace' };
+    return { engine, bytes: e.offset, definitionProblems: problems, readError: e.message, format: 'simpletrace' };
   }
   engine.finish();
   return { engine, bytes: result.bytes, definitionProblems: problems, format: result.format };

@@ -56,7 +56,7 @@ test('tables group per device (BDF or pointer), ASIDs in order, tables without a
 test('a missing trace or a bad trace-events file: messages naming the file (and line), no exception', async () => {
   const missing = await loadAttachedTrace('/nonexistent/dir/trace.log', undefined);
   assert.equal(missing.trace, undefined);
-  assert.match(missing.messages.join('\n'), /^\/nonexistent\/dir\/trace\.log: cannot analyze the trace: ENOENT/);
+  assert.match(missing.messages.join('\n'), /^\/nonexistent\/dir\/trace\.log: cannot analyze the trace: cannot read \/nonexistent\/dir\/trace\.log: ENOENT/);
 
   const dir = mkdtempSync(join(tmpdir(), 'iova-lens-events-'));
   try {

@@ -11,6 +11,7 @@ import { parseBdf, type PciBdf } from '../../model/viommu/vtdFormat.js';
 import { walkVtd } from '../../model/viommu/vtdWalker.js';
 import { dmaViewOf, LiveSession, NO_GDB_REASON, readLiveMemory, readVtdRegisters } from '../../qemu/snapshot/index.js';
 import { liveFailure, openLivePeers } from './snapshot.js';
+import { termLines } from '../termText.js';
 
 const LIVE_SPACES = ['giova', 'gpa', 'hva'] as const;
 type LiveSpace = (typeof LIVE_SPACES)[number];
@@ -115,7 +116,7 @@ export async function runLiveResolve(args: ParsedArgs, io: CliIO): Promise<numbe
       session.close();
     }
     const json = { hops: result.hops.map(hopJson), alternatives: result.alternatives.map((c) => c.map(hopJson)), ...(result.error ? { error: result.error } : {}) };
-    io.stdout.write(args.flags.has('json') ? JSON.stringify(json) + '\n' : resolutionText(result, version));
+    io.stdout.write(args.flags.has('json') ? JSON.stringify(json) + '\n' : termLines(resolutionText(result, version)));
     return result.error ? 1 : 0;
   } catch (e) {
     return liveFailure('resolve', e, io);

@@ -1,12 +1,12 @@
 // `iova-lens replay FILE|-`: stream a JSON-lines IOVA-tree script through the model.
 // Only I/O lives here; the interpreter is src/model/iovaScript.ts.
-import { open } from 'node:fs/promises';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parseArgs } from '../args.js';
 import { UsageError, type CliIO, type CommandSpec } from '../io.js';
 import { IovaScript } from '../../model/iovaScript.js';
+import { LineSplitter } from '../../trace/read/lineSource.js';
+import { InputFileError, openRegularFile } from '../../trace/read/inputFile.js';
 
 const usage = `iova-lens replay FILE|-
 Run QEMU's IOVA-tree API as a script: one JSON call per line in, one JSON answer per line out,
@@ -37,31 +37,43 @@ Bad lines (invalid JSON, unknown call, bad number, wrong tree) answer {"error":"
 the replay goes on; a blank line answers {}. Exit status 0 when the script was read to the end
 (the number of error lines is reported on stderr).`;
 
+/** A script line longer than this answers an error instead of being parsed. */
+const MAX_SCRIPT_LINE = 64 * 1024;
+
 async function openInput(file: string, io: CliIO): Promise<{ stream: Readable; close: () => Promise<void> }> {
   if (file === '-') return { stream: io.stdin, close: async () => {} };
-  // Opening first turns a missing or unreadable file into a clean "cannot read" (exit 2).
-  const handle = await open(file, 'r');
-  if ((await handle.stat()).isDirectory()) {
-    await handle.close();
-    throw new UsageError(`${file} is a directory, not a script`);
-  }
-  return { stream: handle.createReadStream({ encoding: 'utf8' }), close: () => handle.close() };
+  // Refuses directories, devices and FIFOs, and turns a missing file into a clean exit 2.
+  const handle = await openRegularFile(file);
+  return { stream: handle.createReadStream(), close: () => handle.close() };
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
   const args = parseArgs(argv, {});
   if (args.positional.length !== 1) throw new UsageError(args.positional.length === 0 ? 'missing FILE (use - for stdin)' : 'expected exactly one FILE');
+  const name = args.positional[0] === '-' ? 'stdin' : args.positional[0];
   const input = await openInput(args.positional[0], io);
   const script = new IovaScript();
   let errors = 0;
+  let pending: string[] = [];
+  // Lines are split on bytes with a cap, so one endless line costs a few KiB, not all memory.
+  const splitter = new LineSplitter((text, lineNo, _offset, cutBytes) => {
+    let out: string;
+    if (cutBytes >= 0) out = JSON.stringify({ error: `line ${lineNo}: ${cutBytes} bytes, over the ${MAX_SCRIPT_LINE}-byte limit for one call` });
+    else out = script.run(text);
+    if (out.startsWith('{"error":')) errors++;
+    pending.push(out);
+  }, MAX_SCRIPT_LINE);
   try {
-    const lines = createInterface({ input: input.stream, crlfDelay: Infinity });
-    for await (const line of lines) {
-      const out = script.run(line);
-      if (out.startsWith('{"error":')) errors++;
-      // Respect back-pressure so a huge script never buffers its whole output in memory.
-      if (!io.stdout.write(out + '\n')) await once(io.stdout, 'drain');
+    for await (const chunk of input.stream as AsyncIterable<Buffer | string>) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      // JSON text never holds a NUL byte: this is binary data (or /dev/zero), not a script
+      const nul = bytes.indexOf(0);
+      if (nul >= 0) throw new InputFileError(name, `binary data (a NUL byte at byte offset ${splitter.bytes + nul}): not a JSON-lines script`);
+      splitter.push(bytes);
+      await flush();
     }
+    splitter.end();
+    await flush();
   } catch (e) {
     // Read errors from a handle carry no path; name the file so the user sees which one.
     const err = e as NodeJS.ErrnoException;
@@ -72,6 +84,14 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (errors > 0) io.stderr.write(`iova-lens replay: ${errors} line(s) answered with an error\n`);
   return 0;
+
+  async function flush(): Promise<void> {
+    if (pending.length === 0) return;
+    const text = pending.join('\n') + '\n';
+    pending = [];
+    // Respect back-pressure so a huge script never buffers its whole output in memory.
+    if (!io.stdout.write(text)) await once(io.stdout, 'drain');
+  }
 }
 
 export const replayCommand: CommandSpec = {

@@ -6,8 +6,10 @@ import { isSpace, SPACES, type Space } from '../../trace/replay/spaces.js';
 import { resolveJson, resolveText } from '../report/resolveReport.js';
 import type { ResolveResult } from '../../trace/replay/resolveAt.js';
 import type { TraceEngine } from '../../trace/replay/engine.js';
-import { replayOptionsFrom, replayOptionSpec } from './replayOptions.js';
+import { checkTraceEventsFiles, replayOptionsFrom, replayOptionSpec } from './replayOptions.js';
 import { progressReporter } from '../progress.js';
+import { InputFileError } from '../../trace/read/inputFile.js';
+import { termLines, termSafe } from '../termText.js';
 import { runLiveResolve } from './liveResolve.js';
 import { liveOptionSpec } from './snapshot.js';
 
@@ -35,14 +37,17 @@ export const resolveCommand: CommandSpec = {
     const device = oneValue(args, 'device');
     if (device !== undefined && !/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(device)) throw new UsageError('--device takes a PCI address BB:DD.F');
 
-    const progress = progressReporter(io, file);
-    const { engine } = await analyzeTraceFile(file, { ...replayOptionsFrom(args), onProgress: progress.update }).finally(progress.done);
+    const replayOpts = replayOptionsFrom(args);
+    await checkTraceEventsFiles(replayOpts);
+    const progress = progressReporter(io, termSafe(file));
+    const { engine, readError } = await analyzeTraceFile(file, { ...replayOpts, onProgress: progress.update }).finally(progress.done);
+    if (readError) throw new InputFileError(file, readError);
     const line = Number(lineText);
     const lines = engine.summary().lines;
     if (line > lines) throw new UsageError(`--line ${line} is past the end of ${file} (${lines} lines)`);
     const opts = { asid: asidText === undefined ? undefined : Number(asidText), device: device?.toLowerCase() };
     const result = spaceText ? engine.resolve(spaceText, addr, line, opts) : resolveAnySpace(engine, addr, line, opts);
-    io.stdout.write(args.flags.has('json') ? JSON.stringify(resolveJson(result)) + '\n' : resolveText(result));
+    io.stdout.write(args.flags.has('json') ? JSON.stringify(resolveJson(result)) + '\n' : termLines(resolveText(result)));
     return result.error ? 1 : 0;
   },
 };

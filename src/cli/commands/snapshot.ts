@@ -8,6 +8,7 @@ import { QmpClient } from '../../qemu/qmp/qmpClient.js';
 import { GdbClient } from '../../qemu/gdb/gdbClient.js';
 import { takeSnapshot, snapshotJson, snapshotText } from '../../qemu/snapshot/index.js';
 import { DEFAULT_TIMEOUT_MS, parseTimeoutMs } from '../../qemu/timeouts.js';
+import { termLines, termSafe } from '../termText.js';
 
 export const liveOptionSpec = { qmp: { value: true }, gdb: { value: true }, timeout: { value: true } } as const;
 
@@ -63,7 +64,7 @@ export function liveFailure(command: string, e: unknown, io: CliIO): number {
   if (e instanceof Error && LIVE_ERRORS.has(e.name)) {
     // QEMU's QMP socket serves one client at a time; a silent greeting usually means another one is connected.
     const hint = e.name === 'TimeoutError' && /QMP greeting/.test(e.message) ? ' (is another QMP client connected? QEMU serves one at a time)' : '';
-    io.stderr.write(`iova-lens ${command}: ${e.message}${hint}\n`);
+    io.stderr.write(`iova-lens ${command}: ${termSafe(e.message)}${hint}\n`);
     return 2;
   }
   throw e;
@@ -80,7 +81,7 @@ export const snapshotCommand: CommandSpec = {
     try {
       peers = await openLivePeers(args);
       const snap = await takeSnapshot({ qmp: peers.qmp, gdb: peers.gdb });
-      io.stdout.write(args.flags.has('json') ? JSON.stringify(snapshotJson(snap)) + '\n' : snapshotText(snap));
+      io.stdout.write(args.flags.has('json') ? JSON.stringify(snapshotJson(snap)) + '\n' : termLines(snapshotText(snap)));
       return 0;
     } catch (e) {
       return liveFailure('snapshot', e, io);

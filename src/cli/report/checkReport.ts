@@ -1,6 +1,7 @@
 // What `iova-lens check` prints: a readable summary, or the JSON object of the CLI contract.
 import type { Diagnostic } from '../../trace/replay/diagnostics.js';
 import type { TraceSummary } from '../../trace/replay/engine.js';
+import { termSafe } from '../termText.js';
 
 export interface CheckJson {
   lines: number;
@@ -51,5 +52,6 @@ export function checkText(file: string, summary: TraceSummary, diags: Diagnostic
     out.push(`${file}:${d.line}${d.column ? `:${d.column}` : ''}: ${d.severity} [${d.code}] ${d.message}`);
     for (const r of d.related) out.push(`    ${file}:${r.line}: ${r.message}`);
   }
-  return out.join('\n') + '\n';
+  // names in messages come from the trace: one element, one terminal line, no control characters
+  return out.map(termSafe).join('\n') + '\n';
 }

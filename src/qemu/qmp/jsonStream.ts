@@ -49,14 +49,12 @@ export class JsonObjectStream {
           start = -1;
         }
       }
-      if (this.depth > 0 && this.length + (i - start) > this.maxChars) {
-        throw new JsonFramingError(chunk.slice(start, start + 60), `message longer than ${this.maxChars} characters`);
-      }
     }
     if (this.depth > 0 && start >= 0) {
       const rest = chunk.slice(start);
       this.pieces.push(rest);
       this.length += rest.length;
+      if (this.length > this.maxChars) throw new JsonFramingError(this.pieces[0].slice(0, 60), `message longer than ${this.maxChars} characters`);
     }
     return out;
   }

@@ -1,10 +1,10 @@
 // The set of event definitions a reader matches lines against: the built-in groups (parsed from
 // their trace-events text by our own parser, so there is one source of truth) plus any
 // trace-events files the user supplies, which are tried first for the names they define.
-import { readFile } from 'node:fs/promises';
 import type { EventDef } from '../types.js';
 import { compileEvent, type CompiledEvent } from '../format/compile.js';
-import { parseTraceEvents, type TraceEventsProblem } from '../format/traceEvents.js';
+import { MAX_DEFINITIONS, MAX_TRACE_EVENTS_BYTES, parseTraceEvents, type TraceEventsProblem } from '../format/traceEvents.js';
+import { readRegularTextFile } from '../read/inputFile.js';
 import type { CatalogGroup } from './group.js';
 import { vhostVdpaGroups } from './vhostVdpa.js';
 import { vtdGroups } from './vtd.js';
@@ -133,14 +133,14 @@ export async function loadTraceEvents(paths: readonly string[], base: EventCatal
   for (const path of paths) {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readRegularTextFile(path, MAX_TRACE_EVENTS_BYTES);
     } catch (e) {
       problems.push({ source: path, message: `cannot read trace-events file: ${(e as Error).message}` });
       continue;
     }
-    const r = parseTraceEvents(text, path);
-    defs.push(...r.defs);
-    problems.push(...r.problems);
+    const r = parseTraceEvents(text, path, MAX_DEFINITIONS - defs.length);
+    for (const d of r.defs) defs.push(d);
+    for (const p of r.problems) problems.push(p);
   }
   return { catalog: base.withFirst(defs), defs, problems };
 }

@@ -43,6 +43,11 @@ function scanKind(c: Conversion): Scan {
   }
 }
 
+/** Matching work allowed per character of the line and conversion of the format (see run()). */
+const WORK_PER_CHAR = 8;
+const WORK_SLACK = 4096;
+const MAX_DIGITS = 64;
+
 const exact = (s: string, start: number, end: number, radix: number): bigint => {
   const text = s.slice(start, end);
   return radix === 16 ? BigInt('0x' + text) : radix === 8 ? BigInt('0o' + text) : BigInt(text);
@@ -81,6 +86,7 @@ export function compileEvent(def: EventDef): CompiledEvent {
   const scans = convs.map(scanKind);
   const padLeft = convs.map((c) => c.width > 0 && !c.flags.includes('-') && !c.flags.includes('0'));
   const padRight = convs.map((c) => c.width > 0 && c.flags.includes('-'));
+  const widths = convs.map((c) => c.width);
   const hasString = scans.includes(Scan.Str);
   for (let k = 0; k < n; k++) {
     if (kinds[k] === 'string' && scans[k] !== Scan.Str) {
@@ -115,7 +121,11 @@ export function compileEvent(def: EventDef): CompiledEvent {
     const kind = kinds[k];
     const scan = scans[k];
     const len = s.length;
-    if (padLeft[k]) while (p < len && s.charCodeAt(p) === 32) p++;
+    if (padLeft[k]) {
+      // at most width - 1 spaces of padding (a long run of spaces is not a number)
+      const padEnd = Math.min(len, p + widths[k]);
+      while (p < padEnd && s.charCodeAt(p) === 32) p++;
+    }
     let neg = false;
     let radix = 10;
     if (scan === Scan.SignedDec && s.charCodeAt(p) === 45) {
@@ -140,8 +150,10 @@ export function compileEvent(def: EventDef): CompiledEvent {
     }
     const start = p;
     let num = 0;
+    // no u64 needs more than 22 digits (octal); leading zeros aside, 64 is plenty
+    const digitEnd = Math.min(len, p + MAX_DIGITS);
     if (radix === 16) {
-      while (p < len) {
+      while (p < digitEnd) {
         const c = s.charCodeAt(p);
         if (!isHex(c)) break;
         num = num * 16 + hexVal(c);
@@ -149,7 +161,7 @@ export function compileEvent(def: EventDef): CompiledEvent {
       }
     } else {
       const top = radix === 8 ? 55 : 57;
-      while (p < len) {
+      while (p < digitEnd) {
         const c = s.charCodeAt(p);
         if (c < 48 || c > top) break;
         num = num * radix + (c - 48);
@@ -187,7 +199,10 @@ export function compileEvent(def: EventDef): CompiledEvent {
     } else {
       val = neg ? -num : num;
     }
-    if (padRight[k]) while (p < len && s.charCodeAt(p) === 32) p++;
+    if (padRight[k]) {
+      const padEnd = Math.min(len, p + widths[k]);
+      while (p < padEnd && s.charCodeAt(p) === 32) p++;
+    }
     return p;
   }
 
@@ -201,8 +216,38 @@ export function compileEvent(def: EventDef): CompiledEvent {
     return p + m[0].length;
   }
 
+  // Work bound for one line. A string conversion followed by a literal may end at any place the
+  // literal occurs, so several strings could try every split. Two facts keep it linear: if the
+  // rest fails from string k starting at p it fails from any later start (its candidate ends
+  // are a subset), so `failedFrom[k]` cuts every later attempt; and candidates are tried in
+  // ascending order at every level. `steps` counts loop turns and characters searched; past
+  // `budget` (a fixed multiple of the line length) the line is reported as too ambiguous.
+  const failedFrom: number[] = new Array<number>(n).fill(0);
+  let steps = 0;
+  let budget = 0;
+  let gaveUp = false;
+  let spaceFrom = -1;
+  let spaceTo = -1;
+  const reset = (len: number): void => {
+    for (let k = 0; k < n; k++) failedFrom[k] = Number.MAX_SAFE_INTEGER;
+    steps = 0;
+    budget = WORK_PER_CHAR * (len + 1) * (n + 1) + WORK_SLACK;
+    gaveUp = false;
+    spaceFrom = spaceTo = -1;
+  };
+  const search = (s: string, lit: string, from: number): number => {
+    const at = s.indexOf(lit, from);
+    steps += (at < 0 ? s.length : at) - from + 1;
+    return at;
+  };
+  const giveUp = (at: number): false => {
+    gaveUp = true;
+    return fail(at, `the format is too ambiguous for this text (gave up after ${steps} steps)`);
+  };
+
   function run(s: string, k: number, p: number, out: Record<string, FieldValue> | undefined): boolean {
     for (; k < n; k++) {
+      if (gaveUp || ++steps > budget) return gaveUp ? false : giveUp(p);
       const scan = scans[k];
       const next = lits[k + 1];
       if (scan === Scan.Str) {
@@ -214,20 +259,38 @@ export function compileEvent(def: EventDef): CompiledEvent {
           return true;
         }
         if (next.length === 0) {
-          let e = p;
-          while (e < s.length && s.charCodeAt(e) !== 32) e++;
+          // the string runs to the next space; the answer is shared by every start before it
+          let e: number;
+          if (p >= spaceFrom && p <= spaceTo) e = spaceTo;
+          else {
+            e = search(s, ' ', p);
+            if (e < 0) e = s.length;
+            spaceFrom = p;
+            spaceTo = e;
+          }
           if (out) out[names[k]] = s.slice(p, e);
           p = e;
           continue;
         }
         // try each place the following literal occurs; the first that lets the rest match wins
-        let at = s.indexOf(next, p);
-        if (at < 0) return fail(p, `expected ${JSON.stringify(next)} after a string`);
-        while (at >= 0) {
-          if (out) out[names[k]] = s.slice(p, at);
-          if (run(s, k + 1, at + next.length, out)) return true;
-          at = s.indexOf(next, at + 1);
+        const stop = failedFrom[k];
+        if (p >= stop) return false;
+        let at = search(s, next, p);
+        if (at < 0) {
+          failedFrom[k] = p;
+          return fail(p, `expected ${JSON.stringify(next)} after a string`);
         }
+        // (the field keeps its place in `out`; its text is cut only once the split has won)
+        if (out) out[names[k]] = '';
+        while (at >= 0 && at < stop) {
+          if (run(s, k + 1, at + next.length, out)) {
+            if (out) out[names[k]] = s.slice(p, at);
+            return true;
+          }
+          if (gaveUp || ++steps > budget) return gaveUp ? false : giveUp(at);
+          at = search(s, next, at + 1);
+        }
+        failedFrom[k] = p;
         return false;
       }
       let e: number;
@@ -252,6 +315,7 @@ export function compileEvent(def: EventDef): CompiledEvent {
   const lead = lits[0];
   function test(body: string): number {
     failAt = -1;
+    reset(body.length);
     if (lead.length !== 0 && !body.startsWith(lead)) {
       let i = 0;
       while (i < lead.length && body.charCodeAt(i) === lead.charCodeAt(i)) i++;
@@ -266,6 +330,7 @@ export function compileEvent(def: EventDef): CompiledEvent {
   function match(body: string): MatchResult {
     failAt = -1;
     failWhy = '';
+    reset(body.length);
     build = true;
     if (lead.length !== 0 && !body.startsWith(lead)) {
       literalMismatch(body, 0, lead);

@@ -24,14 +24,31 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 class LineError extends Error {}
 
+/** A trace-events file larger than this is not one (QEMU's biggest is ~100 KB). */
+export const MAX_TRACE_EVENTS_BYTES = 16 << 20;
+/** Definitions read from user files in all (QEMU defines ~6000 events). */
+export const MAX_DEFINITIONS = 20_000;
+/** A definition line longer than this is refused (QEMU's longest is ~300 characters). */
+const MAX_LINE = 8192;
+
+const isIdentChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
 function parseArgs(text: string): EventArg[] {
   const t = text.trim();
   if (t === 'void' || t === '') return [];
-  return t.split(',').map((piece) => {
-    const m = /^(.*?[\s*])([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(piece.trim());
-    if (!m || m[1].trim() === '') throw new LineError(`argument ${JSON.stringify(piece.trim())} needs a type and a name`);
-    const type = m[1].trim().replace(/\s+/g, ' ').replace(/\s*\*/g, ' *').replace(/\* \*/g, '**');
-    return { type, name: m[2] };
+  return t.split(',').map((raw) => {
+    // "TYPE NAME" or "TYPE *NAME": the name is the identifier at the end, read backwards
+    const piece = raw.trim();
+    let i = piece.length;
+    while (i > 0 && isIdentChar(piece.charCodeAt(i - 1))) i--;
+    const name = piece.slice(i);
+    const before = piece.charCodeAt(i - 1);
+    const typeText = piece.slice(0, i).trim();
+    if (!IDENT.test(name) || i === 0 || !(before === 42 /* * */ || before === 32 || before === 9) || typeText === '') {
+      throw new LineError(`argument ${JSON.stringify(piece)} needs a type and a name`);
+    }
+    const type = typeText.replace(/\s+/g, ' ').replace(/ ?\*/g, ' *').replace(/\* \*/g, '**');
+    return { type, name };
   });
 }
 
@@ -100,14 +117,22 @@ function parseDefinition(line: string, source: string): EventDef {
  * Parse trace-events text. `path` names the file in sources ("path:line"). Every definition is
  * also compiled, so a format that disagrees with its arguments is reported here, not per line.
  */
-export function parseTraceEvents(text: string, path: string): TraceEventsFile {
+export function parseTraceEvents(text: string, path: string, maxDefs = MAX_DEFINITIONS): TraceEventsFile {
   const defs: EventDef[] = [];
   const problems: TraceEventsProblem[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
+    const source = `${path}:${i + 1}`;
+    if (lines[i].length > MAX_LINE) {
+      problems.push({ source, message: `line of ${lines[i].length} characters, over the ${MAX_LINE}-character limit for a definition` });
+      continue;
+    }
     const line = lines[i].replace(/\r$/, '').trim();
     if (line === '' || line.startsWith('#')) continue;
-    const source = `${path}:${i + 1}`;
+    if (defs.length >= maxDefs) {
+      problems.push({ source, message: `more than ${MAX_DEFINITIONS} definitions in all; this one and the rest of the file are ignored` });
+      break;
+    }
     try {
       const def = parseDefinition(line, source);
       compileEvent(def);

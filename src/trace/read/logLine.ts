@@ -7,25 +7,26 @@
 import type { EventDef, FieldValue, LinePrefix, TraceRecord } from '../types.js';
 import { nameHashStep, type EventCatalog } from '../catalog/eventCatalog.js';
 import type { CompiledEvent } from '../format/compile.js';
+import { parseFtracePrefix } from './ftracePrefix.js';
 
 const ISO_PREFIX = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)(?: \((\d+)\))? /;
-const FTRACE =
-  /^\s*(.+?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d+)\]\s+(?:\S+\s+)?(\d+\.\d+):\s+(?:print:\s+)?(?:tracing_mark_write:|\(tracing_mark_write\))\s?/;
 const EVENT_LIKE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
+// syslog / journalctl short format: "Dec  6 02:59:32 host qemu-system-x86_64[1234]: "
+const SYSLOG = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^\s:[\]]+(?:\[(\d+)\])?: /;
 
 const isIdent = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
-/** "TID@SEC.USEC:" at the start: the prefix and where the name starts, or undefined. */
-function tidPrefix(s: string): LinePrefix | undefined {
-  let p = 0;
+/** "TID@SEC.USEC:" at `start`: the prefix (text from the line start) and where the name starts, or undefined. */
+function tidPrefix(s: string, start = 0): LinePrefix | undefined {
+  let p = start;
   let c = 0;
   let tid = 0;
   while (isDigit((c = s.charCodeAt(p)))) {
     tid = tid * 10 + c - 48;
     p++;
   }
-  if (p === 0 || c !== 64 /* @ */) return undefined;
+  if (p === start || c !== 64 /* @ */) return undefined;
   const q = ++p;
   let sec = 0;
   while (isDigit((c = s.charCodeAt(p)))) {
@@ -96,7 +97,7 @@ export type LineClassifier = (line: string, lineNo: number, offset: number) => T
 export function createLineClassifier(catalog: EventCatalog, opts: LineClassifierOptions = {}): LineClassifier {
   const lazy = opts.lazyFields === true;
   /** Name + body starting at `p`; `prefix` already recognised (or undefined). */
-  function event(line: string, p: number, lineNo: number, offset: number, prefix: LinePrefix | undefined): TraceRecord | undefined {
+  function event(line: string, p: number, lineNo: number, offset: number, prefix: LinePrefix | undefined, knownOnly = false): TraceRecord | undefined {
     const len = line.length;
     let e = p;
     let h = 0;
@@ -114,7 +115,7 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
     if (entry === undefined) {
       // unknown names count as events only when they look like one
       const name = line.slice(p, e);
-      if (atEnd || (prefix === undefined && !EVENT_LIKE.test(name))) return undefined;
+      if (knownOnly || atEnd || (prefix === undefined && !EVENT_LIKE.test(name))) return undefined;
       return { kind: 'event', line: lineNo, offset, name, prefix, fields: undefined, def: undefined, body };
     }
     const { name, defs } = entry;
@@ -143,11 +144,10 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
   }
 
   function ftrace(line: string, lineNo: number, offset: number): TraceRecord | undefined {
-    if (!line.includes('tracing_mark_write')) return undefined;
-    const m = FTRACE.exec(line);
+    const m = parseFtracePrefix(line);
     if (!m) return undefined;
-    const prefix: LinePrefix = { pid: Number(m[2]), time: Number(m[4]), text: m[0].trimEnd(), comm: m[1].trim(), cpu: Number(m[3]) };
-    return event(line, m[0].length, lineNo, offset, prefix) ?? { kind: 'text', line: lineNo, offset, text: line, prefix };
+    const prefix: LinePrefix = { pid: m.pid, time: m.time, text: line.slice(0, m.end).trimEnd(), comm: m.comm, cpu: m.cpu };
+    return event(line, m.end, lineNo, offset, prefix) ?? { kind: 'text', line: lineNo, offset, text: line, prefix };
   }
 
   return function classify(line: string, lineNo: number, offset: number): TraceRecord {
@@ -175,6 +175,34 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
       const r = event(line, 0, lineNo, offset, undefined);
       if (r) return r;
     }
-    return ftrace(line, lineNo, offset) ?? { kind: 'text', line: lineNo, offset, text: line };
+    return ftrace(line, lineNo, offset) ?? damaged(line, lineNo, offset) ?? { kind: 'text', line: lineNo, offset, text: line };
   };
+
+  /**
+   * A known event behind damage that is safe to read through: mail quoting ("> ", "> > "),
+   * indentation, a syslog/journal prefix, then optionally QEMU's own TID@SEC.USEC: prefix.
+   * Only names of the catalog count here, so quoted prose is never taken for an event.
+   */
+  function damaged(line: string, lineNo: number, offset: number): TraceRecord | undefined {
+    const len = line.length;
+    let p = 0;
+    for (let c = line.charCodeAt(0); p < len && (c === 62 /* > */ || c === 32 || c === 9); c = line.charCodeAt(++p));
+    let pid: number | undefined;
+    const c = line.charCodeAt(p);
+    if (c >= 65 && c <= 90) {
+      const m = SYSLOG.exec(p === 0 ? line : line.slice(p));
+      if (m) {
+        p += m[0].length;
+        if (m[1] !== undefined) pid = Number(m[1]);
+      }
+    }
+    if (p === 0 || p >= len) return undefined;
+    if (isDigit(line.charCodeAt(p))) {
+      const tp = tidPrefix(line, p);
+      if (tp !== undefined) return event(line, tp.text.length, lineNo, offset, tp, true);
+    }
+    const prefix: LinePrefix = { text: line.slice(0, p).trimEnd() };
+    if (pid !== undefined) prefix.pid = pid;
+    return event(line, p, lineNo, offset, prefix, true);
+  }
 }

@@ -1,12 +1,12 @@
 // Reading a trace: text (log backend / ftrace) or simpletrace binary, told apart by the first
 // bytes. Three ways in: a callback over a file (fastest; bounded memory), an async iterator over
 // a file, and a sync function over a string or buffer (tests, the language server).
-import { open } from 'node:fs/promises';
 import type { TraceRecord } from '../types.js';
 import { EventCatalog, type CatalogOptions } from '../catalog/eventCatalog.js';
 import { createLineClassifier, type LineClassifier } from './logLine.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './lineSource.js';
 import { isSimpletrace, SimpletraceDecoder } from './simpletrace.js';
+import { openRegularFile } from './inputFile.js';
 
 export type TraceFormat = 'text' | 'simpletrace';
 
@@ -55,12 +55,38 @@ export function detectTraceFormat(head: Uint8Array): TraceFormat {
   return isSimpletrace(head) ? 'simpletrace' : 'text';
 }
 
-/** Text lines → records, with the over-long-line policy applied. */
+/**
+ * Text lines → records, with the over-long-line policy applied. A line that does not match its
+ * format and ends with a space may be a soft-wrapped mail line (format=flowed): it is held one
+ * line and, when it and the next line (its quoting removed) make a valid event, read as one
+ * record on the first line; otherwise it is reported on its own line as before.
+ */
 function textSink(classify: LineClassifier, maxLineBytes: number, onRecord: (r: TraceRecord) => void) {
-  return (text: string, lineNo: number, offset: number, cutBytes: number): void => {
+  let held: { text: string; rec: TraceRecord } | undefined;
+  const take = (text: string, lineNo: number, offset: number): void => {
+    if (held) {
+      const first = held;
+      held = undefined;
+      const joined = classify(first.text + text.replace(/^[>\s]*/, ''), first.rec.line, first.rec.offset);
+      if (joined.kind === 'event' && joined.def !== undefined) {
+        onRecord(joined);
+        onRecord({ kind: 'blank', line: lineNo, offset });
+        return;
+      }
+      onRecord(first.rec);
+    }
+    const rec = classify(text, lineNo, offset);
+    if (rec.kind === 'malformed' && text.endsWith(' ') && text.length < SOFT_WRAP_MAX) held = { text, rec };
+    else onRecord(rec);
+  };
+  const sink = (text: string, lineNo: number, offset: number, cutBytes: number): void => {
     if (cutBytes < 0) {
-      onRecord(classify(text, lineNo, offset));
+      take(text, lineNo, offset);
       return;
+    }
+    if (held) {
+      onRecord(held.rec);
+      held = undefined;
     }
     const reason = `line is ${cutBytes} bytes, over the ${maxLineBytes}-byte limit; only its first ${Buffer.byteLength(text)} bytes were read`;
     const r = classify(text, lineNo, offset);
@@ -71,12 +97,21 @@ function textSink(classify: LineClassifier, maxLineBytes: number, onRecord: (r: 
       onRecord({ kind: 'text', line: lineNo, offset, text, prefix: r.kind === 'text' ? r.prefix : undefined, reason });
     }
   };
+  const flush = (): void => {
+    if (held) onRecord(held.rec);
+    held = undefined;
+  };
+  return { sink, flush };
 }
+
+/** Mail clients wrap at ~78 columns; a longer line ending in a space is not a soft wrap. */
+const SOFT_WRAP_MAX = 1024;
 
 /** A push-style decoder for either format; the format is fixed by the first bytes. */
 export class TraceDecoder {
   private head: Buffer | undefined = Buffer.alloc(0);
   private text: LineSplitter | undefined;
+  private flushText: (() => void) | undefined;
   private bin: SimpletraceDecoder | undefined;
   private records = 0;
   private bytes = 0;
@@ -116,6 +151,7 @@ export class TraceDecoder {
       else this.bin?.push(rest);
     }
     this.text?.end();
+    this.flushText?.();
     this.bin?.end();
     return { format: this.format ?? 'text', bytes: this.bytes, records: this.records };
   }
@@ -126,7 +162,9 @@ export class TraceDecoder {
       this.bin = new SimpletraceDecoder(catalog, this.deliver);
     } else {
       const max = this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-      this.text = new LineSplitter(textSink(createLineClassifier(catalog, { lazyFields: this.opts.lazyFields }), max, this.deliver), max);
+      const { sink, flush } = textSink(createLineClassifier(catalog, { lazyFields: this.opts.lazyFields }), max, this.deliver);
+      this.text = new LineSplitter(sink, max);
+      this.flushText = flush;
     }
   }
 }
@@ -163,7 +201,8 @@ export async function readTrace(path: string, onRecord: (r: TraceRecord) => void
 
 /** The file in reused chunks of `chunkBytes`, with progress and abort between chunks. */
 async function* fileChunks(path: string, opts: TraceFileOptions): AsyncGenerator<Buffer> {
-  const fh = await open(path, 'r');
+  // not /dev/zero, a FIFO or a directory: those never end, block, or are not text
+  const fh = await openRegularFile(path);
   try {
     const total = (await fh.stat()).size;
     const buf = Buffer.allocUnsafe(opts.chunkBytes ?? DEFAULT_CHUNK);

@@ -16,7 +16,8 @@ export type DiagnosticCode =
   | 'leak-at-end'
   | 'parse-error'
   | 'internal-error'
-  | 'notifier-range';
+  | 'notifier-range'
+  | 'impossible-value';
 
 export interface RelatedLine {
   line: number;
@@ -35,13 +36,30 @@ export interface Diagnostic {
 
 export const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
+/**
+ * Diagnostics kept per code. A million damaged lines would otherwise be a million messages
+ * (gigabytes); past the limit they are counted, and one diagnostic at the first line left out
+ * says how many more there are.
+ */
+export const MAX_DIAGNOSTICS_PER_CODE = 5000;
+
 export class DiagnosticSink {
   readonly list: Diagnostic[] = [];
+  private readonly perCode = new Map<DiagnosticCode, number>();
+  private readonly dropped = new Map<DiagnosticCode, { first: Diagnostic; count: number }>();
   /** sorted copy and per-line index, built once per batch of additions (hover asks per request) */
   private sortedCache?: Diagnostic[];
   private byLine?: Map<number, Diagnostic[]>;
 
   add(d: Omit<Diagnostic, 'related'> & { related?: RelatedLine[] }): void {
+    const n = (this.perCode.get(d.code) ?? 0) + 1;
+    this.perCode.set(d.code, n);
+    if (n > MAX_DIAGNOSTICS_PER_CODE) {
+      const over = this.dropped.get(d.code);
+      if (over) over.count++;
+      else this.dropped.set(d.code, { first: { ...d, related: [] }, count: 1 });
+      return;
+    }
     this.list.push({ ...d, related: d.related ?? [] });
     this.sortedCache = undefined;
     this.byLine = undefined;
@@ -66,6 +84,17 @@ export class DiagnosticSink {
   }
 
   private ordered(): Diagnostic[] {
-    return (this.sortedCache ??= [...this.list].sort((a, b) => a.line - b.line || severityRank[a.severity] - severityRank[b.severity]));
+    if (this.sortedCache) return this.sortedCache;
+    const all = [...this.list];
+    for (const [code, { first, count }] of this.dropped) {
+      all.push({
+        code,
+        severity: first.severity,
+        line: first.line,
+        message: `${count} more ${code} diagnostic(s) from this line on are not listed (at most ${MAX_DIAGNOSTICS_PER_CODE} of one kind); first: ${first.message}`,
+        related: [],
+      });
+    }
+    return (this.sortedCache = all.sort((a, b) => a.line - b.line || severityRank[a.severity] - severityRank[b.severity]));
   }
 }

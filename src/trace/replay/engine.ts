@@ -9,6 +9,7 @@ import { TraceResolver, type ResolveOptions, type ResolveResult } from './resolv
 import type { Space } from './spaces.js';
 import type { MapRecord, TableInfo } from './timeline.js';
 import { reportLeaks } from './leaks.js';
+import { plausibleEvent } from './impossibleValues.js';
 import { checkQemuError } from './qemuErrors.js';
 
 export interface TraceSummary {
@@ -71,7 +72,7 @@ export class TraceEngine {
           this.unknown++;
           return;
         }
-        if (this.handlerTable[rec.name] && rec.fields) this.apply(rec.name, rec.fields, rec.line);
+        if (this.handlerTable[rec.name] && rec.fields && plausibleEvent(this.ctx, rec, rec.fields)) this.apply(rec.name, rec.fields, rec.line);
     }
   }
 
