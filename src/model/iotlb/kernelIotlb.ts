@@ -34,6 +34,8 @@ export interface KernelEntry {
   cutAbove?: boolean;
   /** orphans: a refused UPDATE showed that the kernel still holds (part of) it */
   confirmedLine?: number;
+  /** orphans: the live entry this is the rest of (as the store handed it out) */
+  from?: KernelEntry;
 }
 
 /** Where the rules keep entries: a plain list per ASID, or the replay's timeline tables. */
@@ -84,10 +86,11 @@ const at = (line: number | undefined) => (line === undefined ? '' : ` (line ${li
 
 /** The kernel's UPDATE range checks, in its order; undefined when valid. */
 export function updateRangeError(range: IovaRange, iova: bigint, size: bigint): string | undefined {
-  if (iova < range.first) return `IOVA ${hex(iova)} is below the device IOVA range start ${hex(range.first)}`;
+  const dev = `the device IOVA range ${rng(range.first, range.last)}`;
+  if (iova < range.first) return `IOVA ${hex(iova)} is outside ${dev} (below its start)`;
   if (size === 0n) return 'size 0';
   if (iova > U64_MAX - size + 1n) return 'the range wraps past 2^64';
-  if (iova + size - 1n > range.last) return `the range ends past the device IOVA range end ${hex(range.last)}`;
+  if (iova + size - 1n > range.last) return `${rng(iova, iova + size - 1n)} is outside ${dev} (past its end)`;
   return undefined;
 }
 
@@ -141,7 +144,7 @@ export function commitUpdate<E extends KernelEntry>(store: KernelIotlbStore<E>, 
 
 function pick(e: KernelEntry): KernelEntry {
   const o: KernelEntry = { asid: e.asid, iova: e.iova, last: e.last, uaddr: e.uaddr, perm: e.perm, state: e.state };
-  for (const k of ['createdLine', 'cutLine', 'cutBelow', 'cutAbove', 'confirmedLine'] as const) if (e[k] !== undefined) (o as unknown as Record<string, unknown>)[k] = e[k];
+  for (const k of ['createdLine', 'cutLine', 'cutBelow', 'cutAbove', 'confirmedLine', 'from'] as const) if (e[k] !== undefined) (o as unknown as Record<string, unknown>)[k] = e[k];
   return o;
 }
 
@@ -164,7 +167,7 @@ export function invalidate<E extends KernelEntry>(store: KernelIotlbStore<E>, m:
       removed.push(e);
       store.remove(e, m.line, e.state === 'live' ? 'invalidate' : 'trimmed');
       const base = pick(e);
-      const rest: KernelEntry = { ...base, state: 'orphaned', cutLine: e.state === 'live' ? m.line : e.cutLine };
+      const rest: KernelEntry = { ...base, state: 'orphaned', cutLine: e.state === 'live' ? m.line : e.cutLine, from: e.state === 'live' ? e : (e.from ?? e) };
       if (m.line === undefined) delete rest.cutLine;
       if (e.iova < s.first) {
         const low: KernelEntry = { ...rest, last: s.first - 1n, cutAbove: true };

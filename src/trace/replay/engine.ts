@@ -10,6 +10,7 @@ import type { Space } from './spaces.js';
 import type { MapRecord, TableInfo } from './timeline.js';
 import { reportLeaks } from './leaks.js';
 import { checkQemuError } from './qemuErrors.js';
+import { settlePendingMap } from './vdpaMapOutcome.js';
 
 export interface TraceSummary {
   lines: number;
@@ -54,12 +55,15 @@ export class TraceEngine {
         checkQemuError(ctx, rec.text);
         return;
       case 'malformed':
+        settlePendingMap(ctx, false);
         this.events++;
         this.malformed++;
         this.count(rec.name);
         ctx.diags.add({ code: 'parse-error', severity: 'warning', line: rec.line, column: rec.column, message: `${rec.name}: ${rec.reason} (column ${rec.column})` });
         return;
       case 'event':
+        // no error line came between the last map and this event: the kernel accepted it
+        settlePendingMap(ctx, false);
         this.events++;
         this.count(rec.name);
         // only events the model uses have their fields built (the reader may build them lazily)
@@ -69,6 +73,19 @@ export class TraceEngine {
         }
         if (handlers[rec.name] && rec.fields) this.apply(rec.name, rec.fields, rec.line);
     }
+  }
+
+  /**
+   * A line of QEMU's own output (stderr / libvirt log) placed after the trace line pushed last:
+   * a "failed to write" here settles the map just replayed. `where` names it ("FILE:LINE").
+   */
+  pushQemuLog(text: string, where: string): void {
+    checkQemuError(this.ctx, text, where);
+  }
+
+  /** A diagnostic about the input as a whole (e.g. QEMU log lines that cannot be placed). */
+  note(d: Parameters<ReplayContext['diags']['add']>[0]): void {
+    this.ctx.diags.add(d);
   }
 
   private apply(name: string, fields: NonNullable<Extract<TraceRecord, { kind: 'event' }>['fields']>, line: number): void {
@@ -90,6 +107,7 @@ export class TraceEngine {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    settlePendingMap(this.ctx, false);
     reportLeaks(this.ctx);
   }
 

@@ -6,11 +6,12 @@ import { onDmaMap, onDmaUnmap } from './vdpaDma.js';
 import { onVdpaInit, onIovaRange, onBatchBegin, onBatchCommit, onResetDevice, onAddStatus, onDevStart, onSetVringAddr } from './vdpaControl.js';
 import { onDmarTranslate, onIotlbPage, onInvPages, onInvDomain, onInvGlobal, onSwitchAddressSpace, onPageWalkOne, onDmarFault } from './vtdEvents.js';
 import { onVirtioIommuMap, onVirtioIommuUnmap, onVirtioIommuAttach, onVirtioIommuFault } from './virtioIommuEvents.js';
+import { settlePendingMap } from './vdpaMapOutcome.js';
 import { onVhostSection, onVhostUserMemTable, onVhostIotlbMiss } from './vhostEvents.js';
 
 export type EventHandler = (ctx: ReplayContext, event: string, fields: Fields) => void;
 
-export const handlers: Record<string, EventHandler> = {
+const table: Record<string, EventHandler> = {
   vhost_vdpa_init: onVdpaInit,
   vhost_vdpa_get_iova_range: onIovaRange,
   vhost_vdpa_listener_region_add: onRegionAdd,
@@ -40,3 +41,17 @@ export const handlers: Record<string, EventHandler> = {
   vhost_user_set_mem_table_withfd: onVhostUserMemTable,
   vhost_iotlb_miss: onVhostIotlbMiss,
 };
+
+/**
+ * Every handler first settles the dma_map still waiting for its outcome: an event came and no
+ * QEMU error line before it, so the kernel accepted that map.
+ */
+export const handlers: Record<string, EventHandler> = Object.fromEntries(
+  Object.entries(table).map(([name, h]): [string, EventHandler] => [
+    name,
+    (ctx, event, fields) => {
+      settlePendingMap(ctx, false);
+      h(ctx, event, fields);
+    },
+  ]),
+);
