@@ -10,9 +10,10 @@ import { replayOptionsFrom, replayOptionSpec } from './replayOptions.js';
 import { progressReporter } from '../progress.js';
 import { runLiveResolve } from './liveResolve.js';
 import { liveOptionSpec } from './snapshot.js';
+import { readQemuLog } from '../../trace/qemuLog.js';
 
 const USAGE =
-  'iova-lens resolve TRACE --line N ADDR [--space gpa|hva|iova|giova] [--asid N] [--device BB:DD.F] [--json]\n' +
+  'iova-lens resolve TRACE --line N ADDR [--space gpa|hva|iova|giova] [--asid N] [--device BB:DD.F] [--qemu-log FILE] [--json]\n' +
   '       iova-lens resolve --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--device BB:DD.F] [--space giova|gpa|hva] ADDR [--json]';
 
 export const resolveCommand: CommandSpec = {
@@ -36,7 +37,10 @@ export const resolveCommand: CommandSpec = {
     if (device !== undefined && !/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(device)) throw new UsageError('--device takes a PCI address BB:DD.F');
 
     const progress = progressReporter(io, file);
-    const { engine } = await analyzeTraceFile(file, { ...replayOptionsFrom(args), onProgress: progress.update }).finally(progress.done);
+    const { qemuLogPath, ...replay } = replayOptionsFrom(args);
+    // with QEMU's log, maps the kernel refused are known, and resolve treats them as never mapped
+    const qemuLogData = qemuLogPath === undefined ? undefined : await readQemuLog(qemuLogPath);
+    const { engine } = await analyzeTraceFile(file, { ...replay, ...(qemuLogData ? { qemuLogData } : {}), onProgress: progress.update }).finally(progress.done);
     const line = Number(lineText);
     const lines = engine.summary().lines;
     if (line > lines) throw new UsageError(`--line ${line} is past the end of ${file} (${lines} lines)`);

@@ -16,6 +16,7 @@ export type DiagnosticCode =
   | 'reset-lost-maps'
   | 'leak-at-end'
   | 'parse-error'
+  | 'qemu-log'
   | 'notifier-range';
 
 export interface RelatedLine {

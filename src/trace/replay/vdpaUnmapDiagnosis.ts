@@ -84,8 +84,10 @@ function reportAliasedUnmap(
     message:
       `dma_unmap IOVA ${range(iova, last)} (ASID ${asid}) for the region_del of GPA ${range(del.gpa, del.last)} removes the map of ${v.owner ?? 'another region'} ` +
       `(IOVA ${range(v.start, v.last)}, HVA ${hvaRange(v)}, line ${v.createdLine}); it ${ownText}. ${why} ` +
-      `QEMU forgets the whole ${hex(loss)}-byte map; the kernel removes only the chunks of it that overlap ${range(iova, last)} (the device loses at least that much of ${v.owner ?? 'that memory'}), ` +
-      `and the rest stays mapped, orphaned: nothing will unmap it, and later maps over it are refused (errno 14).`,
+      (v.start >= iova && v.last <= last
+        ? `The unmap covers that map whole: the kernel removes it, and ${hex(loss)} bytes of ${v.owner ?? 'memory'} are no longer reachable by the device.`
+        : `QEMU forgets the whole ${hex(loss)}-byte map; the kernel removes only the chunks of it that overlap ${range(iova, last)} (the device loses at least that much of ${v.owner ?? 'that memory'}), ` +
+          `and the rest stays mapped, orphaned: nothing will unmap it, and later maps over it are refused (errno 14).`),
     related: [
       { line: del.line, message: `region_del of GPA ${range(del.gpa, del.last)} (HVA ${secHva})` },
       { line: section.createdLine, message: `region_add of GPA ${range(section.start, section.last)}` },
