@@ -11,6 +11,7 @@ import type { MapRecord, TableInfo } from './timeline.js';
 import { reportLeaks } from './leaks.js';
 import { checkQemuError } from './qemuErrors.js';
 import { settlePendingMap } from './vdpaMapOutcome.js';
+import { kernelIotlbAt, type KernelIotlbAsidView } from './kernelIotlbView.js';
 
 export interface TraceSummary {
   lines: number;
@@ -133,6 +134,14 @@ export class TraceEngine {
   stateAt(line: number): TableState[] {
     const tl = this.ctx.timeline;
     return tl.tables.map((table) => ({ table, mappings: tl.liveAt(table.id, line) }));
+  }
+
+  /**
+   * The model's kernel vhost-vdpa IOTLB per device and ASID after line `line`: IOVA range → HVA,
+   * perm, live or orphaned (possibly still mapped). Call after the replay finished.
+   */
+  kernelIotlbAt(line: number): KernelIotlbAsidView[] {
+    return kernelIotlbAt(this.ctx.timeline, line);
   }
 
   resolve(space: Space, addr: bigint, line: number, opts: ResolveOptions = {}): ResolveResult {
