@@ -7,6 +7,8 @@ export interface IovaLensSettings {
   qemuLayout: string | undefined;
   refreshIntervalMs: number;
   inlayHintsEnabled: boolean;
+  /** QEMU's stderr / libvirt log to merge ("" = the file next to the trace, if any) */
+  qemuLog: string;
 }
 
 export function readSettings(): IovaLensSettings {
@@ -17,5 +19,6 @@ export function readSettings(): IovaLensSettings {
     qemuLayout: layout === '' ? undefined : layout,
     refreshIntervalMs: Math.max(0, c.get<number>('refreshIntervalMs', 0)),
     inlayHintsEnabled: c.get<boolean>('inlayHints.enabled', false),
+    qemuLog: c.get<string>('qemuLog', ''),
   };
 }

@@ -121,6 +121,8 @@ export interface ServerSettings {
   traceEvents: string[];
   /** "" (decide from the trace), "legacy" or "current" VhostIOVATree layout */
   qemuLayout: '' | 'legacy' | 'current';
+  /** QEMU's stderr / libvirt log merged by time ("" = the sibling file rule of trace/qemuLog.ts) */
+  qemuLog: string;
 }
 export const SETTINGS_SECTION = 'iovaLens';
-export const defaultServerSettings: ServerSettings = { inlayHints: { enabled: false }, traceEvents: [], qemuLayout: '' };
+export const defaultServerSettings: ServerSettings = { inlayHints: { enabled: false }, traceEvents: [], qemuLayout: '', qemuLog: '' };
