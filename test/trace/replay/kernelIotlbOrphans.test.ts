@@ -60,3 +60,30 @@ test('a map over an orphan that QEMU does not report as failed clears the stretc
   assert.deepEqual(orphansAt(engine, 21), [[0x40001000n, 0x80000fffn]], 'accepted at line 21: [0x21000, 0x40000fff] was gone');
   assert.deepEqual(liveAt(engine, 21)[0], [0x1000n, 0x40000fffn, 21]);
 });
+
+test('a map QEMU never unmapped survives the reset (QEMU 10.0, SVQ + intel-iommu): the next start\'s map there is refused and explained by it', () => {
+  const S = '0x5605cdf0ba20';
+  const D = '0x5605cdf0bb30';
+  const P = '1142@1796524571';
+  const trace = [
+    `${P}.100000:vhost_vdpa_init dev: ${D}, common dev: ${S} vdpa: 0x7fdfc1a18190`,
+    `${P}.100100:vhost_vdpa_dma_map vdpa_shared:${S} fd: 10 msg_type: 2 asid: 0 iova: 0x1000 size: 0x2000 uaddr: 0x7fdfc0951000 perm: 0x1 type: 2`,
+    `${P}.100200:vhost_vdpa_dma_map vdpa_shared:${S} fd: 10 msg_type: 2 asid: 0 iova: 0x3000 size: 0x1000 uaddr: 0x7fdfc508d000 perm: 0x3 type: 2`,
+    `${P}.100300:vhost_vdpa_reset_device dev: ${D}`,
+    `${P}.900000:vhost_vdpa_dma_map vdpa_shared:${S} fd: 10 msg_type: 2 asid: 0 iova: 0x1000 size: 0x2000 uaddr: 0x7fdfc0a51000 perm: 0x1 type: 2`,
+  ].join('\n');
+  const log = parseQemuLog(
+    '2026-12-06T02:36:11.900100Z qemu-system-x86_64: failed to write, fd=10, errno=14 (Bad address)\n2026-12-06T02:36:11.900200Z qemu-system-x86_64: Cannot setup SVQ 0: Cannot map region to device\n',
+    'qemu-stderr.log',
+  );
+  for (const iotlbPersist of [false, true]) {
+    const engine = analyzeTraceText(trace, undefined, { qemuLogData: log, iotlbPersist });
+    const diags = engine.diagnostics();
+    assert.deepEqual(brief(diags), ['map-overlap error 5', 'map-failed error 5'], `IOTLB_PERSIST ${iotlbPersist}: the reset keeps vhost-vdpa's IOTLB either way`);
+    assert.match(diags[0].message, /overlaps the live map \[0x1000, 0x2fff\] of host-only memory \(SVQ vring or CVQ buffer\) created at line 2, which survived the device reset at line 4/);
+    assert.match(diags[1].message, /\[qemu-stderr\.log:1\]: the kernel still holds the live map \[0x1000, 0x2fff\] from line 2/);
+    assert.deepEqual(relatedLines(diags[1]), [5, 2, 4]);
+    const at5 = engine.resolve('iova', 0x1000n, 5, { asid: 0 });
+    assert.equal(at5.hops.find((h) => h.space === 'hva')?.addr, 0x7fdfc0951000n, 'IOVA 0x1000 still goes to the first start\'s vring, not the refused one');
+  }
+});
