@@ -77,7 +77,16 @@ export function onDmaMap(ctx: ReplayContext, ev: string, f: Fields): void {
   // QEMU ≤ 10.0 maps the SVQ vrings before the listener: a map before SVQ mode is known and with
   // no vIOMMU in the trace is host-only memory too
   const hostOnly = dev.svq === true || (dev.svq === undefined && !ctx.viommu);
-  const owner: OwnerLabel = pending ? OWNER_OF_SOURCE : hostOnly ? 'host-only memory (SVQ vring or CVQ buffer)' : asid === 0 ? 'vIOMMU mapping' : sharedText(`ASID ${asid} mapping`);
+  const guess = dev.svq === undefined && ctx.viommu !== undefined && asid === 0;
+  const owner: OwnerLabel = pending
+    ? OWNER_OF_SOURCE
+    : hostOnly
+      ? 'host-only memory (SVQ vring or CVQ buffer)'
+      : guess
+        ? 'host-only memory (SVQ vring or CVQ buffer) or a vIOMMU mapping'
+        : asid === 0
+          ? 'vIOMMU mapping'
+          : sharedText(`ASID ${asid} mapping`);
   const p: PendingMap = { dev, msg, verdict, owner, ...(pending ? { section: pending, source: pending.section.id } : {}) };
   ctx.pendingMap = p;
   ctx.recentMap.pending = p;

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { analyze, brief } from './fixtures.js';
+import { analyze, brief, relatedLines } from './fixtures.js';
 import { parseQemuLog } from '../../../src/trace/qemuLog.js';
 import { compare, parseDeviceLog, traceLineAt } from './labDevice.js';
 
@@ -69,4 +69,21 @@ test('lab qemu72-svq-on (QEMU 7.2, SVQ, legacy HVA tree): both real wrong unmaps
   // 0xc0000-byte map was a single VMA entry, so the device shows the whole chunk gone
   const after79 = results.find((r) => r.line >= 79 && r.line < 84)!;
   assert.deepEqual([after79.orphansHeld, after79.orphansGone], [0, 1]);
+});
+
+test('lab qemu10-viommu-svq-on: SVQ vrings mapped, SVQ refused under the vIOMMU, reset without unmapping them; the next start\'s map is refused (errno 14) and explained by the map that survived', async () => {
+  const { engine, results } = await run('qemu10-viommu-svq-on');
+  const errors = engine.diagnostics().filter((d) => d.severity !== 'info' && d.code !== 'parse-error');
+  // QEMU's "failed to write, fd=9, errno=14" (qemu-stderr.log:4, 03:11:28.907884Z) lands right after the map of line 117
+  assert.deepEqual(brief(errors), ['map-overlap error 117', 'map-failed error 117']);
+  assert.match(errors[1].message, /at line 117 failed \(errno 14: .*\) \[qemu-stderr\.log:4\]: the kernel still holds the live map \[0x1000, 0x2fff\] from line 56/);
+  assert.deepEqual(relatedLines(errors[1]), [117, 56, 88]);
+  assert.match(errors[0].message, /which survived the device reset at line 88/);
+  for (const r of results) assert.deepEqual([r.mismatches, r.missingOnDevice.filter((e) => !isBiosRom(e)).length], [[], 0], `update ${r.seq} (trace line ${r.line})`);
+  // the resets clear nothing: the device's last update (first start) holds the four vring areas, no later update
+  // removes them, and at the end of the trace the model holds the same four, live
+  const last = results.at(-1)!;
+  assert.ok(last.line < 88, 'no device update after the resets');
+  const atEnd = engine.kernelIotlbAt(124).flatMap((v) => v.entries);
+  assert.deepEqual(atEnd.map((e) => [e.iova, e.last, e.state, e.createdLine]), [[0x1000n, 0x2fffn, 'live', 56], [0x3000n, 0x3fffn, 'live', 57], [0x4000n, 0x5fffn, 'live', 62], [0x6000n, 0x6fffn, 'live', 63]]);
 });
