@@ -31,6 +31,9 @@ test('Si-Wei pattern, errors interleaved: the wrong unmap flagged, each refused 
   const ring = engine.resolve('iova', 0x1800n, 31, { asid: 0 });
   assert.equal(ring.hops.find((h) => h.space === 'hva')?.addr, 0x7f6a00000800n, 'the small map inside the freed chunk succeeded');
   assert.deepEqual(orphansAt(engine, 32), [[0x21000n, 0x80000fffn]], 'the rest stays, confirmed twice');
+  const inRest = engine.resolve('iova', 0x500000n, 24, { asid: 0 });
+  assert.match(inRest.error ?? '', /^0x500000 is not mapped/);
+  assert.match(inRest.note ?? '', /IOVA 0x500000 lies in the orphaned rest of GPA \[0x0, 0x7fffffff\] IOVA \[0x1000, 0x80000fff\] \(line 5, cut at line 17\): possibly still mapped in the kernel \(QEMU no longer maps it; if the kernel does, to HVA 0x7f79042ff000\)/);
   assert.deepEqual(orphansAt(engine, 16), [], 'no orphan before the wrong unmap');
 });
 
