@@ -48,6 +48,7 @@ const MAX_FINDINGS = 5;
 
 const KIND_NAMES: Record<TableKind, string> = {
   iotlb: 'IOTLB',
+  'iotlb-orphan': 'orphaned IOTLB rests',
   section: 'listener sections',
   viommu: 'vIOMMU translations',
   'device-iotlb': 'device IOTLB',

@@ -6,14 +6,18 @@ import * as vscode from 'vscode';
 import type { CheckJson } from '../cli/report/checkReport.js';
 import { readSettings } from './settings.js';
 import { messageOf, type Log } from './log.js';
+import { siblingQemuLog } from '../trace/qemuLog.js';
+import { dirname, resolve as resolvePath } from 'node:path';
 
 
 
 const SEVERITY: Record<string, vscode.DiagnosticSeverity> = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information };
 
-function runCheck(cli: string, file: string, token: vscode.CancellationToken): Promise<CheckJson> {
+async function runCheck(cli: string, file: string, token: vscode.CancellationToken): Promise<CheckJson> {
   const s = readSettings();
-  const args = [cli, 'check', '--json', ...s.traceEvents.flatMap((f) => ['--trace-events', f]), '--qemu-layout', s.qemuLayout, file];
+  // the same QEMU log the language server merges: the setting, else the file next to the trace
+  const qemuLog = s.qemuLog ? resolvePath(dirname(file), s.qemuLog) : await siblingQemuLog(file);
+  const args = [cli, 'check', '--json', ...s.traceEvents.flatMap((f) => ['--trace-events', f]), '--qemu-layout', s.qemuLayout, ...(qemuLog ? ['--qemu-log', qemuLog] : []), file];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

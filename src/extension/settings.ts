@@ -8,6 +8,8 @@ export interface IovaLensSettings {
   qemuLayout: QemuLayout;
   refreshIntervalMs: number;
   inlayHintsEnabled: boolean;
+  /** QEMU's stderr / libvirt log to merge ("" = the file next to the trace, if any) */
+  qemuLog: string;
 }
 
 export function readSettings(): IovaLensSettings {
@@ -17,5 +19,6 @@ export function readSettings(): IovaLensSettings {
     qemuLayout: layoutOrAuto(c.get<string>('qemuLayout', 'auto')),
     refreshIntervalMs: Math.max(0, c.get<number>('refreshIntervalMs', 0)),
     inlayHintsEnabled: c.get<boolean>('inlayHints.enabled', false),
+    qemuLog: c.get<string>('qemuLog', ''),
   };
 }

@@ -66,6 +66,13 @@ export class DocumentIndexes {
     }
   }
 
+  /** Rebuild one document now (e.g. its merged QEMU log changed). */
+  rebuild(uri: string): void {
+    const e = this.docs.get(uri);
+    const text = e?.text ?? e?.index?.lines.join('\n');
+    if (e && text !== undefined) this.update(uri, e.version, text, true);
+  }
+
   close(uri: string): void {
     const e = this.docs.get(uri);
     if (!e) return;

@@ -13,6 +13,9 @@ import {
 import { DocumentIndexes } from './documentIndexes.js';
 import { layoutOrAuto } from '../model/qemuLayout.js';
 import { catalogFor } from '../trace/analyze.js';
+import { readQemuLog, siblingQemuLog, type QemuLog } from '../trace/qemuLog.js';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { TraceIndex } from './traceIndex.js';
 import { hover } from './hover.js';
 import { diagnostics } from './diagnostics.js';
@@ -45,7 +48,7 @@ let canRefreshHints = false;
 function mergeSettings(raw: unknown): ServerSettings {
   const s = (raw ?? {}) as Partial<ServerSettings>;
   const files = Array.isArray(s.traceEvents) ? s.traceEvents.filter((f): f is string => typeof f === 'string' && f !== '') : [];
-  return { inlayHints: { enabled: s.inlayHints?.enabled === true }, traceEvents: files, qemuLayout: layoutOrAuto(s.qemuLayout) };
+  return { inlayHints: { enabled: s.inlayHints?.enabled === true }, traceEvents: files, qemuLayout: layoutOrAuto(s.qemuLayout), qemuLog: typeof s.qemuLog === 'string' ? s.qemuLog : '' };
 }
 
 /** Catalog and layout settings changed: load the trace-events files and rebuild open documents. */
@@ -53,10 +56,38 @@ async function applyIndexSettings(prev: ServerSettings, next: ServerSettings): P
   if (JSON.stringify(prev.traceEvents) === JSON.stringify(next.traceEvents) && prev.qemuLayout === next.qemuLayout) return;
   const { catalog, problems } = await catalogFor(next.traceEvents);
   for (const p of problems) void connection.window.showWarningMessage(`IOVA Lens: trace-events: ${p}`);
-  indexes.reconfigure({ catalog, replay: { layout: next.qemuLayout } });
+  indexes.reconfigure({ catalog, replay: { layout: next.qemuLayout }, qemuLog: (uri) => qemuLogs.get(uri) });
+}
+
+/** QEMU logs merged into open traces, by document URI (the setting, or the file next to the trace). */
+const qemuLogs = new Map<string, QemuLog>();
+
+/** (Re)load the QEMU log of a document; true when what the index merges changed. */
+async function loadQemuLog(uri: string): Promise<boolean> {
+  const had = qemuLogs.get(uri);
+  let path: string | undefined;
+  try {
+    const trace = fileURLToPath(uri);
+    path = settings.qemuLog ? resolvePath(dirname(trace), settings.qemuLog) : await siblingQemuLog(trace);
+  } catch {
+    path = undefined; // not a file: no sibling to look for
+  }
+  if (path === undefined) {
+    qemuLogs.delete(uri);
+    return had !== undefined;
+  }
+  try {
+    qemuLogs.set(uri, await readQemuLog(path));
+    return true;
+  } catch (e) {
+    qemuLogs.delete(uri);
+    void connection.window.showWarningMessage(`IOVA Lens: cannot read the QEMU log ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return had !== undefined;
+  }
 }
 
 const indexes = new DocumentIndexes({
+  index: { qemuLog: (uri) => qemuLogs.get(uri) },
   onIndexed(index, version, millis) {
     connection.sendDiagnostics({ uri: index.uri, version, diagnostics: diagnostics(index) });
     const p: IndexedParams = { uri: index.uri, version, lines: index.lineCount, events: index.engine.summary().events, millis: Math.round(millis) };
@@ -109,6 +140,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
 async function takeSettings(next: ServerSettings): Promise<void> {
   const prev = settings;
   settings = next;
+  if (prev.qemuLog !== next.qemuLog) for (const uri of indexes.uris()) void loadQemuLog(uri).then((changed) => changed && indexes.rebuild(uri));
   await applyIndexSettings(prev, next).catch((e: unknown) => connection.console.error(`settings: ${(e as Error).message}`));
 }
 
@@ -124,13 +156,17 @@ connection.onDidChangeConfiguration(async (p) => {
   if (canRefreshHints) void connection.languages.inlayHint.refresh();
 });
 
-connection.onDidOpenTextDocument((p) => indexes.update(p.textDocument.uri, p.textDocument.version, p.textDocument.text, true));
+connection.onDidOpenTextDocument((p) => {
+  indexes.update(p.textDocument.uri, p.textDocument.version, p.textDocument.text, true);
+  void loadQemuLog(p.textDocument.uri).then((changed) => changed && indexes.rebuild(p.textDocument.uri));
+});
 connection.onDidChangeTextDocument((p) => {
   const last = p.contentChanges[p.contentChanges.length - 1];
   if (last) indexes.update(p.textDocument.uri, p.textDocument.version, last.text);
 });
 connection.onDidCloseTextDocument((p) => {
   indexes.close(p.textDocument.uri);
+  qemuLogs.delete(p.textDocument.uri);
   connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
 });
 

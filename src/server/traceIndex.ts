@@ -9,6 +9,7 @@ import type { ReplayOptions } from '../trace/replay/context.js';
 import type { Space } from '../trace/replay/spaces.js';
 import type { ResolveOptions } from '../trace/replay/resolveAt.js';
 import type { LineRecords } from '../trace/replay/lineRecords.js';
+import { QemuLogMerger, type QemuLog } from '../trace/qemuLog.js';
 import { bodySpans } from './fieldSpans.js';
 import { EVENT_SPACES, fieldBigint, fieldRange, type AddressField } from './fieldSpaces.js';
 
@@ -115,6 +116,8 @@ export class TraceIndex {
 export interface IndexOptions {
   catalog?: EventCatalog;
   replay?: Partial<ReplayOptions>;
+  /** QEMU's log to merge into a document by time, by URI */
+  qemuLog?: (uri: string) => QemuLog | undefined;
 }
 
 /**
@@ -125,6 +128,7 @@ export class TraceIndexBuilder {
   private readonly index: TraceIndex;
   private readonly classify: LineClassifier;
   private next = 0;
+  private readonly merger: QemuLogMerger | undefined;
 
   constructor(uri: string, text: string, opts: IndexOptions = {}) {
     const catalog = opts.catalog ?? EventCatalog.builtin();
@@ -132,7 +136,9 @@ export class TraceIndexBuilder {
     // a final newline ends the last line rather than starting an empty one
     if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
     for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
-    this.index = new TraceIndex(uri, lines, new TraceEngine(opts.replay), catalog);
+    const log = opts.qemuLog?.(uri);
+    this.index = new TraceIndex(uri, lines, new TraceEngine({ ...opts.replay, ...(log ? { qemuLog: true } : {}) }), catalog);
+    this.merger = log ? new QemuLogMerger(log, this.index.engine) : undefined;
     this.classify = createLineClassifier(catalog);
   }
 
@@ -142,6 +148,7 @@ export class TraceIndexBuilder {
     for (; this.next < stop; this.next++) {
       const rec = this.classify(lines[this.next], this.next + 1, 0);
       records.push(rec);
+      this.merger?.beforeRecord(rec);
       engine.push(rec);
     }
     return this.next >= lines.length;
@@ -157,6 +164,7 @@ export class TraceIndexBuilder {
 
   finish(): TraceIndex {
     while (!this.step(1 << 16));
+    this.merger?.finish();
     this.index.engine.finish();
     this.index.seal();
     return this.index;

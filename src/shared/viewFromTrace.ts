@@ -30,6 +30,7 @@ const SECTION_OF_KIND: Record<string, SectionId> = {
   section: 'memory',
   'mem-table': 'memory',
   iotlb: 'iova',
+  'iotlb-orphan': 'iova',
   viommu: 'viommu',
   'virtio-iommu': 'viommu',
   'device-iotlb': 'device-iotlb',

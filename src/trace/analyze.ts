@@ -6,6 +6,7 @@ import { SimpletraceError } from './read/simpletrace.js';
 import { TraceEngine } from './replay/engine.js';
 import type { ReplayOptions } from './replay/context.js';
 import type { TraceRecord } from './types.js';
+import { QemuLogMerger, type QemuLog } from './qemuLog.js';
 
 export interface AnalyzeOptions extends Partial<ReplayOptions> {
   /** user trace-events files, in the order given */
@@ -15,6 +16,8 @@ export interface AnalyzeOptions extends Partial<ReplayOptions> {
   /** every record, after the engine has seen it */
   onRecord?: (rec: TraceRecord) => void;
   signal?: AbortSignal;
+  /** QEMU's stderr / libvirt log, merged into the replay by time (see qemuLog.ts) */
+  qemuLogData?: QemuLog;
 }
 
 export interface Analysis {
@@ -35,13 +38,15 @@ export async function catalogFor(traceEvents: string[] = []): Promise<{ catalog:
 
 export async function analyzeTraceFile(path: string, opts: AnalyzeOptions = {}): Promise<Analysis> {
   const { catalog, problems } = await catalogFor(opts.traceEvents);
-  const engine = new TraceEngine(opts);
+  const engine = new TraceEngine({ ...opts, ...(opts.qemuLogData ? { qemuLog: true } : {}) });
+  const merger = opts.qemuLogData ? new QemuLogMerger(opts.qemuLogData, engine) : undefined;
   const onRecord = opts.onRecord;
   let result;
   try {
     result = await readTrace(
       path,
       (rec) => {
+        merger?.beforeRecord(rec);
         engine.push(rec);
         if (onRecord) onRecord(rec);
       },
@@ -50,19 +55,30 @@ export async function analyzeTraceFile(path: string, opts: AnalyzeOptions = {}):
   } catch (e) {
     // a corrupt simpletrace file: keep what was read before the fault, say where it broke
     if (!(e instanceof SimpletraceError)) throw e;
+    merger?.finish();
     engine.finish();
     return { engine, bytes: e.offset, definitionProblems: problems, readError: e.message, format: 'simpletrace' };
   }
+  merger?.finish();
   engine.finish();
   return { engine, bytes: result.bytes, definitionProblems: problems, format: result.format };
 }
 
 /** Replay a trace held in memory (tests, editor buffers). */
-export function analyzeTraceText(text: string, catalog: EventCatalog = EventCatalog.builtin(), opts: Partial<ReplayOptions> = {}): TraceEngine {
-  const engine = new TraceEngine(opts);
-  const decoder = new TraceDecoder((rec) => engine.push(rec), { catalog, lazyFields: true });
+export function analyzeTraceText(text: string, catalog: EventCatalog = EventCatalog.builtin(), opts: Partial<ReplayOptions> & { qemuLogData?: QemuLog } = {}): TraceEngine {
+  const { qemuLogData, ...replay } = opts;
+  const engine = new TraceEngine({ ...replay, ...(qemuLogData ? { qemuLog: true } : {}) });
+  const merger = qemuLogData ? new QemuLogMerger(qemuLogData, engine) : undefined;
+  const decoder = new TraceDecoder(
+    (rec) => {
+      merger?.beforeRecord(rec);
+      engine.push(rec);
+    },
+    { catalog, lazyFields: true },
+  );
   decoder.push(Buffer.from(text, 'utf8'));
   decoder.end();
+  merger?.finish();
   engine.finish();
   return engine;
 }

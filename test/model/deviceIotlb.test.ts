@@ -6,7 +6,7 @@ import { VHOST_BACKEND_F_IOTLB_BATCH, VHOST_BACKEND_F_IOTLB_MSG_V2, VHOST_BACKEN
 const TWO_POW_63 = 0x8000000000000000n;
 const span = (t: DeviceIotlb, asid = 0) => t.entries(asid).map((e) => [e.iova, e.last, e.uaddr]);
 
-test('§9.10: UPDATE inside an existing map is EEXIST and leaves the state unchanged', () => {
+test('§9.10: UPDATE inside an existing map is refused (EEXIST inside, errno 14 in QEMU) and leaves the state unchanged', () => {
   const t = new DeviceIotlb({ device: 'vdpa0' });
   const first = t.update({ asid: 0, iova: 0x1000n, size: 0x80000000n, uaddr: 0x7f7903e00000n, perm: 3, line: 5 });
   assert.ok(first.ok);
@@ -19,7 +19,7 @@ test('§9.10: UPDATE inside an existing map is EEXIST and leaves the state uncha
   assert.equal(r.code, -17);
   assert.equal(r.writeErrno, 'EFAULT');
   assert.equal(r.conflicts?.[0], first.entry);
-  assert.match(r.reason, /UPDATE \[0x2000, 0x2fff\] \(line 9\) overlaps \[0x1000, 0x80000fff\] from line 5 in ASID 0 of vdpa0/);
+  assert.match(r.reason, /UPDATE iova 0x2000 size 0x1000 \(line 9\) refused: the kernel still holds the live map \[0x1000, 0x80000fff\] from line 5 in ASID 0 of vdpa0/);
   assert.deepEqual(span(t), before);
   // touching, not overlapping: accepted on both sides
   assert.ok(t.update({ iova: 0x80001000n, size: 0x1000n, uaddr: 0x1000n, perm: 1 }).ok);
@@ -27,17 +27,48 @@ test('§9.10: UPDATE inside an existing map is EEXIST and leaves the state uncha
   assert.equal(t.update({ iova: 0x80000fffn, size: 0x1n, uaddr: 0x3000n, perm: 1 }).ok, false, 'last byte of the 2 GiB map still overlaps');
 });
 
-test('§9.10: INVALIDATE of one page drops the whole 2 GiB entry and returns it', () => {
+test('§9.10: INVALIDATE of one page removes the map from QEMU\'s view; the rest stays orphaned (possibly still mapped)', () => {
   const t = new DeviceIotlb();
   t.update({ iova: 0x1000n, size: 0x80000000n, uaddr: 0x7f7903e00000n, perm: 3, line: 5 });
   t.update({ iova: 0x80001000n, size: 0x1f80000000n, uaddr: 0x7f7983e00000n, perm: 3, line: 9 });
   const r = t.invalidate({ iova: 0x2000n, size: 0x1000n, line: 17 });
   assert.ok(r.ok);
+  if (!r.ok) return;
   assert.deepEqual(r.removed.map((e) => [e.iova, e.last, e.createdLine, e.removedLine, e.removedBy]), [[0x1000n, 0x80000fffn, 5, 17, 'invalidate']]);
-  assert.deepEqual(span(t), [[0x80001000n, 0x2000000fffn, 0x7f7983e00000n]]);
-  const miss = t.translate(0, 0x1000n);
-  assert.deepEqual(miss, { ok: false, reason: 'IOVA 0x1000 not mapped in ASID 0' });
-  assert.equal(t.removed.length, 1);
+  assert.deepEqual(r.orphaned.map((e) => [e.iova, e.last, e.uaddr, e.state, e.createdLine, e.cutLine]), [
+    [0x1000n, 0x1fffn, 0x7f7903e00000n, 'orphaned', 5, 17],
+    [0x3000n, 0x80000fffn, 0x7f7903e02000n, 'orphaned', 5, 17],
+  ]);
+  assert.deepEqual(span(t), [[0x80001000n, 0x2000000fffn, 0x7f7983e00000n]], 'only live entries are QEMU\'s maps');
+  const miss = t.translate(0, 0x400000n);
+  assert.equal(miss.ok, false);
+  assert.match(miss.ok ? '' : miss.reason, /not mapped in ASID 0 .*possibly still mapped rest of the map from line 5/);
+  // §9.10: a later UPDATE inside the rest fails when the log says so — and that confirms the rest
+  const refused = t.update({ iova: 0x500000n, size: 0x1000n, uaddr: 0x1000n, perm: 3, line: 20, outcome: 'refused' });
+  assert.equal(refused.ok, false);
+  assert.match(refused.ok ? '' : refused.reason, /the orphaned rest \[0x3000, 0x80000fff\] of the map from line 5 cut by the INVALIDATE at line 17/);
+  assert.equal(t.allEntries().find((e) => e.iova === 0x3000n)?.confirmedLine, 20);
+  // the small map at the cut succeeds: the chunk that held it is gone, from the cut up to its end
+  const ok = t.update({ iova: 0x2000n, size: 0x1000n, uaddr: 0x1000n, perm: 3, line: 21 });
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.ok ? [ok.cleared, ok.uncertain] : [], [[], []], 'nothing orphaned at the invalidated page');
+  const above = t.update({ iova: 0x3000n, size: 0x2000n, uaddr: 0x2000n, perm: 3, line: 22, outcome: 'accepted' });
+  assert.ok(above.ok);
+  assert.deepEqual(above.ok ? above.cleared : [], [{ first: 0x3000n, last: 0x4fffn }]);
+  assert.deepEqual(t.allEntries().filter((e) => e.state === 'orphaned').map((e) => [e.iova, e.last]), [[0x1000n, 0x1fffn], [0x5000n, 0x80000fffn]]);
+});
+
+test('an UPDATE that only overlaps an orphan is uncertain without QEMU\'s log; a success far from the cut clears the stretch from the cut', () => {
+  const t = new DeviceIotlb();
+  t.update({ iova: 0x1000n, size: 0x80000000n, uaddr: 0x7f0000000000n, perm: 3, line: 5 });
+  t.invalidate({ iova: 0x1000n, size: 0x20000n, line: 17 });
+  const u = t.update({ iova: 0x100000n, size: 0x1000n, uaddr: 0x1000n, perm: 3, line: 30 });
+  assert.ok(u.ok);
+  assert.deepEqual(u.ok ? u.uncertain.map((e) => [e.iova, e.last]) : [], [[0x21000n, 0x80000fffn]]);
+  assert.deepEqual(u.ok ? u.cleared : [], [{ first: 0x21000n, last: 0x100fffn }], 'the dropped chunk reached from the cut to at least the map end');
+  const stillThere = t.update({ iova: 0x80000000n, size: 0x1000n, uaddr: 0x2000n, perm: 3, line: 31, outcome: 'refused' });
+  assert.equal(stillThere.ok, false);
+  assert.equal(stillThere.ok ? '' : stillThere.writeErrno, 'EFAULT');
 });
 
 test('INVALIDATE of unmapped space is fine; one byte of overlap removes a neighbour whole', () => {
@@ -47,7 +78,7 @@ test('INVALIDATE of unmapped space is fine; one byte of overlap removes a neighb
   const none = t.invalidate({ iova: 0x11000n, size: 0xf000n });
   assert.ok(none.ok && none.removed.length === 0);
   assert.equal(t.entries().length, 2);
-  const edge = t.invalidate({ iova: 0x10fffn, size: 0xf002n }); // [0x10fff, 0x20000]: one byte of each
+  const edge = t.invalidate({ iova: 0x10fffn, size: 0xf002n }); // [0x10fff, 0x20000]: one byte of each, the rests orphaned
   assert.ok(edge.ok);
   assert.deepEqual(edge.ok ? edge.removed.map((e) => e.iova) : [], [0x10000n, 0x20000n]);
 });
@@ -62,8 +93,9 @@ test('full-space unmap split in two INVALIDATEs of 2^63 works without overflow',
   assert.deepEqual(lo.ok ? lo.removed.map((e) => e.iova) : [], [0x0n, 0x7ffffffffffff000n]);
   const hi = t.invalidate({ iova: TWO_POW_63, size: TWO_POW_63 }); // end = 2^64 - 1, computed in u64
   assert.ok(hi.ok);
-  assert.deepEqual(hi.ok ? hi.removed.map((e) => e.iova) : [], [0xfffffffffffff000n]);
+  assert.deepEqual(hi.ok ? hi.removed.map((e) => [e.iova, e.state]) : [], [[TWO_POW_63, 'orphaned'], [0xfffffffffffff000n, 'live']], 'the straddling map\'s upper rest goes with the second half');
   assert.equal(t.entries().length, 0);
+  assert.equal(t.allEntries().length, 0, 'nothing orphaned: both halves together cover the space');
 });
 
 test('UPDATE range checks give EINVAL like the kernel: size 0, wrap, outside the device range', () => {
@@ -76,9 +108,9 @@ test('UPDATE range checks give EINVAL like the kernel: size 0, wrap, outside the
       assert.match(r.reason, why);
     }
   };
-  einval(t.update({ iova: 0x0n, size: 0x1000n, uaddr: 0n, perm: 3, line: 4 }), /UPDATE iova 0x0 size 0x1000 \(line 4\) rejected: iova below the device range start 0x1000/);
+  einval(t.update({ iova: 0x0n, size: 0x1000n, uaddr: 0n, perm: 3, line: 4 }), /UPDATE iova 0x0 size 0x1000 \(line 4\) refused: the kernel rejects the range \(EINVAL\): IOVA 0x0 is outside the device IOVA range \[0x1000, 0xffffffffff\] \(below its start\)/);
   einval(t.update({ iova: 0x2000n, size: 0n, uaddr: 0n, perm: 3 }), /size 0/);
-  einval(t.update({ iova: 0xfffffff000n, size: 0x1001n, uaddr: 0n, perm: 3 }), /past the device range end 0xffffffffff/);
+  einval(t.update({ iova: 0xfffffff000n, size: 0x1001n, uaddr: 0n, perm: 3 }), /\[0xfffffff000, 0x10000000000\] is outside the device IOVA range \[0x1000, 0xffffffffff\] \(past its end\)/);
   assert.ok(t.update({ iova: 0xfffffff000n, size: 0x1000n, uaddr: 0n, perm: 3 }).ok, 'last byte == range.last is fine');
   const full = new DeviceIotlb();
   einval(full.update({ iova: 0x2n, size: 0xffffffffffffffffn, uaddr: 0n, perm: 3 }), /wraps past 2\^64/);
@@ -98,7 +130,7 @@ test('ASIDs are separate; INVALIDATE on a never-created ASID is refused', () => 
   assert.deepEqual(t.translate(2, 0x1800n), { ok: false, reason: 'IOVA 0x1800 not mapped in ASID 2 of vdpa0' });
   const r = t.invalidate({ asid: 2, iova: 0x1000n, size: 0x1000n, line: 30 });
   assert.equal(r.ok, false);
-  assert.match(r.ok ? '' : r.reason, /INVALIDATE iova 0x1000 \(line 30\): ASID 2 of vdpa0 was never created/);
+  assert.match(r.ok ? '' : r.reason, /INVALIDATE iova 0x1000 \(line 30\) refused: ASID 2 of vdpa0 was never created/);
   assert.deepEqual(t.asids(), [0, 1]);
   // a refused UPDATE still creates its ASID (the kernel allocates it before checking)
   assert.equal(t.update({ asid: 3, iova: 0x1000n, size: 0n, uaddr: 0n, perm: 3 }).ok, false);
@@ -107,28 +139,29 @@ test('ASIDs are separate; INVALIDATE on a never-created ASID is refused', () => 
   assert.deepEqual(t.asids(), [0, 1, 3]);
 });
 
-test('reset without IOTLB_PERSIST loses every mapping of every ASID; with it nothing moves', () => {
+test('a reset never clears vhost-vdpa\'s IOTLB: a map QEMU never unmapped survives it and refuses the next UPDATE', () => {
   const fill = (t: DeviceIotlb) => {
-    t.update({ asid: 0, iova: 0x1000n, size: 0x80000000n, uaddr: 0x7f7903e00000n, perm: 3, line: 5 });
-    t.update({ asid: 1, iova: 0x1000n, size: 0x2000n, uaddr: 0x7f0000001000n, perm: 3, line: 6 });
+    t.update({ asid: 0, iova: 0x1000n, size: 0x2000n, uaddr: 0x7f0000001000n, perm: 3, line: 5 });
+    t.update({ asid: 1, iova: 0x1000n, size: 0x2000n, uaddr: 0x7f0000101000n, perm: 3, line: 6 });
   };
   const legacy = new DeviceIotlb({ backendFeatures: (1n << VHOST_BACKEND_F_IOTLB_MSG_V2) | (1n << VHOST_BACKEND_F_IOTLB_BATCH) });
   fill(legacy);
   assert.equal(legacy.iotlbPersist, false);
-  const r = legacy.reset({ line: 40 });
-  assert.equal(r.persisted, false);
-  assert.deepEqual(r.lost.map((e) => [e.asid, e.iova, e.createdLine, e.removedLine, e.removedBy]), [[0, 0x1000n, 5, 40, 'reset'], [1, 0x1000n, 6, 40, 'reset']]);
-  assert.equal(legacy.translate(0, 0x1000n).ok, false);
-  assert.equal(legacy.translate(1, 0x1000n).ok, false);
+  const r = legacy.reset();
+  assert.deepEqual([r.persisted, r.parentMayDrop], [false, true], 'without the ack the parent may drop its device-side maps');
+  assert.deepEqual(r.kept.map((e) => [e.asid, e.iova, e.createdLine]), [[0, 0x1000n, 5], [1, 0x1000n, 6]]);
+  assert.ok(legacy.translate(0, 0x1000n).ok);
+  const again = legacy.update({ asid: 0, iova: 0x1000n, size: 0x2000n, uaddr: 0x7f0000201000n, perm: 3, line: 50 });
+  assert.equal(again.ok, false);
+  assert.match(again.ok ? '' : again.reason, /the live map \[0x1000, 0x2fff\] from line 5/);
 
   const persist = new DeviceIotlb();
   persist.ackBackendFeatures((1n << VHOST_BACKEND_F_IOTLB_MSG_V2) | (1n << VHOST_BACKEND_F_IOTLB_PERSIST)); // 0x102
   assert.equal(persist.backendFeatures, 0x102n);
   fill(persist);
   assert.equal(persist.iotlbPersist, true);
-  assert.deepEqual(persist.reset({ line: 40 }), { persisted: true, lost: [] });
-  const still = persist.translate(0, 0x1000n);
-  assert.ok(still.ok && still.hva === 0x7f7903e00000n);
+  const p = persist.reset();
+  assert.deepEqual([p.persisted, p.parentMayDrop, p.kept.length], [true, false, 2]);
   // bit 8 means mask 0x100, not 0x8
   assert.equal(new DeviceIotlb({ backendFeatures: 0x8n }).iotlbPersist, false);
 });

@@ -8,17 +8,28 @@ import { checkJson, checkText } from '../report/checkReport.js';
 import { checkTraceEventsFiles, replayOptionsFrom, replayOptionSpec } from './replayOptions.js';
 import { progressReporter } from '../progress.js';
 import { termSafe } from '../termText.js';
+import { readQemuLog, type QemuLog } from '../../trace/qemuLog.js';
 
 export const checkCommand: CommandSpec = {
   name: 'check',
   summary: 'replay QEMU traces through the model and report what is wrong',
-  usage: 'iova-lens check TRACE… [--json] [--trace-events FILE]… [--qemu-layout legacy|current|auto] [--iotlb-persist]',
+  usage: 'iova-lens check TRACE… [--json] [--trace-events FILE]… [--qemu-layout legacy|current|auto] [--iotlb-persist] [--qemu-log FILE]',
   async run(argv, io) {
     const args = parseArgs(argv, { json: {}, ...replayOptionSpec });
     if (args.positional.length === 0) throw new UsageError('no trace file given');
-    const opts = replayOptionsFrom(args);
+    const { qemuLogPath, ...opts } = replayOptionsFrom(args);
     await checkTraceEventsFiles(opts);
     const json = args.flags.has('json');
+    let qemuLogData: QemuLog | undefined;
+    if (qemuLogPath !== undefined) {
+      try {
+        qemuLogData = await readQemuLog(qemuLogPath);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        io.stderr.write(`iova-lens check: cannot read the QEMU log ${qemuLogPath}: ${err.code ?? err.message}\n`);
+        return 2;
+      }
+    }
     let worst = 0;
     const jsonOut: unknown[] = [];
     const complain = (text: string): void => {
@@ -28,7 +39,7 @@ export const checkCommand: CommandSpec = {
       const progress = progressReporter(io, termSafe(file));
       let analysis: Analysis;
       try {
-        analysis = await analyzeTraceFile(file, { ...opts, onProgress: progress.update });
+        analysis = await analyzeTraceFile(file, { ...opts, ...(qemuLogData ? { qemuLogData } : {}), onProgress: progress.update });
       } catch (e) {
         progress.done();
         const err = e as NodeJS.ErrnoException;

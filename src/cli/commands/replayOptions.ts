@@ -9,12 +9,14 @@ export const replayOptionSpec: Record<string, OptionSpec> = {
   'trace-events': { value: true, repeat: true },
   'qemu-layout': { value: true },
   'iotlb-persist': {},
+  'qemu-log': { value: true },
 };
 
-export function replayOptionsFrom(args: ParsedArgs): AnalyzeOptions {
+export function replayOptionsFrom(args: ParsedArgs): AnalyzeOptions & { qemuLogPath?: string } {
   const layout = oneValue(args, 'qemu-layout') ?? 'auto';
   if (!isQemuLayout(layout)) throw new UsageError(`--qemu-layout must be legacy, current or auto, not "${layout}"`);
-  return { layout, iotlbPersist: args.flags.has('iotlb-persist'), traceEvents: args.values.get('trace-events') ?? [] };
+  const qemuLog = oneValue(args, 'qemu-log');
+  return { layout, iotlbPersist: args.flags.has('iotlb-persist'), traceEvents: args.values.get('trace-events') ?? [], ...(qemuLog ? { qemuLogPath: qemuLog } : {}) };
 }
 
 /** Every --trace-events file must be readable before any trace is: exit 2 (InputFileError) if not. */

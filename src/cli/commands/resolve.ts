@@ -12,9 +12,10 @@ import { InputFileError } from '../../trace/read/inputFile.js';
 import { termLines, termSafe } from '../termText.js';
 import { runLiveResolve } from './liveResolve.js';
 import { liveOptionSpec } from './snapshot.js';
+import { readQemuLog } from '../../trace/qemuLog.js';
 
 const USAGE =
-  'iova-lens resolve TRACE --line N ADDR [--space gpa|hva|iova|giova] [--asid N] [--device BB:DD.F] [--json]\n' +
+  'iova-lens resolve TRACE --line N ADDR [--space gpa|hva|iova|giova] [--asid N] [--device BB:DD.F] [--qemu-log FILE] [--json]\n' +
   '       iova-lens resolve --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--device BB:DD.F] [--space giova|gpa|hva] ADDR [--json]';
 
 export const resolveCommand: CommandSpec = {
@@ -37,10 +38,12 @@ export const resolveCommand: CommandSpec = {
     const device = oneValue(args, 'device');
     if (device !== undefined && !/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(device)) throw new UsageError('--device takes a PCI address BB:DD.F');
 
-    const replayOpts = replayOptionsFrom(args);
+    const { qemuLogPath, ...replayOpts } = replayOptionsFrom(args);
     await checkTraceEventsFiles(replayOpts);
+    // with QEMU's log, maps the kernel refused are known, and resolve treats them as never mapped
+    const qemuLogData = qemuLogPath === undefined ? undefined : await readQemuLog(qemuLogPath);
     const progress = progressReporter(io, termSafe(file));
-    const { engine, readError } = await analyzeTraceFile(file, { ...replayOpts, onProgress: progress.update }).finally(progress.done);
+    const { engine, readError } = await analyzeTraceFile(file, { ...replayOpts, ...(qemuLogData ? { qemuLogData } : {}), onProgress: progress.update }).finally(progress.done);
     if (readError) throw new InputFileError(file, readError);
     const line = Number(lineText);
     const lines = engine.summary().lines;

@@ -1,23 +1,16 @@
-// The kernel-side IOTLB of one vhost/vDPA device, one interval map per ASID, with the kernel's
-// rules (qemu-semantics §5.2, §9.10): UPDATE never replaces or merges (any overlap → EEXIST),
-// INVALIDATE drops every overlapping map WHOLE, a reset without IOTLB_PERSIST loses everything.
-// QEMU's own view can disagree with this one; that disagreement is what the product shows.
+// The kernel-side IOTLB of one vhost/vDPA device held in memory (live sessions, the resolver,
+// tests), one list per ASID, run by the rules of kernelIotlb.ts — the same rules the trace
+// replay calls over its timeline. Entries are live (QEMU mapped them) or orphaned (the possibly
+// still mapped rest of a map an INVALIDATE cut); a reset keeps them all (qemu-semantics §4.8).
 import { isPerm, type Perm } from '../access.js';
-import { add64, hex, isU64, sub64, U64_MAX } from '../u64.js';
+import { hex, isU64, U64_MAX } from '../u64.js';
 import { IntervalIndex } from '../memory/hvaIndex.js';
 import { ERRNO, hasBackendFeature, VHOST_BACKEND_F_IOTLB_PERSIST, type ErrnoName, type IotlbMsgType } from './vhostUapi.js';
+import { commitUpdate, describeRange, explainRefusal, invalidate as invalidateRule, judgeUpdate, type KernelEntry, type KernelIotlbStore, type RefusalCause } from './kernelIotlb.js';
 
-export interface IotlbEntry {
-  asid: number;
-  iova: bigint;
-  /** inclusive: iova + size - 1 of the UPDATE */
-  last: bigint;
-  /** HVA of `iova` */
-  uaddr: bigint;
-  perm: Perm;
-  createdLine?: number;
+export interface IotlbEntry extends KernelEntry {
   removedLine?: number;
-  removedBy?: 'invalidate' | 'reset';
+  removedBy?: 'invalidate' | 'cleared' | 'trimmed';
   /** misses this UPDATE answered (device-IOTLB flow) */
   answered: IotlbMiss[];
 }
@@ -60,23 +53,21 @@ export interface IotlbBatch {
 /** A refusal by the kernel's IOTLB message handler. */
 export interface IotlbRefusal {
   ok: false;
-  /** the handler's verdict (qemu-semantics §5.2) */
+  /** the handler's verdict inside the kernel */
   errno: ErrnoName;
   /** negative errno as the handler returns it */
   code: number;
-  /**
-   * What QEMU's write() most likely reports: the vhost char-device write path appears to turn
-   * any handler error into EFAULT, which matches the errno=14 seen in QEMU logs. UNVERIFIED, and
-   * at odds with the errno=17 quoted for EEXIST in qemu-semantics §9.10 — hence both fields.
-   */
+  /** what QEMU's write() reports for EVERY refusal: vhost_chr_write_iter turns it into EFAULT (errno 14) */
   writeErrno: 'EFAULT';
+  /** the reason, from the model state */
   reason: string;
+  cause: RefusalCause;
   conflicts?: IotlbEntry[];
 }
 
-export type UpdateResult = { ok: true; entry: IotlbEntry; answered: IotlbMiss[] } | IotlbRefusal;
-export type InvalidateResult = { ok: true; removed: IotlbEntry[] } | IotlbRefusal;
-export type IotlbTranslation = { ok: true; hva: bigint; entry: IotlbEntry } | { ok: false; reason: string };
+export type UpdateResult = { ok: true; entry: IotlbEntry; answered: IotlbMiss[]; cleared: { first: bigint; last: bigint }[]; uncertain: IotlbEntry[] } | IotlbRefusal;
+export type InvalidateResult = { ok: true; removed: IotlbEntry[]; orphaned: IotlbEntry[] } | IotlbRefusal;
+export type IotlbTranslation = { ok: true; hva: bigint; entry: IotlbEntry } | { ok: false; reason: string; orphan?: IotlbEntry };
 
 export interface UpdateMsg {
   asid?: number;
@@ -86,6 +77,12 @@ export interface UpdateMsg {
   uaddr: bigint;
   perm: Perm;
   line?: number;
+  /**
+   * What QEMU's log says happened ("failed to write … errno=14" or not). Needed only when the
+   * UPDATE overlaps nothing but orphaned entries; without it such an UPDATE is taken as accepted
+   * and reported in `uncertain`.
+   */
+  outcome?: 'accepted' | 'refused';
 }
 export interface InvalidateMsg {
   asid?: number;
@@ -103,36 +100,73 @@ export class IotlbInputError extends Error {
 }
 
 const at = (line: number | undefined): string => (line === undefined ? '' : ` (line ${line})`);
-const refuse = (errno: ErrnoName, reason: string, conflicts?: IotlbEntry[]): IotlbRefusal => {
-  const r: IotlbRefusal = { ok: false, errno, code: -ERRNO[errno], writeErrno: 'EFAULT', reason };
-  if (conflicts) r.conflicts = conflicts;
-  return r;
-};
+const byIova = (a: IotlbEntry, b: IotlbEntry) => (a.iova < b.iova ? -1 : a.iova > b.iova ? 1 : 0);
 
 function checkU64(what: string, v: bigint, line: number | undefined): void {
   if (typeof v !== 'bigint' || !isU64(v)) throw new IotlbInputError(`${what} ${String(v)}${at(line)} is not a u64`);
+}
+
+/** Per-ASID sorted lists: the in-memory KernelIotlbStore. */
+class ListStore implements KernelIotlbStore<IotlbEntry> {
+  readonly spaces = new Map<number, IotlbEntry[]>();
+  readonly removed: IotlbEntry[] = [];
+  changed = () => {};
+  hasAsid(asid: number): boolean {
+    return this.spaces.has(asid);
+  }
+  createAsid(asid: number): void {
+    if (!this.spaces.has(asid)) this.spaces.set(asid, []);
+  }
+  overlapping(asid: number, first: bigint, last: bigint): IotlbEntry[] {
+    return (this.spaces.get(asid) ?? []).filter((e) => e.iova <= last && first <= e.last);
+  }
+  insert(k: KernelEntry): IotlbEntry {
+    const e: IotlbEntry = { ...k, answered: [] };
+    this.createAsid(e.asid);
+    const s = this.spaces.get(e.asid)!;
+    s.push(e);
+    s.sort(byIova);
+    this.changed();
+    return e;
+  }
+  remove(e: IotlbEntry, line: number | undefined, why: 'invalidate' | 'cleared' | 'trimmed'): void {
+    const s = this.spaces.get(e.asid) ?? [];
+    const i = s.indexOf(e);
+    if (i < 0) return;
+    s.splice(i, 1);
+    if (line !== undefined) e.removedLine = line;
+    e.removedBy = why;
+    this.removed.push(e);
+    this.changed();
+  }
+  confirm(e: IotlbEntry, line: number | undefined): void {
+    if (line !== undefined) e.confirmedLine = line;
+  }
 }
 
 export class DeviceIotlb {
   readonly device: string;
   readonly iovaRange: { first: bigint; last: bigint };
   private features = 0n;
-  private spaces = new Map<number, IotlbEntry[]>();
+  private readonly store = new ListStore();
   private byUaddr = new Map<number, IntervalIndex<IotlbEntry>>();
   private pending: IotlbMiss[] = [];
   readonly accessFails: IotlbAccessFail[] = [];
   readonly batches: IotlbBatch[] = [];
   private openBatch: IotlbBatch | undefined;
-  /** entries that were invalidated or lost at reset, oldest first */
-  readonly removed: IotlbEntry[] = [];
 
   /** `device` labels messages ('BB:DD.F' or a vdpa name); iovaRange is VHOST_VDPA_GET_IOVA_RANGE. */
   constructor(opts: { device?: string; iovaRange?: { first: bigint; last: bigint }; backendFeatures?: bigint } = {}) {
     this.device = opts.device ?? '';
     this.iovaRange = opts.iovaRange ?? { first: 0n, last: U64_MAX };
     this.features = opts.backendFeatures ?? 0n;
+    this.store.changed = () => this.byUaddr.clear();
   }
 
+  /** Entries removed by INVALIDATEs or cleared by later outcomes, oldest first. */
+  get removed(): readonly IotlbEntry[] {
+    return this.store.removed;
+  }
   /** Backend features userspace acked (VHOST_SET_BACKEND_FEATURES), as a bit mask. */
   ackBackendFeatures(features: bigint): void {
     this.features = features;
@@ -152,11 +186,15 @@ export class DeviceIotlb {
 
   /** ASIDs the kernel has created (by UPDATE or BATCH_BEGIN), ascending. */
   asids(): number[] {
-    return [...this.spaces.keys()].sort((a, b) => a - b);
+    return [...this.store.spaces.keys()].sort((a, b) => a - b);
   }
   /** Live entries of one ASID in IOVA order. */
   entries(asid = 0): readonly IotlbEntry[] {
-    return this.spaces.get(asid) ?? [];
+    return (this.store.spaces.get(asid) ?? []).filter((e) => e.state === 'live');
+  }
+  /** Live and orphaned entries of one ASID in IOVA order. */
+  allEntries(asid = 0): readonly IotlbEntry[] {
+    return this.store.spaces.get(asid) ?? [];
   }
   pendingMisses(): readonly IotlbMiss[] {
     return this.pending;
@@ -165,122 +203,75 @@ export class DeviceIotlb {
   private where(asid: number): string {
     return `ASID ${asid}${this.device ? ` of ${this.device}` : ''}`;
   }
-  private space(asid: number): IotlbEntry[] {
-    let s = this.spaces.get(asid);
-    if (!s) this.spaces.set(asid, (s = []));
-    return s;
-  }
   private record(r: IotlbMessageRecord): void {
     this.openBatch?.messages.push(r);
+  }
+  private refuse(errno: ErrnoName, what: string, cause: RefusalCause, asid: number, conflicts?: IotlbEntry[]): IotlbRefusal {
+    const r: IotlbRefusal = { ok: false, errno, code: -ERRNO[errno], writeErrno: 'EFAULT', reason: `${what}: ${explainRefusal(cause, this.where(asid))}`, cause };
+    if (conflicts) r.conflicts = conflicts;
+    return r;
   }
 
   update(m: UpdateMsg): UpdateResult {
     const asid = m.asid ?? 0;
     for (const [k, v] of [['iova', m.iova], ['size', m.size], ['uaddr', m.uaddr]] as const) checkU64(`UPDATE ${k}`, v, m.line);
     if (!isPerm(m.perm)) throw new IotlbInputError(`UPDATE perm ${String(m.perm)}${at(m.line)} is not a vhost access value (0..3)`);
-    const msgRec: IotlbMessageRecord = { type: 2, asid, iova: m.iova, size: m.size, result: 'ok' };
-    if (m.line !== undefined) msgRec.line = m.line;
-    this.space(asid); // the kernel creates the address space before it checks the message
-    const bad = this.updateRangeError(m);
-    if (bad) {
-      msgRec.result = 'EINVAL';
-      this.record(msgRec);
-      return refuse('EINVAL', `UPDATE iova ${hex(m.iova)} size ${hex(m.size)}${at(m.line)} rejected: ${bad}`);
+    const msg = { asid, iova: m.iova, size: m.size, uaddr: m.uaddr, perm: m.perm, ...(m.line === undefined ? {} : { line: m.line }) };
+    const rec: IotlbMessageRecord = { type: 2, asid, iova: m.iova, size: m.size, result: 'ok', ...(m.line === undefined ? {} : { line: m.line }) };
+    this.store.createAsid(asid); // the kernel creates the address space before it checks the message
+    const verdict = judgeUpdate(this.store, this.iovaRange, msg);
+    const what = `UPDATE iova ${hex(m.iova)} size ${hex(m.size)}${at(m.line)} refused`;
+    if (verdict.kind === 'refuse' || (verdict.kind === 'uncertain' && m.outcome === 'refused') || (verdict.kind === 'accept' && m.outcome === 'refused')) {
+      const cause: RefusalCause = verdict.kind === 'refuse' ? verdict.cause : verdict.kind === 'uncertain' ? { kind: 'overlap', live: [], orphaned: verdict.orphaned } : { kind: 'unknown' };
+      const errno: ErrnoName = cause.kind === 'range' ? 'EINVAL' : cause.kind === 'overlap' ? 'EEXIST' : 'EFAULT';
+      if (verdict.kind !== 'refuse') commitUpdate(this.store, msg, true);
+      rec.result = errno;
+      this.record(rec);
+      const conflicts = cause.kind === 'overlap' ? ([...cause.live, ...cause.orphaned] as IotlbEntry[]) : undefined;
+      return this.refuse(errno, what, cause, asid, conflicts);
     }
-    const last = m.iova + m.size - 1n;
-    const conflicts = this.overlapping(asid, m.iova, last);
-    if (conflicts.length) {
-      msgRec.result = 'EEXIST';
-      this.record(msgRec);
-      const c = conflicts.map((e) => `[${hex(e.iova)}, ${hex(e.last)}]${e.createdLine === undefined ? '' : ` from line ${e.createdLine}`}`).join(', ');
-      return refuse('EEXIST', `UPDATE [${hex(m.iova)}, ${hex(last)}]${at(m.line)} overlaps ${c} in ${this.where(asid)}`, conflicts);
-    }
-    const entry: IotlbEntry = { asid, iova: m.iova, last, uaddr: m.uaddr, perm: m.perm, answered: [] };
-    if (m.line !== undefined) entry.createdLine = m.line;
-    const s = this.space(asid);
-    s.splice(this.firstEndingAtOrAfter(s, m.iova), 0, entry);
-    this.byUaddr.delete(asid);
-    const answered = this.pending.filter((x) => x.asid === asid && x.iova >= entry.iova && x.iova <= last);
+    const out = commitUpdate(this.store, msg, false);
+    const entry = out.entry!;
+    const answered = this.pending.filter((x) => x.asid === asid && x.iova >= entry.iova && x.iova <= entry.last);
     for (const x of answered) {
       x.answeredBy = entry;
       x.permOk = (entry.perm & x.perm) === x.perm;
     }
     entry.answered = answered;
     this.pending = this.pending.filter((x) => !answered.includes(x));
-    this.record(msgRec);
-    return { ok: true, entry, answered };
+    this.record(rec);
+    return { ok: true, entry, answered, cleared: out.cleared, uncertain: verdict.kind === 'uncertain' && m.outcome === undefined ? verdict.orphaned : [] };
   }
 
-  /** The kernel's range checks for UPDATE, in its order; undefined when valid. */
-  private updateRangeError(m: UpdateMsg): string | undefined {
-    const { first, last } = this.iovaRange;
-    if (m.iova < first) return `iova below the device range start ${hex(first)}`;
-    if (m.size === 0n) return 'size 0';
-    if (m.iova > U64_MAX - m.size + 1n) return 'range wraps past 2^64';
-    if (m.iova + m.size - 1n > last) return `range ends past the device range end ${hex(last)}`;
-    return undefined;
-  }
-
-  /**
-   * Drop every entry overlapping [iova, iova + size - 1] whole. The end is computed in u64 like
-   * the kernel does, so iova 2^63 size 2^63 means [2^63, 2^64 - 1] (the second half of QEMU's
-   * full-space unmap), and a size 0 at iova 0 wraps to the whole space.
-   */
+  /** INVALIDATE [iova, iova + size - 1]: see kernelIotlb.invalidate. */
   invalidate(m: InvalidateMsg): InvalidateResult {
     const asid = m.asid ?? 0;
     checkU64('INVALIDATE iova', m.iova, m.line);
     checkU64('INVALIDATE size', m.size, m.line);
-    const msgRec: IotlbMessageRecord = { type: 3, asid, iova: m.iova, size: m.size, result: 'ok' };
-    if (m.line !== undefined) msgRec.line = m.line;
-    const s = this.spaces.get(asid);
-    if (!s) {
-      msgRec.result = 'EINVAL';
-      this.record(msgRec);
-      return refuse('EINVAL', `INVALIDATE iova ${hex(m.iova)}${at(m.line)}: ${this.where(asid)} was never created`);
+    const rec: IotlbMessageRecord = { type: 3, asid, iova: m.iova, size: m.size, result: 'ok', ...(m.line === undefined ? {} : { line: m.line }) };
+    const r = invalidateRule(this.store, { asid, iova: m.iova, size: m.size, ...(m.line === undefined ? {} : { line: m.line }) });
+    if (!r.ok) {
+      rec.result = 'EINVAL';
+      this.record(rec);
+      return this.refuse('EINVAL', `INVALIDATE iova ${hex(m.iova)}${at(m.line)} refused`, r.cause, asid);
     }
-    const last = sub64(add64(m.iova, m.size), 1n);
-    const removed = this.overlapping(asid, m.iova, last);
-    if (removed.length) {
-      // overlapping entries are contiguous in IOVA order except for a wrapped request
-      if (last >= m.iova) s.splice(this.firstEndingAtOrAfter(s, m.iova), removed.length);
-      else this.spaces.set(asid, s.filter((e) => !removed.includes(e)));
-      this.byUaddr.delete(asid);
-      for (const e of removed) {
-        if (m.line !== undefined) e.removedLine = m.line;
-        e.removedBy = 'invalidate';
-      }
-      this.removed.push(...removed);
-    }
-    this.record(msgRec);
-    return { ok: true, removed };
+    this.record(rec);
+    return r;
   }
 
-  /** Entries satisfying the kernel's overlap test (start <= last && first <= end), IOVA order. */
+  /** Live and orphaned entries satisfying the kernel's overlap test, IOVA order. */
   overlapping(asid: number, first: bigint, last: bigint): IotlbEntry[] {
-    const s = this.spaces.get(asid) ?? [];
-    if (last < first) return s.filter((e) => e.iova <= last && first <= e.last); // wrapped request
-    const out: IotlbEntry[] = [];
-    for (let i = this.firstEndingAtOrAfter(s, first); i < s.length && s[i]!.iova <= last; i++) out.push(s[i]!);
-    return out;
+    return this.store.overlapping(asid, first, last);
   }
 
-  /** Entries are disjoint and sorted, so their ends are sorted too. */
-  private firstEndingAtOrAfter(s: IotlbEntry[], x: bigint): number {
-    let lo = 0;
-    let hi = s.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[mid]!.last < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
+  /** Where a live entry holds `iova`; an orphan there is named but does not translate (QEMU lost it). */
   translate(asid: number, iova: bigint): IotlbTranslation {
-    const s = this.spaces.get(asid) ?? [];
-    const e = s[this.firstEndingAtOrAfter(s, iova)];
-    if (!e || e.iova > iova) return { ok: false, reason: `IOVA ${hex(iova)} not mapped in ${this.where(asid)}` };
-    return { ok: true, hva: add64(e.uaddr, iova - e.iova), entry: e };
+    const hit = this.store.overlapping(asid, iova, iova);
+    const e = hit.find((x) => x.state === 'live');
+    if (e) return { ok: true, hva: e.uaddr + (iova - e.iova), entry: e };
+    const orphan = hit[0];
+    const reason = `IOVA ${hex(iova)} not mapped in ${this.where(asid)}`;
+    return orphan ? { ok: false, reason: `${reason} (it lies in ${describeRange(orphan.iova, orphan.last - orphan.iova + 1n)}, the possibly still mapped rest of the map from line ${orphan.createdLine ?? '?'})`, orphan } : { ok: false, reason };
   }
 
   /** Reverse lookup: live entries of `asid` whose host range holds `hva`, in IOVA order. */
@@ -293,7 +284,7 @@ export class DeviceIotlb {
     return idx
       .stab(hva)
       .map((i) => i.value)
-      .sort((a, b) => (a.iova < b.iova ? -1 : a.iova > b.iova ? 1 : 0));
+      .sort(byIova);
   }
 
   /** A VHOST_IOTLB_MISS from the device: kept pending until an UPDATE covers its IOVA. */
@@ -316,7 +307,7 @@ export class DeviceIotlb {
 
   /** BATCH_BEGIN creates the ASID like UPDATE does. A second BEGIN just keeps the batch open. */
   batchBegin(m: { asid?: number; line?: number } = {}): IotlbBatch {
-    this.space(m.asid ?? 0);
+    this.store.createAsid(m.asid ?? 0);
     if (!this.openBatch) {
       this.openBatch = { messages: [] };
       if (m.line !== undefined) this.openBatch.beginLine = m.line;
@@ -334,22 +325,12 @@ export class DeviceIotlb {
   }
 
   /**
-   * Device reset (SET_STATUS 0). Without IOTLB_PERSIST acked every ASID loses every mapping
-   * (returned, so a diagnostic can point at what a later DMA would miss); with it nothing moves.
+   * Device reset (SET_STATUS 0). vhost-vdpa's own IOTLB is never cleared by it (§4.8): every
+   * entry is kept. Without IOTLB_PERSIST acked the kernel asks the parent to clean its
+   * device-side maps (mlx5_vdpa and vdpa_sim do), so DMA to them may fail until QEMU remaps.
    */
-  reset(m: { line?: number } = {}): { persisted: boolean; lost: IotlbEntry[] } {
-    if (this.iotlbPersist) return { persisted: true, lost: [] };
-    const lost: IotlbEntry[] = [];
-    for (const [asid, s] of this.spaces) {
-      for (const e of s) {
-        if (m.line !== undefined) e.removedLine = m.line;
-        e.removedBy = 'reset';
-        lost.push(e);
-      }
-      this.spaces.set(asid, []);
-    }
-    this.byUaddr.clear();
-    this.removed.push(...lost);
-    return { persisted: false, lost };
+  reset(): { persisted: boolean; kept: IotlbEntry[]; parentMayDrop: boolean } {
+    const kept = [...this.store.spaces.values()].flat().filter((e) => e.state === 'live');
+    return { persisted: this.iotlbPersist, kept, parentMayDrop: !this.iotlbPersist };
   }
 }

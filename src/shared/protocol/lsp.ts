@@ -122,6 +122,8 @@ export interface ServerSettings {
   traceEvents: string[];
   /** VhostIOVATree layout: auto (decide from the trace), legacy or current */
   qemuLayout: QemuLayout;
+  /** QEMU's stderr / libvirt log merged by time ("" = the sibling file rule of trace/qemuLog.ts) */
+  qemuLog: string;
 }
 export const SETTINGS_SECTION = 'iovaLens';
-export const defaultServerSettings: ServerSettings = { inlayHints: { enabled: false }, traceEvents: [], qemuLayout: 'auto' };
+export const defaultServerSettings: ServerSettings = { inlayHints: { enabled: false }, traceEvents: [], qemuLayout: 'auto', qemuLog: '' };

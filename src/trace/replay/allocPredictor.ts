@@ -12,6 +12,8 @@ export interface AllocPredictor {
   allocHostOnly(hva: bigint, len: bigint, deviceReadOnly: boolean): bigint | undefined;
   /** listener region_del in SVQ mode: the IOVA QEMU unmaps (start of the node it finds), removing it */
   regionDel(gpa: bigint, hva: bigint | undefined, len: bigint): bigint | undefined;
+  /** the kernel refused the map of this section: QEMU drops the node it had allocated */
+  mapRefused(gpa: bigint, hva: bigint, len: bigint): void;
   /** a host-only unmap at a traced IOVA: drop what QEMU's tree holds there */
   hostOnlyUnmap(iova: bigint, len: bigint): void;
   /** QEMU's tree after the trace used an IOVA it did not predict: make it hold what QEMU holds */

@@ -1,10 +1,11 @@
 // vhost (kernel backend) device IOTLB with a vIOMMU (qemu-semantics §5.3): the backend misses,
 // QEMU translates through the vIOMMU (a vtd_dmar_translate line between the two miss steps)
-// and answers with an UPDATE QEMU does not trace: iova aligned down to the vIOMMU page, length
-// min(page, bytes left in the vhost memory-table region), uaddr from that region, perm RW.
+// and answers with an UPDATE QEMU does not trace, computed by the model's rule (planMissUpdate in
+// src/model/iotlb/iotlbMiss.ts, the same the live model uses).
 // Guest invalidations become INVALIDATE messages that drop every overlapping entry whole.
 import type { ReplayContext } from './context.js';
 import type { TableInfo } from './timeline.js';
+import { planMissUpdate } from '../../model/iotlb/iotlbMiss.js';
 
 interface PendingMiss {
   dev: string;
@@ -43,19 +44,21 @@ export function missAnswered(ctx: ReplayContext, dev: string): void {
   const [miss] = list.splice(i, 1);
   const t = miss.translation;
   if (!t) return;
-  // the vhost memory table maps the GPA to QEMU's HVA
+  // QEMU's answer (the model's rule): the vhost memory table maps the page's GPA to its HVA
   const tl = ctx.timeline;
-  const region = tl.tables
-    .filter((x) => x.kind === 'mem-table' || x.kind === 'section')
-    .map((x) => tl.overlapping(x.id, t.gpa, t.gpa)[0])
-    .find((r) => r !== undefined);
-  if (!region) return;
-  const uaddr = region.target + (t.gpa - region.start);
-  const left = region.last - t.gpa + 1n;
-  const len = t.mask + 1n < left ? t.mask + 1n : left;
+  const plan = planMissUpdate({ giova: t.pageStart, pageMask: t.mask, gpa: t.gpa }, (gpa) => {
+    const r = tl.tables
+      .filter((x) => x.kind === 'mem-table' || x.kind === 'section')
+      .map((x) => tl.overlapping(x.id, gpa, gpa)[0])
+      .find((rec) => rec !== undefined);
+    return r && { guestPhysAddr: r.start, memorySize: r.last - r.start + 1n, userspaceAddr: r.target };
+  });
+  if (!plan.ok) return;
+  const u = plan.update;
+  const last = u.iova + u.size - 1n;
   const tab = table(ctx, dev);
-  for (const old of tl.overlapping(tab.id, t.pageStart, t.pageStart + len - 1n)) tl.remove(old, ctx.line, 'replaced by UPDATE');
-  tl.add({ table: tab.id, start: t.pageStart, last: t.pageStart + len - 1n, target: uaddr, perm: 3, createdLine: ctx.line, owner: `device IOTLB entry (miss at line ${miss.line}, translated at line ${t.line})` });
+  for (const old of tl.overlapping(tab.id, u.iova, last)) tl.remove(old, ctx.line, 'replaced by UPDATE');
+  tl.add({ table: tab.id, start: u.iova, last, target: u.uaddr, perm: u.perm, createdLine: ctx.line, owner: `device IOTLB entry (miss at line ${miss.line}, translated at line ${t.line})` });
 }
 
 /** A guest invalidation reaches every vhost device IOTLB as an INVALIDATE; `why` as Timeline.remove takes it. */

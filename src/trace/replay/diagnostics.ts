@@ -7,6 +7,7 @@ export type DiagnosticCode =
   | 'aliased-unmap'
   | 'unmap-unmapped'
   | 'map-overlap'
+  | 'map-over-orphan'
   | 'partial-unmap'
   | 'iova-out-of-range'
   | 'iova-divergence'
@@ -16,6 +17,7 @@ export type DiagnosticCode =
   | 'leak-at-end'
   | 'parse-error'
   | 'internal-error'
+  | 'qemu-log'
   | 'notifier-range'
   | 'impossible-value';
 

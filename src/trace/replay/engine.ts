@@ -11,6 +11,8 @@ import type { MapRecord, TableInfo } from './timeline.js';
 import { reportLeaks } from './leaks.js';
 import { plausibleEvent } from './impossibleValues.js';
 import { checkQemuError } from './qemuErrors.js';
+import { settlePendingMap } from './vdpaMapOutcome.js';
+import { kernelIotlbAt, type KernelIotlbAsidView } from './kernelIotlbView.js';
 
 export interface TraceSummary {
   lines: number;
@@ -59,12 +61,15 @@ export class TraceEngine {
         checkQemuError(ctx, rec.text);
         return;
       case 'malformed':
+        settlePendingMap(ctx, false);
         this.events++;
         this.malformed++;
         this.count(rec.name);
         ctx.diags.add({ code: 'parse-error', severity: 'warning', line: rec.line, column: rec.column, message: `${rec.name}: ${rec.reason} (column ${rec.column})` });
         return;
       case 'event':
+        // no error line came between the last map and this event: the kernel accepted it
+        settlePendingMap(ctx, false);
         this.events++;
         this.count(rec.name);
         // only events the model uses have their fields built (the reader may build them lazily)
@@ -74,6 +79,19 @@ export class TraceEngine {
         }
         if (this.handlerTable[rec.name] && rec.fields && plausibleEvent(this.ctx, rec, rec.fields)) this.apply(rec.name, rec.fields, rec.line);
     }
+  }
+
+  /**
+   * A line of QEMU's own output (stderr / libvirt log) placed after the trace line pushed last:
+   * a "failed to write" here settles the map just replayed. `where` names it ("FILE:LINE").
+   */
+  pushQemuLog(text: string, where: string): void {
+    checkQemuError(this.ctx, text, where);
+  }
+
+  /** A diagnostic about the input as a whole (e.g. QEMU log lines that cannot be placed). */
+  note(d: Parameters<ReplayContext['diags']['add']>[0]): void {
+    this.ctx.diags.add(d);
   }
 
   private apply(name: string, fields: NonNullable<Extract<TraceRecord, { kind: 'event' }>['fields']>, line: number): void {
@@ -106,6 +124,7 @@ export class TraceEngine {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    settlePendingMap(this.ctx, false);
     reportLeaks(this.ctx);
   }
 
@@ -136,6 +155,14 @@ export class TraceEngine {
   stateAt(line: number): TableState[] {
     const tl = this.ctx.timeline;
     return tl.tables.map((table) => ({ table, mappings: tl.liveAt(table.id, line) }));
+  }
+
+  /**
+   * The model's kernel vhost-vdpa IOTLB per device and ASID after line `line`: IOVA range → HVA,
+   * perm, live or orphaned (possibly still mapped). Call after the replay finished.
+   */
+  kernelIotlbAt(line: number): KernelIotlbAsidView[] {
+    return kernelIotlbAt(this.ctx.timeline, line);
   }
 
   resolve(space: Space, addr: bigint, line: number, opts: ResolveOptions = {}): ResolveResult {

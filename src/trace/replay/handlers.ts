@@ -7,11 +7,12 @@ import { onVdpaInit, onIovaRange, onBatchBegin, onBatchCommit, onResetDevice, on
 import { onDmarTranslate, onIotlbPage, onInvPages, onInvDomain, onInvGlobal, onSwitchAddressSpace, onPageWalkOne, onDmarFault, onDmarSlpte } from './vtdEvents.js';
 import { onVirtioIommuMap, onVirtioIommuUnmap, onVirtioIommuAttach, onVirtioIommuFault } from './virtioIommuEvents.js';
 import { onVfioRegionAddRam, onVfioRegionDel, onVfioIommuMapNotify } from './vfioEvents.js';
+import { settlePendingMap } from './vdpaMapOutcome.js';
 import { onVhostSection, onVhostUserMemTable, onVhostIotlbMiss } from './vhostEvents.js';
 
 export type EventHandler = (ctx: ReplayContext, event: string, fields: Fields) => void;
 
-export const handlers: Record<string, EventHandler> = {
+const table: Record<string, EventHandler> = {
   vhost_vdpa_init: onVdpaInit,
   vhost_vdpa_get_iova_range: onIovaRange,
   vhost_vdpa_listener_region_add: onRegionAdd,
@@ -45,3 +46,17 @@ export const handlers: Record<string, EventHandler> = {
   vfio_listener_region_del: onVfioRegionDel,
   vfio_iommu_map_notify: onVfioIommuMapNotify,
 };
+
+/**
+ * Every handler first settles the dma_map still waiting for its outcome: an event came and no
+ * QEMU error line before it, so the kernel accepted that map.
+ */
+export const handlers: Record<string, EventHandler> = Object.fromEntries(
+  Object.entries(table).map(([name, h]): [string, EventHandler] => [
+    name,
+    (ctx, event, fields) => {
+      settlePendingMap(ctx, false);
+      h(ctx, event, fields);
+    },
+  ]),
+);

@@ -33,6 +33,17 @@ class TreePredictor implements AllocPredictor {
     return svqRemoveSection(this.tree, gpa, hva ?? 0n, len)?.iova;
   }
 
+  mapRefused(gpa: bigint, hva: bigint, len: bigint): void {
+    // QEMU's fail path of region_add: ≤ 9.2 finds the node again by HVA, 10.0 by GPA
+    if (this.layout === 'legacy') {
+      const node = this.tree.findIova({ translatedAddr: hva, size: len - 1n });
+      if (node) this.tree.remove(node);
+      return;
+    }
+    const node = this.tree.findGpa({ translatedAddr: gpa, size: len - 1n });
+    if (node) this.tree.removeGpa(node);
+  }
+
   hostOnlyUnmap(iova: bigint, len: bigint): void {
     this.tree.remove({ iova, size: len - 1n });
   }

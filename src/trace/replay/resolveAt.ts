@@ -26,8 +26,17 @@ export class TraceResolver {
     const ok = chains.filter((c) => !c.error);
     const best = (ok.length ? ok : chains).sort((a, b) => b.hops.length - a.hops.length);
     const [first, ...rest] = best;
-    const note = first.error ? undefined : this.whyNoIova(first.hops, line, opts);
+    const note = first.error ? (space === 'iova' ? this.orphanAt(addr, line, opts) : undefined) : this.whyNoIova(first.hops, line, opts);
     return { line, hops: first.hops, alternatives: rest.filter((c) => !c.error).map((c) => c.hops), error: first.error, ...(note ? { note } : {}) };
+  }
+
+  /** An unmapped IOVA inside the orphaned rest of a cut map: the kernel may still translate it. */
+  private orphanAt(iova: bigint, line: number, opts: ResolveOptions): string | undefined {
+    for (const t of this.tables(['iotlb-orphan'], opts, true)) {
+      const r = this.tl.overlappingAt(t.id, line, iova, iova)[0];
+      if (r) return `IOVA ${hex(iova)} lies in the ${r.owner ?? `orphaned rest [${hex(r.start)}, ${hex(r.last)}]`} (QEMU no longer maps it; if the kernel does, to HVA ${hex(r.target + (iova - r.start))})`;
+    }
+    return undefined;
   }
 
   /** A GPA/HVA chain that ends before any device IOVA: say so, and what last mapped it. */

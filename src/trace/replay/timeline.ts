@@ -15,7 +15,7 @@ export { OWNER_OF_SOURCE, rangeLabel, sharedText } from './mapRecord.js';
 /** Reason sources a timeline can hold; a reason code is index * REASON_SOURCES + source. */
 const REASON_SOURCES = 16;
 
-export type TableKind = 'iotlb' | 'section' | 'viommu' | 'device-iotlb' | 'mem-table' | 'virtio-iommu';
+export type TableKind = 'iotlb' | 'iotlb-orphan' | 'section' | 'viommu' | 'device-iotlb' | 'mem-table' | 'virtio-iommu';
 
 export interface TableInfo {
   id: number;

@@ -1,5 +1,6 @@
 // vhost-vdpa device control events: init (pointer aliases), IOVA range, batches, status, reset,
-// vring addresses. A reset without IOTLB_PERSIST drops every mapping of the device (§4.8).
+// vring addresses. A reset keeps vhost-vdpa's IOTLB; without IOTLB_PERSIST the parent may drop its
+// device-side maps (§4.8).
 import { hex } from '../../model/u64.js';
 import type { ReplayContext } from './context.js';
 import { vdpaDevice } from './vdpaDevices.js';
@@ -25,6 +26,7 @@ export function onIovaRange(ctx: ReplayContext, ev: string, f: Fields): void {
 
 export function onBatchBegin(ctx: ReplayContext, ev: string, f: Fields): void {
   const dev = vdpaDevice(ctx, ptrField(ev, f, 'v', 'vdpa'), optNumField(f, 'fd'));
+  dev.kernel.createAsid(0); // QEMU sends BATCH_BEGIN with ASID 0; the kernel creates it
   dev.inBatch = true;
   dev.batchLine = ctx.line;
 }
@@ -38,17 +40,18 @@ export function onBatchCommit(ctx: ReplayContext, ev: string, f: Fields): void {
   ctx.recentMap = undefined;
 }
 
+/**
+ * A reset never clears vhost-vdpa's own IOTLB (§4.8): every map stays, and a later UPDATE over
+ * one QEMU never unmapped is refused. Without IOTLB_PERSIST the kernel also asks the parent to
+ * drop its device-side maps, so until QEMU unmaps and maps again DMA there may fail.
+ */
 export function onResetDevice(ctx: ReplayContext, ev: string, f: Fields): void {
   const dev = vdpaDevice(ctx, ptrField(ev, f, 'dev'));
   dev.started = false;
+  dev.resets.push(ctx.line);
   if (ctx.options.iotlbPersist) return;
   const tl = ctx.timeline;
-  for (const t of dev.iotlbTables()) {
-    for (const r of tl.allLive(t.id)) {
-      tl.remove(r, ctx.line, 'device reset');
-      dev.lost.push({ rec: r, resetLine: ctx.line });
-    }
-  }
+  for (const t of dev.iotlbTables()) for (const r of tl.allLive(t.id)) dev.lost.push({ rec: r, resetLine: ctx.line });
 }
 
 export function onAddStatus(ctx: ReplayContext, ev: string, f: Fields): void {
@@ -69,12 +72,7 @@ function deviceStarts(ctx: ReplayContext, key: string): void {
   const dev = ctx.vdpa.get(key);
   if (!dev) return;
   dev.started = true;
-  const tl = ctx.timeline;
-  const stillLost = dev.lost.filter(({ rec }) => {
-    const t = rec.table;
-    const now = tl.overlapping(t, rec.start, rec.last);
-    return !now.some((r) => r.start <= rec.start && r.last >= rec.last);
-  });
+  const stillLost = dev.lost.filter(({ rec }) => rec.removedLine === undefined);
   dev.lost = [];
   if (stillLost.length === 0) return;
   const first = stillLost[0];
@@ -83,10 +81,10 @@ function deviceStarts(ctx: ReplayContext, key: string): void {
     severity: 'error',
     line: ctx.line,
     message:
-      `the device starts (DRIVER_OK) while ${stillLost.length} mapping(s) it lost at the reset on line ${first.resetLine} were never mapped again, e.g. IOVA [${hex(first.rec.start)}, ${hex(first.rec.last)}] (${first.rec.owner ?? 'map'}, line ${first.rec.createdLine}). ` +
-      `Without VHOST_BACKEND_F_IOTLB_PERSIST the kernel drops every mapping at reset; QEMU must unmap and map again (or ack IOTLB_PERSIST). DMA to these addresses will fail.`,
+      `the device starts (DRIVER_OK) while ${stillLost.length} mapping(s) live at the reset on line ${first.resetLine} were never unmapped and mapped again, e.g. IOVA [${hex(first.rec.start)}, ${hex(first.rec.last)}] (${first.rec.owner ?? 'map'}, line ${first.rec.createdLine}). ` +
+      `vhost-vdpa's IOTLB still holds them (a new map there is refused), but without VHOST_BACKEND_F_IOTLB_PERSIST the kernel asked the parent driver to drop its device-side maps at the reset (mlx5_vdpa and vdpa_sim do): DMA to these addresses may fail. QEMU must unmap and map again, or ack IOTLB_PERSIST.`,
     related: [
-      { line: first.resetLine, message: 'device reset: mappings dropped here' },
+      { line: first.resetLine, message: 'device reset: the parent may drop its device-side maps here' },
       ...stillLost.slice(0, 8).map(({ rec }) => ({ line: rec.createdLine, message: `lost map IOVA [${hex(rec.start)}, ${hex(rec.last)}]` })),
     ],
   });
@@ -104,13 +102,13 @@ export function onSetVringAddr(ctx: ReplayContext, ev: string, f: Fields): void 
   };
   ctx.vrings.push(v);
   for (const [name, addr] of [['desc', v.desc], ['avail', v.avail], ['used', v.used]] as const) {
-    const lost = dev.lost.find(({ rec }) => rec.start <= addr && addr <= rec.last);
+    const lost = dev.lost.find(({ rec }) => rec.removedLine === undefined && rec.start <= addr && addr <= rec.last);
     if (!lost) continue;
     ctx.diags.add({
       code: 'reset-lost-maps',
       severity: 'error',
       line: ctx.line,
-      message: `vq ${v.index} ${name} ring at IOVA ${hex(addr)} lies in a mapping the device lost at the reset on line ${lost.resetLine} (no IOTLB_PERSIST) and that was not mapped again`,
+      message: `vq ${v.index} ${name} ring at IOVA ${hex(addr)} lies in a mapping that was live at the reset on line ${lost.resetLine} and not mapped again since: without IOTLB_PERSIST the parent driver may have dropped its device-side translation (vhost-vdpa's IOTLB still holds it)`,
       related: [
         { line: lost.resetLine, message: 'device reset' },
         { line: lost.rec.createdLine, message: `lost map IOVA [${hex(lost.rec.start)}, ${hex(lost.rec.last)}]` },

@@ -4,6 +4,7 @@
 import type { ReplayContext } from './context.js';
 import type { MapRecord, TableInfo } from './timeline.js';
 import type { AllocPredictor } from './allocPredictor.js';
+import { TimelineKernelStore } from './vdpaKernelStore.js';
 
 export interface PendingAdd {
   line: number;
@@ -39,8 +40,13 @@ export class VdpaDevice {
   iovaRange?: { first: bigint; last: bigint; line: number };
   inBatch = false;
   batchLine?: number;
-  /** mappings dropped by a device reset without IOTLB_PERSIST, with the reset line */
+  /**
+   * maps live at a device reset without IOTLB_PERSIST, with the reset line: vhost-vdpa's IOTLB
+   * keeps them, but the parent may have dropped its device-side translation (§4.8)
+   */
   lost: { rec: MapRecord; resetLine: number }[] = [];
+  /** lines of the device resets seen so far */
+  readonly resets: number[] = [];
   predictors: AllocPredictor[] = [];
   /** layout divergences already reported (one report per layout and device) */
   readonly divergenceReported = new Set<string>();
@@ -49,6 +55,7 @@ export class VdpaDevice {
   started = false;
 
   constructor(readonly ctx: ReplayContext, readonly key: string) {
+    this.kernel = new TimelineKernelStore(ctx.timeline, (asid) => this.iotlb(asid), (asid, create) => this.orphans(asid, create));
     this.sections = ctx.timeline.table(`vdpa-sections ${key}`, () => ({
       kind: 'section',
       label: `vdpa ${key} listener sections`,
@@ -59,6 +66,23 @@ export class VdpaDevice {
   }
 
   private readonly iotlbByAsid: TableInfo[] = [];
+  private readonly orphansByAsid: TableInfo[] = [];
+  /** the kernel's IOTLB of this device, run by the model's rules over the timeline */
+  readonly kernel: TimelineKernelStore;
+
+  /** The possibly-still-mapped rests of cut maps in one ASID (created on first use). */
+  orphans(asid: number, create: boolean): TableInfo | undefined {
+    const cached = this.orphansByAsid[asid];
+    if (cached || !create) return cached;
+    return (this.orphansByAsid[asid] = this.ctx.timeline.table(`vdpa-orphans ${this.key} ${asid}`, () => ({
+      kind: 'iotlb-orphan',
+      label: `vdpa ${this.key} ASID ${asid} orphaned rests (possibly still mapped)`,
+      keySpace: 'iova',
+      targetSpace: 'hva',
+      owner: this.key,
+      asid,
+    })));
+  }
 
   iotlb(asid: number): TableInfo {
     const cached = this.iotlbByAsid[asid];

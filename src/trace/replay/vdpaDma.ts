@@ -1,16 +1,23 @@
-// vhost_vdpa_dma_map / vhost_vdpa_dma_unmap: kernel IOTLB semantics per ASID (qemu-semantics
-// §5.2, §9.10): an UPDATE overlapping anything is refused (EEXIST), an INVALIDATE removes every
-// overlapping map whole. Each map is paired with the listener section that asked for it.
+// vhost_vdpa_dma_map / vhost_vdpa_dma_unmap: the kernel IOTLB per ASID, run by the model's rules
+// (src/model/iotlb/kernelIotlb.ts) over the device's timeline tables. QEMU traces a message
+// BEFORE it writes it, so a map's outcome is known only after: the model refuses it when it
+// overlaps a live map or leaves the device range; one that overlaps only the orphaned rest of a
+// cut map waits for QEMU's error line (vdpaMapOutcome.ts). Each map is paired with the listener
+// section that asked for it.
 import { hex, U64_MAX } from '../../model/u64.js';
-import type { ReplayContext } from './context.js';
-import { OWNER_OF_SOURCE, sharedText, type MapRecord } from './timeline.js';
+import { invalidate, judgeUpdate } from '../../model/iotlb/kernelIotlb.js';
+import type { ReplayContext, PendingMap } from './context.js';
+import { OWNER_OF_SOURCE, sharedText, type MapRecord, type OwnerLabel } from './timeline.js';
 import type { VdpaDevice, PendingAdd } from './vdpaDevice.js';
 import { vdpaDevice } from './vdpaDevices.js';
 import { type Fields, u64Field, numField, optNumField, ptrField } from './fields.js';
 import { diagnoseSectionUnmap, diagnoseOtherUnmap } from './vdpaUnmapDiagnosis.js';
-import { checkPrediction, predictEarlyHostOnly, judgeEarlyHostOnly } from './vdpaPrediction.js';
+import { checkPrediction, predictEarlyHostOnly } from './vdpaPrediction.js';
+import { noteSvqMode, rollBackQemu, survivedReset } from './vdpaMapOutcome.js';
+import type { Perm } from '../../model/access.js';
 
 const range = (a: bigint, b: bigint) => `[${hex(a)}, ${hex(b)}]`;
+const FULL = { first: 0n, last: U64_MAX };
 
 export function onDmaMap(ctx: ReplayContext, ev: string, f: Fields): void {
   const dev = vdpaDevice(ctx, ptrField(ev, f, 'vdpa', 'v'), optNumField(f, 'fd'));
@@ -18,59 +25,71 @@ export function onDmaMap(ctx: ReplayContext, ev: string, f: Fields): void {
   const iova = u64Field(ev, f, 'iova');
   const len = u64Field(ev, f, 'size');
   const uaddr = u64Field(ev, f, 'uaddr');
-  const perm = numField(ev, f, 'perm') & 3;
-  const tl = ctx.timeline;
-  const table = dev.iotlb(asid);
+  const perm = (numField(ev, f, 'perm') & 3) as Perm;
+  dev.iotlb(asid);
+  dev.kernel.createAsid(asid); // the kernel creates the address space before it checks the message
+  const msg = { asid, iova, size: len, uaddr, perm, line: ctx.line };
+  const verdict = judgeUpdate(dev.kernel, dev.iovaRange ?? FULL, msg);
   ctx.recentMap = { line: ctx.line, device: dev.key, asid, iova, len };
 
-  if (len === 0n || iova + len - 1n > U64_MAX) {
-    ctx.recentMap.outOfRange = `size ${hex(len)} at IOVA ${hex(iova)} is not a valid range`;
-    ctx.diags.add({ code: 'iova-out-of-range', severity: 'error', line: ctx.line, message: `dma_map of ${hex(len)} bytes at IOVA ${hex(iova)} (ASID ${asid}) is not a valid range: the kernel refuses it (EINVAL)` });
-    return;
-  }
-  const last = iova + len - 1n;
-  const r = dev.iovaRange;
-  if (r && (iova < r.first || last > r.last)) {
-    ctx.recentMap.outOfRange = `outside the device IOVA range ${range(r.first, r.last)}`;
+  if (verdict.kind === 'refuse' && verdict.cause.kind === 'range') {
+    ctx.recentMap.refused = verdict.cause;
+    const r = dev.iovaRange;
+    const invalid = len === 0n || iova > U64_MAX - len + 1n;
+    ctx.recentMap.outOfRange = invalid ? `size ${hex(len)} at IOVA ${hex(iova)} is not a valid range` : `outside the device IOVA range ${range(r!.first, r!.last)}`;
     ctx.diags.add({
       code: 'iova-out-of-range',
       severity: 'error',
       line: ctx.line,
-      message: `dma_map IOVA ${range(iova, last)} (ASID ${asid}) is outside the device's IOVA range ${range(r.first, r.last)}: the kernel refuses it (EINVAL)`,
-      related: [{ line: r.line, message: `IOVA range ${range(r.first, r.last)} reported here` }],
+      message: invalid
+        ? `dma_map of ${hex(len)} bytes at IOVA ${hex(iova)} (ASID ${asid}) is not a valid range: the kernel refuses it (EINVAL)`
+        : `dma_map IOVA ${range(iova, iova + len - 1n)} (ASID ${asid}) is outside the device's IOVA range ${range(r!.first, r!.last)}: the kernel refuses it (EINVAL)`,
+      related: r && !invalid ? [{ line: r.line, message: `IOVA range ${range(r.first, r.last)} reported here` }] : [],
     });
     return;
   }
+  const last = iova + len - 1n;
 
   const pending = takePendingAdd(dev, uaddr, len);
   if (pending) noteSvqMode(ctx, dev, pending, iova);
   if (dev.svq) checkPrediction(ctx, dev, pending, iova, uaddr, len, perm === 1);
   else if (dev.svq === undefined && !pending) predictEarlyHostOnly(ctx, dev, iova, uaddr, len, perm === 1);
 
-  const clash = tl.overlapping(table.id, iova, last);
-  if (clash.length > 0) {
-    const c = clash[0];
-    ctx.recentMap.collidedWith = { line: c.createdLine, start: c.start, last: c.last, owner: c.owner };
+  if (verdict.kind === 'refuse' && verdict.cause.kind === 'overlap') {
+    const c = verdict.cause.live[0];
+    ctx.recentMap.refused = verdict.cause;
+    ctx.recentMap.collidedWith = { line: c.rec.createdLine, start: c.iova, last: c.last, ...(c.rec.owner ? { owner: c.rec.owner } : {}) };
+    const reset = survivedReset(dev, c.rec);
     ctx.diags.add({
       code: 'map-overlap',
       severity: 'error',
       line: ctx.line,
-      message: `dma_map IOVA ${range(iova, last)} (ASID ${asid}) overlaps the live map ${range(c.start, c.last)}${c.owner ? ` of ${c.owner}` : ''} created at line ${c.createdLine}: the kernel refuses the update (EEXIST) and this map does not exist`,
-      related: clash.map((x) => ({ line: x.createdLine, message: `map ${range(x.start, x.last)} created here` })),
+      message:
+        `dma_map IOVA ${range(iova, last)} (ASID ${asid}) overlaps the live map ${range(c.iova, c.last)}${c.rec.owner ? ` of ${c.rec.owner}` : ''} created at line ${c.rec.createdLine}` +
+        `${reset === undefined ? '' : `, which survived the device reset at line ${reset} (a reset never clears vhost-vdpa's IOTLB)`}: ` +
+        `the kernel refuses the update (EEXIST inside the kernel; QEMU sees errno 14), this map does not exist, and QEMU drops the IOVA it had allocated for it`,
+      related: verdict.cause.live.map((x) => ({ line: x.rec.createdLine, message: `map ${range(x.iova, x.last)} created here` })),
     });
+    rollBackQemu(dev, { msg, section: pending });
     return;
   }
-  tl.add({
-    table: table.id,
-    start: iova,
-    last,
-    target: uaddr,
-    perm: perm as 0 | 1 | 2 | 3,
-    createdLine: ctx.line,
-    // a section's map is named as its section (read through `source`, not copied per map)
-    owner: pending ? OWNER_OF_SOURCE : dev.svq ? 'host-only memory (SVQ vring or CVQ buffer)' : asid === 0 ? 'vIOMMU mapping' : sharedText(`ASID ${asid} mapping`),
-    source: pending?.section.id,
-  });
+  // accepted or waiting for QEMU's word: named as its section (read through `source`)
+  // QEMU ≤ 10.0 maps the SVQ vrings before the listener: a map before SVQ mode is known and with
+  // no vIOMMU in the trace is host-only memory too
+  const hostOnly = dev.svq === true || (dev.svq === undefined && !ctx.viommu);
+  const guess = dev.svq === undefined && ctx.viommu !== undefined && asid === 0;
+  const owner: OwnerLabel = pending
+    ? OWNER_OF_SOURCE
+    : hostOnly
+      ? 'host-only memory (SVQ vring or CVQ buffer)'
+      : guess
+        ? 'host-only memory (SVQ vring or CVQ buffer) or a vIOMMU mapping'
+        : asid === 0
+          ? 'vIOMMU mapping'
+          : sharedText(`ASID ${asid} mapping`);
+  const p: PendingMap = { dev, msg, verdict, owner, ...(pending ? { section: pending, source: pending.section.id } : {}) };
+  ctx.pendingMap = p;
+  ctx.recentMap.pending = p;
 }
 
 /** The region_add this map answers: same HVA and same length, oldest first. */
@@ -81,19 +100,6 @@ function takePendingAdd(dev: VdpaDevice, uaddr: bigint, len: bigint): PendingAdd
   // adds older than the matched one never got a map (skipped or failed): forget them
   dev.pendingAdds.splice(0, i);
   return p;
-}
-
-function noteSvqMode(ctx: ReplayContext, dev: VdpaDevice, p: PendingAdd, iova: bigint): void {
-  if (dev.svq !== undefined) return;
-  dev.svq = iova !== p.gpa;
-  dev.svqLine = ctx.line;
-  if (dev.svq) judgeEarlyHostOnly(ctx, dev);
-  else {
-    dev.earlyHostOnly = [];
-    // without SVQ nothing reads the allocator predictions, and region_del never frees their
-    // nodes: kept, the trees would grow with every section for the rest of the trace
-    dev.predictors = [];
-  }
 }
 
 export function onDmaUnmap(ctx: ReplayContext, ev: string, f: Fields): void {
@@ -117,5 +123,7 @@ export function onDmaUnmap(ctx: ReplayContext, ev: string, f: Fields): void {
     diagnoseOtherUnmap(ctx, dev, asid, iova, last, removed);
     if (dev.svq) for (const p of dev.predictors) p.hostOnlyUnmap(iova, len);
   }
-  for (const r of removed) tl.remove(r, ctx.line, 'dma_unmap');
+  const out = invalidate(dev.kernel, { asid, iova, size: len, line: ctx.line });
+  if (!out.ok) ctx.recentMap = { line: ctx.line, device: dev.key, asid, iova, len, unmapRefused: out.cause };
+  dev.lost = dev.lost.filter((l) => l.rec.removedLine === undefined);
 }

@@ -25,7 +25,6 @@ export function diagnoseSectionUnmap(
   const own = sectionId === undefined ? [] : tl.allLive(dev.iotlb(asid).id).filter((r) => r.source === sectionId);
   if (dev.svq) judgeUnmapPrediction(ctx, dev, del, iova);
   if (removed.length === 0) {
-    if (forgetLost(dev, iova, last)) return;
     if (isIommuSectionDel(ctx, dev, del)) {
       ctx.diags.add({
         code: 'unmap-unmapped',
@@ -85,7 +84,10 @@ function reportAliasedUnmap(
     message:
       `dma_unmap IOVA ${range(iova, last)} (ASID ${asid}) for the region_del of GPA ${range(del.gpa, del.last)} removes the map of ${v.owner ?? 'another region'} ` +
       `(IOVA ${range(v.start, v.last)}, HVA ${hvaRange(v)}, line ${v.createdLine}); it ${ownText}. ${why} ` +
-      `The kernel drops the whole map: ${hex(loss)} bytes of ${v.owner ?? 'memory'} are no longer reachable by the device.`,
+      (v.start >= iova && v.last <= last
+        ? `The unmap covers that map whole: the kernel removes it, and ${hex(loss)} bytes of ${v.owner ?? 'memory'} are no longer reachable by the device.`
+        : `QEMU forgets the whole ${hex(loss)}-byte map; the kernel removes only the chunks of it that overlap ${range(iova, last)} (the device loses at least that much of ${v.owner ?? 'that memory'}), ` +
+          `and the rest stays mapped, orphaned: nothing will unmap it, and later maps over it are refused (errno 14).`),
     related: [
       { line: del.line, message: `region_del of GPA ${range(del.gpa, del.last)} (HVA ${secHva})` },
       { line: section.createdLine, message: `region_add of GPA ${range(section.start, section.last)}` },
@@ -104,7 +106,7 @@ function reportPartial(ctx: ReplayContext, asid: number, iova: bigint, last: big
       code: 'partial-unmap',
       severity: 'warning',
       line: ctx.line,
-      message: `dma_unmap IOVA ${range(iova, last)} (ASID ${asid}) cuts the map ${range(r.start, r.last)} (line ${r.createdLine}): the kernel removes that map whole, ${hex(extra)} bytes more than asked; VFIO type1 would refuse this unmap (EINVAL)`,
+      message: `dma_unmap IOVA ${range(iova, last)} (ASID ${asid}) cuts the map ${range(r.start, r.last)} (line ${r.createdLine}): the kernel removes only the chunks it touches, and the other ${hex(extra)} bytes may stay mapped, orphaned (later maps over them are refused with errno 14); VFIO type1 would refuse this unmap (EINVAL)`,
       related: [{ line: r.createdLine, message: `map ${range(r.start, r.last)} created here` }],
     });
   }
@@ -121,19 +123,11 @@ function isIommuSectionDel(ctx: ReplayContext, dev: VdpaDevice, del: PendingDel)
   return !ctx.timeline.history(dev.sections.id, del.gpa, del.last).some((s) => s.start === del.gpa && s.last === del.last);
 }
 
-/** An unmap of mappings the device already lost at a reset is QEMU's normal teardown order. */
-function forgetLost(dev: VdpaDevice, iova: bigint, last: bigint): boolean {
-  const before = dev.lost.length;
-  dev.lost = dev.lost.filter((l) => !(l.rec.start <= last && l.rec.last >= iova));
-  return dev.lost.length < before;
-}
-
 export function diagnoseOtherUnmap(ctx: ReplayContext, dev: VdpaDevice, asid: number, iova: bigint, last: bigint, removed: MapRecord[]): void {
   if (removed.length > 0) {
     reportPartial(ctx, asid, iova, last, removed);
     return;
   }
-  if (forgetLost(dev, iova, last)) return;
   const viommu = asid === 0 && dev.svq !== true;
   ctx.diags.add({
     code: 'unmap-unmapped',

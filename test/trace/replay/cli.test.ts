@@ -123,3 +123,26 @@ test('resolve: an address mapped nowhere exits 1; a missing file or bad argument
     assert.notEqual(r.err, '');
   }
 });
+
+test('check --qemu-log: QEMU\'s stderr merged by time explains the refused maps; an unreadable log is exit 2', async () => {
+  const r = await cli(['check', fixture('siwei-orphan-svq-trace-only.log'), '--qemu-log', fixture('siwei-orphan-svq.qemu-stderr.log'), '--json']);
+  assert.equal(r.code, 1);
+  const d = JSON.parse(r.out).diagnostics as { code: string; line: number; message: string }[];
+  assert.deepEqual(d.filter((x) => x.code === 'map-failed').map((x) => x.line), [21, 25]);
+  assert.match(d.find((x) => x.code === 'qemu-log')?.message ?? '', /1 line\(s\) of the QEMU log .* have no -msg timestamp=on time/);
+  const bad = await cli(['check', fixture('siwei-orphan-svq-trace-only.log'), '--qemu-log', fixture('no-such.log')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /cannot read the QEMU log .*no-such\.log: ENOENT/);
+});
+
+test('resolve --qemu-log: a map the kernel refused was never mapped', async () => {
+  const trace = fixture('siwei-orphan-svq-trace-only.log');
+  const log = fixture('siwei-orphan-svq.qemu-stderr.log');
+  const refused = await cli(['resolve', trace, '--line', '23', '--space', 'iova', '--asid', '0', '0x2000', '--qemu-log', log, '--json']);
+  assert.equal(refused.code, 1);
+  assert.match(JSON.parse(refused.out).error, /^0x2000 is not mapped/);
+  // without QEMU's log the same map is taken as accepted (and check warns map-over-orphan at line 21)
+  const blind = await cli(['resolve', trace, '--line', '23', '--space', 'iova', '--asid', '0', '0x2000', '--json']);
+  assert.equal(blind.code, 0);
+  assert.equal(JSON.parse(blind.out).hops[1].created_line, 21);
+});

@@ -15,7 +15,7 @@ import { prng } from '../../../src/shared/prng.js';
 
 const SEED = Number(process.env.IOVA_FUZZ_SEED ?? 0x5eed2026) >>> 0;
 
-const CODES = new Set(['aliased-unmap', 'unmap-unmapped', 'map-overlap', 'partial-unmap', 'iova-out-of-range', 'iova-divergence', 'map-failed', 'dma-fault', 'reset-lost-maps', 'leak-at-end', 'parse-error', 'internal-error', 'notifier-range', 'impossible-value']);
+const CODES = new Set(['aliased-unmap', 'unmap-unmapped', 'map-overlap', 'partial-unmap', 'iova-out-of-range', 'iova-divergence', 'map-failed', 'dma-fault', 'reset-lost-maps', 'leak-at-end', 'parse-error', 'internal-error', 'notifier-range', 'impossible-value', 'map-over-orphan', 'qemu-log']);
 
 /** Lines as the splitter sees them: LF ends a line, a last line without LF still counts. */
 function expectedLines(bytes: Buffer): number {

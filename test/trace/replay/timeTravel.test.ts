@@ -62,6 +62,8 @@ test('every mapping has the line that created it and the line that removed it', 
       ['iotlb', 0x80001000n, 0x2000000fffn, 9, null],
       ['section', 0xfeda0000n, 0xfedbffffn, 11, 15],
       ['iotlb', 0x2000001000n, 0x2000020fffn, 13, null],
+      // the wrong unmap cut the 2 GiB map: its rest stays in the kernel, orphaned (§9 example 2)
+      ['iotlb-orphan', 0x21000n, 0x80000fffn, 17, null],
     ],
   );
 });

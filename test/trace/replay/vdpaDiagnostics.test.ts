@@ -62,16 +62,18 @@ test('map-overlap clean: the same IOVAs in ASID 0 (guest RAM) and ASID 1 (CVQ) d
   assert.equal(r1.hops[1]?.addr, 0x7f3c90000800n, 'ASID 1: the CVQ command buffer');
 });
 
-test('partial-unmap (vDPA): a 4 KiB unmap inside a 2 MiB map is a warning, and the kernel drops the whole map', async () => {
+test('partial-unmap (vDPA): a 4 KiB unmap inside a 2 MiB map is a warning; QEMU\'s map is gone, its rest is orphaned', async () => {
   const engine = await analyze(fixture('partial-unmap-vdpa.log'));
   const diags = engine.diagnostics();
   assert.deepEqual(brief(diags), ['partial-unmap warning 6']);
   assert.match(diags[0].message, /IOVA \[0xfff00000, 0xfff00fff\]/);
   assert.match(diags[0].message, /\[0xffe00000, 0xffffffff\]/);
-  assert.match(diags[0].message, /0x1ff000 bytes more/);
+  assert.match(diags[0].message, /the other 0x1ff000 bytes may stay mapped, orphaned/);
   assert.deepEqual(relatedLines(diags[0]), [4]);
-  assert.ok(engine.resolve('iova', 0xffe00000n, 6, { asid: 0 }).error, 'the untouched first page is gone too (§9.10)');
+  assert.ok(engine.resolve('iova', 0xffe00000n, 6, { asid: 0 }).error, 'the untouched first page is no live map any more: QEMU forgot it (§9.10)');
   assert.ok(!engine.resolve('iova', 0xffe00000n, 5, { asid: 0 }).error, 'and was mapped the line before');
+  const orphans = engine.stateAt(6).find((t) => t.table.kind === 'iotlb-orphan')?.mappings.map((m) => [m.start, m.last, m.target]);
+  assert.deepEqual(orphans, [[0xffe00000n, 0xffefffffn, 0x7f7933e00000n], [0xfff01000n, 0xffffffffn, 0x7f7933f01000n]], 'the two rests, possibly still mapped');
 });
 
 test('partial-unmap clean: oversized unmaps that cover whole maps are normal', async () => {
@@ -121,7 +123,7 @@ test('map-failed clean: unrelated QEMU stderr lines around good maps raise nothi
   assert.equal(engine.summary().events, 6, 'the two qemu-system-x86_64 lines are text, not events');
 });
 
-test('map-failed is not blamed on a good map when the failing write is the unmap after it (errno 14, unknown ASID)', async () => {
+test('map-failed is not blamed on a good map when the failing write is the unmap after it: errno 14 explained by the missing ASID', async () => {
   const { analyzeTraceText } = await import('../../../src/trace/analyze.js');
   const S = '0x5581a3c4e2b0';
   const text = [
@@ -131,6 +133,8 @@ test('map-failed is not blamed on a good map when the failing write is the unmap
     'qemu-system-x86_64: failed to write, fd=16, errno=14 (Bad address)',
   ].join('\n');
   const engine = analyzeTraceText(text);
-  assert.deepEqual(brief(engine.diagnostics()), ['unmap-unmapped warning 3']);
+  const diags = engine.diagnostics();
+  assert.deepEqual(brief(diags), ['unmap-unmapped warning 3', 'map-failed error 4']);
+  assert.match(only(diags, 'map-failed').message, /^dma_unmap of IOVA \[0xffe00000, 0xffffffff\] \(ASID 1\) at line 3 failed \(errno 14: .*\): ASID 1 of vdpa 0x5581a3c4e2b0 was never created/);
   assert.ok(!engine.resolve('iova', 0xfffff000n, 4, { asid: 0 }).error, 'the map on line 2 stands');
 });
