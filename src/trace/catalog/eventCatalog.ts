@@ -9,6 +9,7 @@ import type { CatalogGroup } from './group.js';
 import { vhostVdpaGroups } from './vhostVdpa.js';
 import { vtdGroups } from './vtd.js';
 import { virtioGroups } from './virtio.js';
+import { virtioDeviceGroups } from './virtioDevices.js';
 import { iommuAndMemoryGroups } from './iommuAndMemory.js';
 
 export interface CatalogOptions {
@@ -20,7 +21,13 @@ export interface CatalogOptions {
   vtdDecimalDomain?: boolean;
 }
 
-export const BUILTIN_GROUPS: readonly CatalogGroup[] = [...vhostVdpaGroups, ...virtioGroups, ...vtdGroups, ...iommuAndMemoryGroups];
+export const BUILTIN_GROUPS: readonly CatalogGroup[] = [
+  ...vhostVdpaGroups,
+  ...virtioGroups,
+  ...virtioDeviceGroups,
+  ...vtdGroups,
+  ...iommuAndMemoryGroups,
+];
 
 let builtinCache: EventDef[] | undefined;
 
