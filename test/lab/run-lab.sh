@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The vDPA lab, host side: builds (once) the outer-guest image, boots it once under TCG and
 # runs the named scenarios inside it, one folder per scenario.
-#   usage: test/lab/run-lab.sh [--out DIR] [--build-only] [SCENARIO ...]   (default: all)
+#   usage: test/lab/run-lab.sh [--out DIR] [--build-only | --check-image] [SCENARIO ...]
+#   (default: every scenario; --check-image exits 0 when the image of this recipe is built)
 # Scenarios are listed in test/lab/scenarios.txt. The image lives in
 #   ${IOVA_LENS_CACHE:-/var/cache/iova-lens}/vdpa-lab/image-<hash of test/lab/image and guest>
 # and is rebuilt when that hash changes (building needs root: debootstrap, chroot).
@@ -10,12 +11,13 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${IOVA_LENS_CACHE:-/var/cache/iova-lens}/vdpa-lab
-OUT=""; BUILD_ONLY=0; WANT=()
+OUT=""; BUILD_ONLY=0; CHECK=0; WANT=()
 while [ $# -gt 0 ]; do
   case $1 in
     --out) OUT=${2:?--out needs a directory}; shift 2 ;;
     --build-only) BUILD_ONLY=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --check-image) CHECK=1; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     -*) echo "run-lab: unknown option $1" >&2; exit 2 ;;
     *) WANT+=("$1"); shift ;;
   esac
@@ -23,9 +25,10 @@ done
 
 KEY=$(cd "$HERE" && find image guest -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 IMG=$CACHE/image-$KEY
+if [ "$CHECK" = 1 ]; then [ -s "$IMG/root.img" ]; exit $?; fi
 if [ ! -s "$IMG/root.img" ]; then
   if [ "$(id -u)" != 0 ]; then
-    echo "run-lab: no lab image for this recipe ($IMG); build it as root: sudo bash scripts/setup-test-env.sh" >&2
+    echo "run-lab: no lab image for this recipe ($IMG); build it once as root: sudo bash scripts/setup-test-env.sh" >&2
     exit 1
   fi
   mkdir -p "$CACHE"

@@ -64,10 +64,18 @@ CMD="qemu-system-x86_64 -M q35,memory-backend=mem0 -accel tcg -m $INNER_MEM -smp
 echo $CMD >"$OUT/cmdline.txt"
 
 starts() { local n; n=$(grep -cE 'vhost_vdpa_dev_start .*started: 1' "$OUT/trace.log" 2>/dev/null); echo "${n:-0}"; }
+errors() { local n; n=$(grep -c 'errno=' "$OUT/qemu-stderr.log" 2>/dev/null); echo "${n:-0}"; }
 wait_starts() {
-  local t=$(uptime_s)
+  local t=$(uptime_s) e0=$(errors)
   while kill -0 $QP 2>/dev/null; do
     [ "$(starts)" -ge "$1" ] && return 0
+    # a start the kernel refused (e.g. errno 14) never comes: give it SETTLE more seconds
+    if [ "$(errors)" -gt "$e0" ]; then
+      step "start #$1 failed: $(grep 'errno=' "$OUT/qemu-stderr.log" | tail -1)"
+      sleep "$SETTLE"
+      [ "$(starts)" -ge "$1" ] && return 0
+      return 1
+    fi
     [ "$(elapsed "$t" | cut -d. -f1)" -ge "$LIMIT" ] && { step "no start #$1 within ${LIMIT}s"; return 1; }
     sleep 0.5
   done
@@ -79,6 +87,7 @@ $RUN $CMD >"$OUT/qemu-stderr.log" 2>&1 &
 QP=$!
 if wait_starts 1; then
   step "device start #1, $(elapsed "$T0")s after launch"
+  cat /proc/$QP/maps >"$OUT/qemu-maps-start1.txt" 2>/dev/null   # which HVAs are shared/private
   sleep "$SETTLE"
   /lab/alias-poke.sh "$HOSTQMP" "$STEPS" "${POKES:-2}" "${POKE_GAP:-3}"
   python3 /lab/qmp_client.py "$HOSTQMP" --hmp "info mtree -f" >"$OUT/mtree-flat.txt" 2>&1
@@ -86,6 +95,7 @@ if wait_starts 1; then
   python3 /lab/qmp_client.py "$HOSTQMP" system_reset >>"$STEPS" 2>&1
   if wait_starts 2; then
     step "device start #2, $(elapsed "$T0")s after launch"
+    cat /proc/$QP/maps >"$OUT/qemu-maps-start2.txt" 2>/dev/null
     sleep "$SETTLE"
   fi
 fi
