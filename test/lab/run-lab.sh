@@ -7,7 +7,7 @@
 #   ${IOVA_LENS_CACHE:-/var/cache/iova-lens}/vdpa-lab/image-<hash of test/lab/image and guest>
 # and is rebuilt when that hash changes (building needs root: debootstrap, chroot).
 # Results go to --out DIR (default: <cache>/vdpa-lab/runs/<UTC time>, linked as runs/latest).
-# Env: IOVA_LENS_LAB_TIMEOUT bounds the outer boot (seconds, default 1500).
+# Env: IOVA_LENS_LAB_TIMEOUT bounds the outer boot (seconds, default 2400).
 set -euo pipefail
 
 # Everything runs from one function, read whole before it starts: editing this file while a lab
@@ -77,7 +77,7 @@ main() {
 
   echo "run-lab: ${WANT[*]} -> $OUT"
   t0=$(date +%s)
-  timeout --foreground -k 10 "${IOVA_LENS_LAB_TIMEOUT:-1500}" qemu-system-x86_64 \
+  timeout --foreground -k 10 "${IOVA_LENS_LAB_TIMEOUT:-2400}" qemu-system-x86_64 \
     -accel tcg,thread=multi -cpu max -smp 2 -m 3G -display none -nodefaults -no-reboot \
     -serial "file:$SHARE/console.log" \
     -kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" \
