@@ -27,7 +27,7 @@ main() {
     esac
   done
 
-  KEY=$(cd "$HERE" && find image guest -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  KEY=$(cd "$HERE" && find image guest -type f -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
   IMG=$CACHE/image-$KEY
   if [ "$CHECK" = 1 ]; then [ -s "$IMG/root.img" ]; exit $?; fi
   if [ ! -s "$IMG/root.img" ]; then
