@@ -8,8 +8,8 @@ import { readRegularTextFile } from '../read/inputFile.js';
 import type { CatalogGroup } from './group.js';
 import { vhostVdpaGroups } from './vhostVdpa.js';
 import { vtdGroups } from './vtd.js';
-import { vtdSlpteGroups } from './vtdSlpte.js';
 import { virtioGroups } from './virtio.js';
+import { virtioDeviceGroups } from './virtioDevices.js';
 import { iommuAndMemoryGroups } from './iommuAndMemory.js';
 
 export interface CatalogOptions {
@@ -21,7 +21,13 @@ export interface CatalogOptions {
   vtdDecimalDomain?: boolean;
 }
 
-export const BUILTIN_GROUPS: readonly CatalogGroup[] = [...vhostVdpaGroups, ...virtioGroups, ...vtdGroups, ...vtdSlpteGroups, ...iommuAndMemoryGroups];
+export const BUILTIN_GROUPS: readonly CatalogGroup[] = [
+  ...vhostVdpaGroups,
+  ...virtioGroups,
+  ...virtioDeviceGroups,
+  ...vtdGroups,
+  ...iommuAndMemoryGroups,
+];
 
 let builtinCache: EventDef[] | undefined;
 

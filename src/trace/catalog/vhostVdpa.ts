@@ -6,6 +6,21 @@ import type { CatalogGroup } from './group.js';
 export const vhostVdpaGroups: CatalogGroup[] = [
   {
     family: 'vhost-vdpa',
+    qemu: '10.0+',
+    // as printed by 10.0.13 (checked against its binary); first version of each shape not pinned.
+    // get_vring_base / set_dev_vring_base say whether SVQ owns the ring; dump_config prints the
+    // config offset of each dumped row; skipped_memory_section says why the listener ignored one.
+    text: String.raw`
+vhost_vdpa_get_vring_base(void *dev, unsigned int index, unsigned int num, bool svq) "dev: %p index: %u num: %u svq: %d"
+vhost_vdpa_set_dev_vring_base(void *dev, unsigned int index, unsigned int num, bool svq) "dev: %p index: %u num: %u svq: %d"
+vhost_vdpa_dump_config(void *dev, unsigned int offset, const char *line) "dev: %p 0x%04x: %s"
+vhost_vdpa_skipped_memory_section(int is_ram, int is_iommu, int is_protected, int is_ram_device, uint64_t first, uint64_t last, int page_mask) "is_ram=%d, is_iommu=%d, is_protected=%d, is_ram_device=%d iova_min=0x%"PRIx64" iova_last=0x%"PRIx64" page_mask=0x%x"
+vhost_vdpa_set_vring_enable_one(void *dev, unsigned i, int enable, int r) "dev: %p, idx: %u, enable: %u, r: %d"
+vhost_vdpa_set_address_space_id(void *v, unsigned vq_group, unsigned asid_num) "vhost_vdpa: %p vq_group: %u asid: %u"
+`,
+  },
+  {
+    family: 'vhost-vdpa',
     qemu: '9.0+',
     // VhostVDPAShared series: the first pointer is the shared state and the prefix says so
     text: String.raw`

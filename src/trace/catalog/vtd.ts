@@ -1,8 +1,42 @@
-// hw/i386/trace-events, intel_iommu.c section (interrupt-remapping vtd_ir_* left out). Every
-// vtd_* line of samples/qemu-7.2-vtd-net/trace.log matches one of these.
+// hw/i386/trace-events, intel_iommu.c section. Every vtd_* line of
+// samples/qemu-7.2-vtd-net/trace.log matches one of these, and every vtd_* format compiled into
+// Debian's QEMU 7.2 and 10.0.13 has a definition here (test/fixtures/qemu-formats).
 import type { CatalogGroup } from './group.js';
 
 export const vtdGroups: CatalogGroup[] = [
+  {
+    family: 'vtd',
+    qemu: 'pasid',
+    // Trees with PASID-aware DMA translation (seen on real traces, e.g. qemu-devel 2023): the
+    // translation line names the PASID first (0xffffffff: none), and the second-level PTE the
+    // walk used is traced before it; its bits 0/1 are the read/write permission.
+    text: String.raw`
+vtd_dmar_translate(uint32_t pasid, uint8_t bus, uint8_t slot, uint8_t func, uint64_t iova, uint64_t gpa, uint64_t mask) "pasid 0x%"PRIx32": dev %02x:%02x.%02x iova 0x%"PRIx64" -> gpa 0x%"PRIx64" mask 0x%"PRIx64
+vtd_dmar_slpte(uint16_t sid, uint64_t slpte, uint64_t addr, bool is_write) "sid 0x%"PRIx16" slpte 0x%"PRIx64" addr 0x%"PRIx64" write %d"
+`,
+  },
+  {
+    family: 'vtd',
+    qemu: '10.0+',
+    text: String.raw`
+vtd_reset_exit(void) ""
+`,
+  },
+  {
+    family: 'vtd',
+    qemu: '7.0+',
+    // interrupt remapping: no DMA translation, read so that intremap=on traces have no unknown line
+    text: String.raw`
+vtd_ir_enable(bool en) "enable %d"
+vtd_ir_irte_get(int index, uint64_t lo, uint64_t hi) "index %d low 0x%"PRIx64" high 0x%"PRIx64
+vtd_ir_remap(int index, int tri, int vec, int deliver, uint32_t dest, int dest_mode) "index %d trigger %d vector %d deliver %d dest 0x%"PRIx32" mode %d"
+vtd_ir_remap_type(const char *type) "%s"
+vtd_ir_remap_msi(uint64_t addr, uint64_t data, uint64_t addr2, uint64_t data2) "(addr 0x%"PRIx64", data 0x%"PRIx64") -> (addr 0x%"PRIx64", data 0x%"PRIx64")"
+vtd_ir_remap_msi_req(uint64_t addr, uint64_t data) "addr 0x%"PRIx64" data 0x%"PRIx64
+vtd_warn_ir_vector(uint16_t sid, int index, int vec, int target) "sid 0x%"PRIx16" index %d vec %d (should be: %d)"
+vtd_warn_ir_trigger(uint16_t sid, int index, int trig, int target) "sid 0x%"PRIx16" index %d trigger %d (should be: %d)"
+`,
+  },
   {
     family: 'vtd',
     qemu: '7.0+',
