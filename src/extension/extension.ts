@@ -13,6 +13,7 @@ import { openTree, resolveAddress, stateAt } from './treeCommands.js';
 import { TranslationTreePanel } from './treePanel.js';
 import { registerTraceViewer } from './largeTrace/traceViewer.js';
 import { ViewSources } from './viewSources.js';
+import { TraceDetection } from './traceDetection.js';
 
 export const COMMANDS = {
   resolveAddress: 'iovaLens.resolveAddress',
@@ -57,7 +58,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   command(COMMANDS.attachToQemu, () => attachToQemu(log));
   command(COMMANDS.checkTrace, (uri?: vscode.Uri) => checkTrace(context, log, problems, uri));
-  command(COMMANDS.openAsTrace, () => openAsTrace());
+  const detection = new TraceDetection(context, log);
+  context.subscriptions.push(detection);
+  command(COMMANDS.openAsTrace, () => openAsTrace(detection));
   const c = client;
   command(COMMANDS.filterTrace, () => filterTrace(c));
 

@@ -4,15 +4,16 @@ import * as vscode from 'vscode';
 import { parseFilterQuery } from '../shared/filterQuery.js';
 import { TRACE_LANGUAGE, type TraceClient } from './traceClient.js';
 import { messageOf } from './log.js';
+import type { TraceDetection } from './traceDetection.js';
 
-export async function openAsTrace(): Promise<void> {
+export async function openAsTrace(detection: TraceDetection): Promise<void> {
   const doc = vscode.window.activeTextEditor?.document;
   if (!doc) {
     const choice = await vscode.window.showWarningMessage('No text editor is active. Files over 50 MB are not opened as text by VS Code: use the Trace Viewer for those.', 'Open in Trace Viewer');
     if (choice) await vscode.commands.executeCommand('iovaLens.openInTraceViewer');
     return;
   }
-  await vscode.languages.setTextDocumentLanguage(doc, TRACE_LANGUAGE);
+  await detection.openAsTrace(doc);
 }
 
 export async function filterTrace(client: TraceClient): Promise<void> {

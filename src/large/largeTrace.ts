@@ -155,7 +155,7 @@ export class LargeTrace {
     this.checkColumn(line, column);
     const l0 = await this.loadLine(line);
     if (l0 === undefined) return null;
-    const h = serverHover(this.window.index, { line: l0, character: column });
+    const h = serverHover(this.window.index, { line: l0, character: column }, { fullDiagnostics: true });
     if (!h || !h.range) return null;
     return { markdown: (h.contents as { value: string }).value, line, start: h.range.start.character, end: h.range.end.character };
   }

@@ -3,6 +3,7 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { Severity } from '../trace/replay/diagnostics.js';
 import type { TraceIndex } from './traceIndex.js';
+import { diagnosticHeadline, problemMessage } from '../trace/replay/headline.js';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -26,7 +27,8 @@ export function diagnostics(index: TraceIndex, extra: readonly string[] = []): D
       severity: SEVERITY[d.severity],
       code: d.code,
       source: 'iova-lens',
-      message: d.message,
+      // Problems shows the headline as the row; the hover and the expanded row the detail
+      message: problemMessage(diagnosticHeadline(d), d.message),
       relatedInformation: d.related.map((r) => ({ location: { uri: index.uri, range: lineRange(index, r.line) }, message: `line ${r.line}: ${r.message}` })),
     });
   }

@@ -1,13 +1,14 @@
 // What `iova-lens check` prints: a readable summary, or the JSON object of the CLI contract.
 import type { Diagnostic } from '../../trace/replay/diagnostics.js';
 import type { TraceSummary } from '../../trace/replay/engine.js';
+import { diagnosticHeadline } from '../../trace/replay/headline.js';
 
 export interface CheckJson {
   lines: number;
   events: number;
   unknown_events: number;
   by_event: Record<string, number>;
-  diagnostics: { code: string; severity: string; line: number; column?: number; message: string; related: { line: number; message: string }[] }[];
+  diagnostics: { code: string; severity: string; line: number; column?: number; headline: string; message: string; related: { line: number; message: string }[] }[];
 }
 
 export function checkJson(summary: TraceSummary, diags: Diagnostic[]): CheckJson {
@@ -23,6 +24,7 @@ export function checkJson(summary: TraceSummary, diags: Diagnostic[]): CheckJson
       severity: d.severity,
       line: d.line,
       ...(d.column !== undefined ? { column: d.column } : {}),
+      headline: diagnosticHeadline(d),
       message: d.message,
       related: d.related.map((r) => ({ line: r.line, message: r.message })),
     })),
@@ -48,7 +50,9 @@ export function checkText(file: string, summary: TraceSummary, diags: Diagnostic
   for (const d of diags) counts[d.severity]++;
   out.push(`  diagnostics: ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info`);
   for (const d of diags) {
-    out.push(`${file}:${d.line}${d.column ? `:${d.column}` : ''}: ${d.severity} [${d.code}] ${d.message}`);
+    // the headline on the location's line, the whole message indented under it
+    out.push(`${file}:${d.line}${d.column ? `:${d.column}` : ''}: ${d.severity} [${d.code}] ${diagnosticHeadline(d)}`);
+    out.push(`    ${d.message}`);
     for (const r of d.related) out.push(`    ${file}:${r.line}: ${r.message}`);
   }
   return out.join('\n') + '\n';
