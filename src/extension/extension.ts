@@ -14,6 +14,7 @@ import { TranslationTreePanel } from './treePanel.js';
 import { registerTraceViewer } from './largeTrace/traceViewer.js';
 import { ViewSources } from './viewSources.js';
 import { TraceDetection } from './traceDetection.js';
+import { openSample, stepDone, trackWalkthrough, WALKTHROUGH_CONTEXT } from './walkthrough.js';
 
 export const COMMANDS = {
   resolveAddress: 'iovaLens.resolveAddress',
@@ -23,6 +24,7 @@ export const COMMANDS = {
   openAsTrace: 'iovaLens.openAsTrace',
   filterTrace: 'iovaLens.filterTrace',
   stateAt: 'iovaLens.stateAt',
+  openSample: 'iovaLens.openSample',
 } as const;
 
 let client: TraceClient | undefined;
@@ -38,6 +40,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(client);
   // A check's findings for a file give way to the language server's once it indexes the file.
   context.subscriptions.push(client.onIndexed((p) => problems.delete(vscode.Uri.parse(p.uri))));
+  context.subscriptions.push(client.onHovered(() => stepDone(WALKTHROUGH_CONTEXT.hovered)));
+  trackWalkthrough(context);
 
   context.subscriptions.push(registerTraceViewer(context));
   registerDebug(context, log);
@@ -61,6 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const detection = new TraceDetection(context, log);
   context.subscriptions.push(detection);
   command(COMMANDS.openAsTrace, () => openAsTrace(detection));
+  command(COMMANDS.openSample, (name?: string) => openSample(context, name));
   const c = client;
   command(COMMANDS.filterTrace, () => filterTrace(c));
 

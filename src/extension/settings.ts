@@ -11,10 +11,11 @@ export interface IovaLensSettings {
 
 export function readSettings(): IovaLensSettings {
   const c = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  const layout = c.get<string>('qemuLayout', '');
+  const layout = c.get<string>('qemuLayout', 'auto');
   return {
     traceEvents: c.get<string[]>('traceEvents', []).filter((s) => typeof s === 'string' && s.length > 0),
-    qemuLayout: layout === '' ? undefined : layout,
+    // "auto" (or the empty value of older settings): decided from the trace
+    qemuLayout: layout === 'legacy' || layout === 'current' ? layout : undefined,
     refreshIntervalMs: Math.max(0, c.get<number>('refreshIntervalMs', 0)),
     inlayHintsEnabled: c.get<boolean>('inlayHints.enabled', false),
   };
