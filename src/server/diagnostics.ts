@@ -1,5 +1,7 @@
-// Engine diagnostics as LSP diagnostics: the whole line, or from the column a parse error
-// names; the lines that explain a diagnostic become related locations.
+// Engine diagnostics as LSP diagnostics: on the event name of the line (or from the column a
+// parse error names), so hovering an address of the line shows its chain first and the
+// problem's message is not repeated there (VS Code shows a diagnostic's message in every hover
+// inside its range, before the others); the lines that explain it become related locations.
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { Severity } from '../trace/replay/diagnostics.js';
 import type { TraceIndex } from './traceIndex.js';
@@ -21,7 +23,12 @@ export function diagnostics(index: TraceIndex, extra: readonly string[] = []): D
   const out: Diagnostic[] = [];
   for (const d of index.engine.diagnostics()) {
     const range = lineRange(index, d.line);
+    const ev = index.eventAt(range.start.line);
     if (d.column !== undefined) range.start.character = Math.min(range.end.character, Math.max(0, d.column - 1));
+    else if (ev) {
+      range.start.character = ev.nameStart;
+      range.end.character = ev.nameEnd;
+    }
     out.push({
       range,
       severity: SEVERITY[d.severity],

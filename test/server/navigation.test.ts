@@ -11,12 +11,16 @@ import { sampleIndex, at } from './fixtures.js';
 
 const lines = (locs: { range: { start: { line: number } } }[]) => locs.map((l) => l.range.start.line + 1);
 
-test('diagnostics: aliased-unmap on line 17 as an error over the whole line, related lines 15, 11, 5, 13', () => {
+test('diagnostics: aliased-unmap on line 17 as an error on its event name, related lines 15, 11, 5, 13', () => {
   const idx = sampleIndex('aliased-unmap-svq-legacy.log');
   const d = diagnostics(idx).find((x) => x.code === 'aliased-unmap');
   assert.ok(d);
   assert.equal(d.severity, DiagnosticSeverity.Error);
-  assert.deepEqual(d.range, { start: { line: 16, character: 0 }, end: { line: 16, character: idx.lines[16].length } });
+  // on the event name: a hover on the line's addresses shows their chain, not the message again
+  const name = idx.lines[16].indexOf('vhost_vdpa_dma_unmap');
+  assert.deepEqual(d.range, { start: { line: 16, character: name }, end: { line: 16, character: name + 'vhost_vdpa_dma_unmap'.length } });
+  // Problems shows the headline as the row, the detail under it
+  assert.equal(d.message.split('\n')[0], "Unmap removed another region's mapping: IOVA [0x1000, 0x20fff]");
   assert.deepEqual(d.relatedInformation?.map((r) => r.location.range.start.line + 1), [15, 11, 5, 13]);
   assert.ok(d.relatedInformation?.every((r) => r.location.uri === idx.uri));
   const leak = diagnostics(idx).find((x) => x.code === 'leak-at-end');
