@@ -14,6 +14,7 @@ import { TranslationTreePanel } from './treePanel.js';
 import { registerTraceViewer } from './largeTrace/traceViewer.js';
 import { ViewSources } from './viewSources.js';
 import { TraceDetection } from './traceDetection.js';
+import { MatchesProvider } from './filterView.js';
 import { openSample, stepDone, trackWalkthrough, WALKTHROUGH_CONTEXT } from './walkthrough.js';
 
 export const COMMANDS = {
@@ -67,7 +68,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command(COMMANDS.openAsTrace, () => openAsTrace(detection));
   command(COMMANDS.openSample, (name?: string) => openSample(context, name));
   const c = client;
-  command(COMMANDS.filterTrace, () => filterTrace(c));
+  const matches = new MatchesProvider();
+  context.subscriptions.push(matches);
+  command(COMMANDS.filterTrace, () => filterTrace(c, matches));
 
   const sources = new ViewSources(client, log);
   context.subscriptions.push(sources, TranslationTreePanel.registerSerializer(context, sources));
