@@ -14,6 +14,7 @@ import { packageVsix } from './harness/vsix.js';
 import { makeWorkspace } from './harness/workspace.js';
 import { UI_WAIT_MS, Workbench, waitUntil } from './harness/workbench.js';
 import { linesOfEvent } from './harness/expected.js';
+import { filterToView } from './harness/matchesView.js';
 
 const ROOT = join(__dirname, '../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e/first-hour');
@@ -82,10 +83,25 @@ test('a .log trace opened by double-click is a QEMU trace: colour, hover, Proble
       return hover.isVisible();
     }, 'no hover over the iova of the .log trace');
     const text = (await hover.innerText()).replace(/\s+/g, ' ');
-    // the problem's message once (VS Code's Problems part), our part names it by its headline
-    assert.equal(text.split("it should have been this region's own map").length - 1, 1, `the message is not there exactly once: ${text}`);
-    assert.match(text, /Problems on this line: error aliased-unmap: Unmap removed another region's mapping: IOVA \[0x1000, 0x20fff\]/);
+    // on an address: its chain first, the problem named by its headline, its message not repeated
+    assert.match(text, /^IOVA 0x1000 — field iova of vhost_vdpa_dma_unmap/);
     assert.match(text, /This line removes the mapping: IOVA \[0x1000, 0x80000fff\]/);
+    assert.match(text, /Problems on this line: error aliased-unmap: Unmap removed another region's mapping: IOVA \[0x1000, 0x20fff\]/);
+    assert.ok(text.indexOf('As of line') < text.indexOf('Problems on this line'), 'the chain does not come first');
+    assert.doesNotMatch(text, /it should have been this region's own map/);
+  });
+  await wb.page.keyboard.press('Escape');
+  await wb.step('log-trace-hover-event', async () => {
+    // on the event name (where the squiggle is): the problem's message, exactly once
+    const name = wb.editorLine('vhost_vdpa_dma_unmap').locator('span > span', { hasText: /^vhost_vdpa_dma_unmap$/ });
+    const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'should have been' });
+    await waitUntil(async () => {
+      await name.hover();
+      return hover.isVisible();
+    }, 'no hover with the problem over the event name');
+    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    assert.equal(text.split("it should have been this region's own map").length - 1, 1, `the message is not there exactly once: ${text}`);
+    assert.match(text, /^Unmap removed another region's mapping: IOVA \[0x1000, 0x20fff\] dma_unmap IOVA/);
   });
   await wb.page.keyboard.press('Escape');
   await wb.step('log-trace-problems', async () => {
@@ -96,6 +112,25 @@ test('a .log trace opened by double-click is a QEMU trace: colour, hover, Proble
     // the row is the headline; the detail is under it
     assert.match(text, /^Unmap removed another region's mapping: IOVA \[0x1000, 0x20fff\]/);
     assert.match(text, /Ln 17/);
+  });
+});
+
+test('Filter Trace to Matches… with a bare address: every line touching it in any space, kept in a view with the original line numbers', STEP, async () => {
+  await wb.step('filter-bare-address', async () => {
+    await wb.focusEditor(RUN_LOG);
+    // the fixture's lines with 0x1000 inside an IOVA range they print (dma_map/unmap iova+size)
+    // or a GPA range (region_add/del iova..llend)
+    const touching = legacy.flatMap((l, i) => {
+      const map = /iova: (0x[0-9a-f]+) size: (0x[0-9a-f]+)/.exec(l);
+      const region = /region_(?:add|del) .* iova (0x[0-9a-f]+) llend (0x[0-9a-f]+)/.exec(l);
+      const r = map ? [BigInt(map[1]!), BigInt(map[1]!) + BigInt(map[2]!) - 1n] : region ? [BigInt(region[1]!), BigInt(region[2]!) - 1n] : undefined;
+      return r && r[0]! <= 0x1000n && 0x1000n <= r[1]! ? [i + 1] : [];
+    });
+    assert.ok(touching.length >= 3);
+    assert.deepEqual(await filterToView(wb, '0x1000', touching.length), touching);
+    // the view stays: focus the trace and come back, it is still a tab
+    await wb.focusEditor(RUN_LOG);
+    await wb.page.locator('.tab', { hasText: '0x1000' }).waitFor({ timeout: UI_WAIT_MS });
   });
 });
 
