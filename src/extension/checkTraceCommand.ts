@@ -16,6 +16,9 @@ import { messageOf, type Log } from './log.js';
 
 const SEVERITY: Record<string, vscode.DiagnosticSeverity> = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information };
 
+/** The CLI refused the input (exit 2): not a trace, truncated, unreadable; `message` is its word. */
+class UnreadableTrace extends Error {}
+
 function runCheck(cli: string, file: string, token: vscode.CancellationToken): Promise<CheckJson> {
   const s = readSettings();
   const args = [cli, 'check', '--json', ...s.traceEvents.flatMap((f) => ['--trace-events', f]), ...(s.qemuLayout ? ['--qemu-layout', s.qemuLayout] : []), file];
@@ -30,6 +33,7 @@ function runCheck(cli: string, file: string, token: vscode.CancellationToken): P
     child.on('close', (code, signal) => {
       cancel.dispose();
       if (signal) return reject(new Error(`check stopped (${signal})`));
+      if (code === 2) return reject(new UnreadableTrace(err.trim().split('\n').filter(Boolean).slice(-3).join(' ').replace(/^iova-lens check: /, '') || 'the CLI could not read it'));
       try {
         resolve(JSON.parse(Buffer.concat(out).toString('utf8')) as CheckJson);
       } catch {
@@ -80,6 +84,14 @@ export async function checkTrace(context: vscode.ExtensionContext, log: Log, pro
     if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
   } catch (e) {
     log.error(`check ${file}`, e);
+    if (e instanceof UnreadableTrace) {
+      // in Problems too, on the file itself: a truncated simpletrace or a file that is no trace
+      const diag = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `Not readable as a QEMU trace\n${e.message}`, vscode.DiagnosticSeverity.Error);
+      diag.code = 'unreadable-trace';
+      diag.source = 'iova-lens';
+      problems.set(uri, [diag]);
+      forgetOnChange(uri, problems);
+    }
     void vscode.window.showErrorMessage(`IOVA Lens: checking ${file} failed: ${messageOf(e)}`);
   }
 }

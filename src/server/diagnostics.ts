@@ -39,6 +39,17 @@ export function diagnostics(index: TraceIndex, extra: readonly string[] = []): D
       relatedInformation: d.related.map((r) => ({ location: { uri: index.uri, range: lineRange(index, r.line) }, message: `line ${r.line}: ${r.message}` })),
     });
   }
+  // a document opened as a trace that holds no event at all says so, on its first line
+  const firstText = index.lines.findIndex((l) => l.trim() !== '');
+  if (firstText >= 0 && !index.records.some((r) => r?.kind === 'event' || r?.kind === 'malformed')) {
+    out.push({
+      range: lineRange(index, firstText + 1),
+      severity: DiagnosticSeverity.Warning,
+      code: 'no-trace-events',
+      source: 'iova-lens',
+      message: `No QEMU trace event in this file\nNone of its ${index.lineCount} lines is a trace record (QEMU's log backend writes "[TID@SEC.USEC:]event_name args"; simpletrace files are binary: use iova-lens check or the Trace Viewer). If the events are your own, add their trace-events file to iovaLens.traceEvents.`,
+    });
+  }
   // problems outside the document (a user trace-events file) are pinned to its first line
   for (const message of extra) out.push({ range: lineRange(index, 1), severity: DiagnosticSeverity.Warning, code: 'trace-events', source: 'iova-lens', message });
   return out;

@@ -73,3 +73,14 @@ test('references in IOVA space ignore other ASIDs', () => {
   const idx = buildTraceIndex('u', [mk(0, '0x1000'), mk(1, '0x1000'), mk(0, '0x1800')].join('\n'));
   assert.deepEqual(lines(references(idx, at(idx, 1, '0x1000'))), [1, 3]);
 });
+
+test('diagnostics: a file opened as a trace that holds no trace event says so on its first line', () => {
+  const source = readFileSync('src/server/diagnostics.ts', 'utf8');
+  const idx = buildTraceIndex('u', '\n' + source);
+  const d = diagnostics(idx).filter((x) => x.code === 'no-trace-events');
+  assert.equal(d.length, 1);
+  assert.equal(d[0]!.range.start.line, 1);
+  assert.match(d[0]!.message, /^No QEMU trace event in this file\n/);
+  // a real trace never gets it
+  assert.equal(diagnostics(sampleIndex('aliased-unmap-svq-legacy.log')).filter((x) => x.code === 'no-trace-events').length, 0);
+});
