@@ -15,6 +15,16 @@ interface MatchView {
   truncated: boolean;
 }
 
+const REVEAL_COMMAND = 'iovaLens.revealTraceLine';
+
+/** Line `line` (1-based) of `uri` in the editor already showing it, else in the first group. */
+async function revealTraceLine(uri: vscode.Uri, line: number): Promise<void> {
+  const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+  const pos = new vscode.Position(Math.max(0, line - 1), 0);
+  const doc = shown?.document ?? (await vscode.workspace.openTextDocument(uri));
+  await vscode.window.showTextDocument(doc, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One, selection: new vscode.Range(pos, pos), preserveFocus: false });
+}
+
 /** "  17 │ text": the original number right-aligned to the widest one. */
 const PREFIX = /^\s*(\d+) │ /;
 
@@ -29,6 +39,7 @@ export class MatchesProvider implements vscode.TextDocumentContentProvider, vsco
       vscode.workspace.registerTextDocumentContentProvider(MATCHES_SCHEME, this),
       vscode.languages.registerDocumentLinkProvider({ scheme: MATCHES_SCHEME }, this),
       vscode.languages.registerDefinitionProvider({ scheme: MATCHES_SCHEME }, this),
+      vscode.commands.registerCommand(REVEAL_COMMAND, (uri: string, line: number) => revealTraceLine(vscode.Uri.parse(uri), line)),
     ];
   }
 
@@ -67,7 +78,9 @@ export class MatchesProvider implements vscode.TextDocumentContentProvider, vsco
       const t = this.target(doc, l);
       if (!t) continue;
       const start = doc.lineAt(l).firstNonWhitespaceCharacterIndex;
-      const link = new vscode.DocumentLink(new vscode.Range(l, start, l, t.numberEnd), t.source.with({ fragment: `L${t.line}` }));
+      // the trace's own editor (where it is open) shows the line, not a second copy beside the view
+      const target = vscode.Uri.parse(`command:${REVEAL_COMMAND}?${encodeURIComponent(JSON.stringify([t.source.toString(), t.line]))}`);
+      const link = new vscode.DocumentLink(new vscode.Range(l, start, l, t.numberEnd), target);
       link.tooltip = `Go to line ${t.line} of the trace`;
       out.push(link);
     }

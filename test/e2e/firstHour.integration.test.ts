@@ -128,10 +128,16 @@ test('Filter Trace to Matches… with a bare address: every line touching it in 
     });
     assert.ok(touching.length >= 3);
     assert.deepEqual(await filterToView(wb, '0x1000', touching.length), touching);
-    // the view stays: focus the trace and come back, it is still a tab
-    await wb.focusEditor(RUN_LOG);
+    // Ctrl+click on an original line number: the trace's own editor (the first group) shows that line
+    const target = touching.at(-1)!;
+    await wb.activeEditor().locator('.detected-link', { hasText: new RegExp(`^\\s*${target}$`) }).first().click({ modifiers: ['Control'] });
+    await wb.page.locator('.editor-group-container.active .tab.active', { hasText: RUN_LOG }).waitFor({ timeout: UI_WAIT_MS });
+    await wb.waitForCursorLine(target);
+    // the view stays beside it
     await wb.page.locator('.tab', { hasText: '0x1000' }).waitFor({ timeout: UI_WAIT_MS });
+    assert.equal(await wb.page.locator(`.tab[data-resource-name="${RUN_LOG}"]`).count(), 1, 'the link opened a second copy of the trace');
   });
+  await wb.command('View: Close All Editors');
 });
 
 test('a build log stays a Log', STEP, async () => {
@@ -144,7 +150,7 @@ test('a build log stays a Log', STEP, async () => {
 
 test('Check Trace on the open trace leaves one copy of each problem', STEP, async () => {
   await wb.step('check-open-trace', async () => {
-    await wb.focusEditor(RUN_LOG);
+    await doubleClick(RUN_LOG);
     await wb.command('IOVA Lens: Check Trace');
     await wb.page.locator('.notifications-toasts', { hasText: /finding\(s\) in 18 lines/ }).first().waitFor({ timeout: UI_WAIT_MS });
     await wb.command('View: Focus Problems (Errors, Warnings, Infos)');

@@ -182,7 +182,7 @@ test('Filter Trace to Matches… opens the trace\'s unmap lines in a view of the
     assert.deepEqual(await filterToView(wb, 'family vhost_vdpa_dma_unmap', unmaps.length), unmaps);
     await wb.goToLine(unmaps.length);
     await wb.page.keyboard.press('F12');
-    await wb.page.locator('.tab.active', { hasText: LEGACY }).waitFor({ timeout: UI_WAIT_MS });
+    await wb.page.locator('.editor-group-container.active .tab.active', { hasText: LEGACY }).waitFor({ timeout: UI_WAIT_MS });
     await wb.waitForCursorLine(unmaps.at(-1)!);
   });
 });
