@@ -148,6 +148,25 @@ test('a build log stays a Log', STEP, async () => {
   });
 });
 
+test('Open as QEMU Trace on a file that is no trace: it says so in Problems, and the choice survives a reload', STEP, async () => {
+  await wb.step('open-as-trace-remembered', async () => {
+    await doubleClick(BUILD_LOG);
+    await wb.command('IOVA Lens: Open as QEMU Trace');
+    await languageItem(/^QEMU trace$/).waitFor({ timeout: UI_WAIT_MS });
+    await wb.command('View: Focus Problems (Errors, Warnings, Infos)');
+    await problemRows('no-trace-events').first().waitFor({ timeout: UI_WAIT_MS });
+    assert.match((await problemRows('no-trace-events').first().innerText()).replace(/\s+/g, ' '), /^No QEMU trace event in this file/);
+    // a new window session: the document opens again from disk, as Log by its name, then as
+    // the QEMU trace the user chose
+    await wb.page.reload();
+    await wb.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    await wb.command('View: Close All Editors');
+    await doubleClick(BUILD_LOG);
+    await languageItem(/^QEMU trace$/).waitFor({ timeout: UI_WAIT_MS });
+  });
+  await wb.command('View: Close All Editors');
+});
+
 test('Check Trace on the open trace leaves one copy of each problem', STEP, async () => {
   await wb.step('check-open-trace', async () => {
     await doubleClick(RUN_LOG);

@@ -4,7 +4,7 @@
 // Screenshots of every step (and of every failure) land in test-artifacts/e2e/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireCodeServer, startCodeServer, type CodeServer } from './harness/codeServer.js';
@@ -48,7 +48,8 @@ before(async () => {
   mkdirSync(join(tmp, 'stage'));
   vsix = packageVsix(ROOT, join(tmp, 'stage'), tmp);
   timings.vsix = performance.now() - t0;
-  rmSync(ARTIFACTS, { recursive: true, force: true });
+  // this suite's own screenshots only: other e2e suites (first-hour/, …) write beside them, maybe at the same time
+  if (existsSync(ARTIFACTS)) for (const f of readdirSync(ARTIFACTS)) if (/^\d+-.*\.png$/.test(f) || f === 'untrusted') rmSync(join(ARTIFACTS, f), { recursive: true, force: true });
   workspace = makeWorkspace(ROOT);
   const ws = workspace;
   // The guest boots while the workbench loads; the attach test reports a guest that did not start.
