@@ -2,6 +2,7 @@
 // QEMU itself evaluates to an address, is resolved by the IOVA Lens session in every space it
 // is valid in.
 import * as vscode from 'vscode';
+import { mdText } from '../server/markdownText.js';
 import { DEBUG_TYPE } from '../debug/args.js';
 import { addressFromDebuggerValue, hexLiteralValue } from '../shared/debuggerValue.js';
 import { iovaLensSession } from './debugRegistration.js';
@@ -46,7 +47,7 @@ class LiveAddressHover implements vscode.HoverProvider {
       text = `cannot resolve: ${(e as Error).message}`;
     }
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**IOVA Lens** — ${hit.shown.replace(/[\\`*_[\]<>]/g, '\\$&')} in *${ours.name.replace(/[\\`*_[\]<>]/g, '\\$&')}*\n`);
+    md.appendMarkdown(`**IOVA Lens** — ${mdText(hit.shown)} in *${mdText(ours.name)}*\n`);
     md.appendCodeblock(text, 'text');
     return new vscode.Hover(md, hit.range);
   }

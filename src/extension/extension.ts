@@ -13,6 +13,9 @@ import { openTree, resolveAddress, stateAt } from './treeCommands.js';
 import { TranslationTreePanel } from './treePanel.js';
 import { registerTraceViewer } from './largeTrace/traceViewer.js';
 import { ViewSources } from './viewSources.js';
+import { TraceDetection } from './traceDetection.js';
+import { MatchesProvider } from './filterView.js';
+import { openSample, stepDone, trackWalkthrough, WALKTHROUGH_CONTEXT } from './walkthrough.js';
 
 export const COMMANDS = {
   resolveAddress: 'iovaLens.resolveAddress',
@@ -22,6 +25,7 @@ export const COMMANDS = {
   openAsTrace: 'iovaLens.openAsTrace',
   filterTrace: 'iovaLens.filterTrace',
   stateAt: 'iovaLens.stateAt',
+  openSample: 'iovaLens.openSample',
 } as const;
 
 let client: TraceClient | undefined;
@@ -37,6 +41,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(client);
   // A check's findings for a file give way to the language server's once it indexes the file.
   context.subscriptions.push(client.onIndexed((p) => problems.delete(vscode.Uri.parse(p.uri))));
+  context.subscriptions.push(client.onHovered(() => stepDone(WALKTHROUGH_CONTEXT.hovered)));
+  trackWalkthrough(context);
 
   context.subscriptions.push(registerTraceViewer(context));
   registerDebug(context, log);
@@ -57,9 +63,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   command(COMMANDS.attachToQemu, () => attachToQemu(log));
   command(COMMANDS.checkTrace, (uri?: vscode.Uri) => checkTrace(context, log, problems, uri));
-  command(COMMANDS.openAsTrace, () => openAsTrace());
+  const detection = new TraceDetection(context, log);
+  context.subscriptions.push(detection);
+  command(COMMANDS.openAsTrace, () => openAsTrace(detection));
+  command(COMMANDS.openSample, (name?: string) => openSample(context, name));
   const c = client;
-  command(COMMANDS.filterTrace, () => filterTrace(c));
+  const matches = new MatchesProvider();
+  context.subscriptions.push(matches);
+  command(COMMANDS.filterTrace, () => filterTrace(c, matches));
 
   const sources = new ViewSources(client, log);
   context.subscriptions.push(sources, TranslationTreePanel.registerSerializer(context, sources));

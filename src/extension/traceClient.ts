@@ -22,6 +22,9 @@ export class TraceClient implements vscode.Disposable {
   private readonly indexed = new vscode.EventEmitter<IndexedParams>();
   /** A document finished (re)indexing. */
   readonly onIndexed = this.indexed.event;
+  private readonly hovered = new vscode.EventEmitter<void>();
+  /** The server answered a hover with something to show. */
+  readonly onHovered = this.hovered.event;
 
   constructor(context: vscode.ExtensionContext, private readonly log: Log) {
     const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
@@ -33,6 +36,13 @@ export class TraceClient implements vscode.Disposable {
       documentSelector: [{ language: TRACE_LANGUAGE }],
       synchronize: { configurationSection: SETTINGS_SECTION },
       outputChannel: log.channel,
+      middleware: {
+        provideHover: async (doc, pos, token, next) => {
+          const h = await next(doc, pos, token);
+          if (h) this.hovered.fire();
+          return h;
+        },
+      },
     };
     this.client = new LanguageClient('iovaLens', 'IOVA Lens trace server', server, options);
   }
@@ -62,6 +72,7 @@ export class TraceClient implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     this.indexed.dispose();
+    this.hovered.dispose();
     await this.client.stop().catch(() => undefined);
   }
 }

@@ -4,18 +4,20 @@ import * as vscode from 'vscode';
 import { parseFilterQuery } from '../shared/filterQuery.js';
 import { TRACE_LANGUAGE, type TraceClient } from './traceClient.js';
 import { messageOf } from './log.js';
+import type { TraceDetection } from './traceDetection.js';
+import type { MatchesProvider } from './filterView.js';
 
-export async function openAsTrace(): Promise<void> {
+export async function openAsTrace(detection: TraceDetection): Promise<void> {
   const doc = vscode.window.activeTextEditor?.document;
   if (!doc) {
     const choice = await vscode.window.showWarningMessage('No text editor is active. Files over 50 MB are not opened as text by VS Code: use the Trace Viewer for those.', 'Open in Trace Viewer');
     if (choice) await vscode.commands.executeCommand('iovaLens.openInTraceViewer');
     return;
   }
-  await vscode.languages.setTextDocumentLanguage(doc, TRACE_LANGUAGE);
+  await detection.openAsTrace(doc);
 }
 
-export async function filterTrace(client: TraceClient): Promise<void> {
+export async function filterTrace(client: TraceClient, matches: MatchesProvider): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.document.languageId !== TRACE_LANGUAGE) {
     void vscode.window.showWarningMessage('IOVA Lens: open a QEMU trace first (or use the Trace Viewer\'s filter bar for large files).');
@@ -23,7 +25,7 @@ export async function filterTrace(client: TraceClient): Promise<void> {
   }
   const text = await vscode.window.showInputBox({
     title: 'Filter trace to matches',
-    prompt: 'e.g. "iova 0x1000-0x20fff", "gpa 0xfeda0000", "family vhost_vdpa_dma", "device 00:02.0", "asid 1" — combine several',
+    prompt: 'e.g. "0x1000" (any space), "iova 0x1000-0x20fff", "gpa 0xfeda0000", "family vhost_vdpa_dma", "device 00:02.0", "asid 1" — combine several',
     validateInput: (v) => {
       try {
         parseFilterQuery(v);
@@ -40,17 +42,5 @@ export async function filterTrace(client: TraceClient): Promise<void> {
     void vscode.window.showWarningMessage('IOVA Lens: the trace is still being indexed; try again in a moment.');
     return;
   }
-  const items = r.lines.map((n) => ({ label: `${n}`, description: doc.lineAt(n - 1).text.slice(0, 200), line: n }));
-  const pick = await vscode.window.showQuickPick(items, {
-    title: `${r.lines.length}${r.truncated ? '+' : ''} matching line(s) for "${text}"`,
-    matchOnDescription: true,
-    onDidSelectItem: (i: (typeof items)[number]) => reveal(editor, i.line),
-  });
-  if (pick) reveal(editor, pick.line);
-}
-
-function reveal(editor: vscode.TextEditor, line: number): void {
-  const pos = new vscode.Position(line - 1, 0);
-  editor.selection = new vscode.Selection(pos, pos);
-  editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  await matches.show(doc, text.trim() || 'everything', r.lines, r.truncated);
 }

@@ -14,6 +14,10 @@ const NO_SOURCE = 'Nothing to show: open a QEMU trace (the tree follows the curs
 export class TranslationTreePanel {
   static readonly viewType = VIEW_TYPE;
   private static current: TranslationTreePanel | undefined;
+  /** Whether the panel is open (the walkthrough's time-travel step). */
+  static isOpen(): boolean {
+    return TranslationTreePanel.current !== undefined;
+  }
 
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;

@@ -45,7 +45,7 @@ function eventMayMatch(rec: EventRec, c: ParsedCriteria): boolean {
   if (c.family !== undefined && !rec.name.startsWith(c.family)) return false;
   const spaces = EVENT_SPACES[rec.name];
   if (c.asid !== undefined && !spaces?.asid) return false;
-  if (c.range && !Object.values(spaces?.fields ?? {}).some((f) => f.space === c.range!.space)) return false;
+  if (c.range && !Object.values(spaces?.fields ?? {}).some((f) => c.range!.space === undefined || f.space === c.range!.space)) return false;
   if (c.device !== undefined && !spaces?.device && !(rec.def?.args ?? []).some((a) => a.type.includes('*'))) return false;
   return true;
 }
@@ -63,10 +63,10 @@ function touchesRange(rec: EventRec, q: NonNullable<ParsedCriteria['range']>): b
   if (!spaces || !rec.def) return false;
   const hits = new Set<string>();
   for (const [name, af] of Object.entries(spaces.fields)) {
-    if (af.space !== q.space) continue;
+    if (q.space !== undefined && af.space !== q.space) continue;
     const addr = fieldBigint(fields[name]);
     if (addr === undefined) continue;
-    const r = af.isEnd ? { start: addr, last: addr } : fieldRange(af, addr, fields);
+    const r = af.isEnd ? { start: addr, last: addr } : fieldRange(af, addr, fields, spaces.fields);
     if (r.start <= q.last && r.last >= q.start) hits.add(name);
   }
   return hits.size > 0 && bodySpans(rec.def, rec.body).some((sp) => hits.has(sp.name));

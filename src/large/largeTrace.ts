@@ -4,6 +4,7 @@
 // Memory: the engine's model (mappings and checkpoints) plus O(lines / stride) offsets.
 import { open } from 'node:fs/promises';
 import { catalogFor } from '../trace/analyze.js';
+import { isSimpletraceFile, simpletraceToText } from './simpletraceText.js';
 import { TraceDecoder } from '../trace/read/traceReader.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../trace/read/lineSource.js';
 import { TraceEngine, type TableState } from '../trace/replay/engine.js';
@@ -69,6 +70,21 @@ export class LargeTrace {
   }
 
   static async open(path: string, opts: LargeTraceOptions = {}): Promise<LargeTrace> {
+    if (await isSimpletraceFile(path)) {
+      // binary simpletrace: viewed through its text form, one line per record
+      const { catalog } = await catalogFor(opts.traceEvents);
+      const text = await simpletraceToText(path, catalog, opts.signal, opts.onProgress).catch((e: Error) => {
+        throw new LargeTraceError(e.message);
+      });
+      try {
+        const t = await LargeTrace.open(text.path, opts);
+        t.cleanup = text.remove;
+        return t;
+      } catch (e) {
+        await text.remove();
+        throw e;
+      }
+    }
     const t0 = performance.now();
     const { catalog, problems } = await catalogFor(opts.traceEvents);
     const engine = new TraceEngine(opts.replay);
@@ -92,7 +108,6 @@ export class LargeTrace {
         if (bytesRead === 0) break;
         read += bytesRead;
         decoder.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-        if (decoder.format === 'simpletrace') throw new LargeTraceError(`${path} is a binary simpletrace file; the trace viewer shows text traces (convert it with simpletrace.py, or use iova-lens check)`);
         opts.onProgress?.(read, before.size);
       }
       decoder.end();
@@ -127,8 +142,12 @@ export class LargeTrace {
     return this.lineIndex.lineCount;
   }
 
+  /** removes what open() made for this view (the text form of a simpletrace file) */
+  private cleanup: (() => Promise<void>) | undefined;
+
   async close(): Promise<void> {
     await this.lineIndex.close();
+    await this.cleanup?.();
   }
 
   lines(from: number, count: number, maxShownBytes?: number): Promise<LineText[]> {
@@ -155,7 +174,7 @@ export class LargeTrace {
     this.checkColumn(line, column);
     const l0 = await this.loadLine(line);
     if (l0 === undefined) return null;
-    const h = serverHover(this.window.index, { line: l0, character: column });
+    const h = serverHover(this.window.index, { line: l0, character: column }, { fullDiagnostics: true });
     if (!h || !h.range) return null;
     return { markdown: (h.contents as { value: string }).value, line, start: h.range.start.character, end: h.range.end.character };
   }

@@ -1,20 +1,27 @@
-// "State here" above every line that maps or unmaps: opens the state view at that line.
-import type { CodeLens } from 'vscode-languageserver';
+// One code lens per outline entry (a listener batch, a device start or reset, a status change…),
+// not one per line: "Translation tree after this batch" on a batch opens the state at its
+// commit; elsewhere "Translation tree at line N" opens the state after that line. A trace
+// without outline entries (a bare VT-d capture) gets one lens on its first event.
+import type { CodeLens, DocumentSymbol } from 'vscode-languageserver';
 import { STATE_AT_COMMAND } from './protocol.js';
 import { lineRange } from './diagnostics.js';
+import { documentSymbols } from './symbols.js';
 import type { TraceIndex } from './traceIndex.js';
 
-const MAP_LIKE = /(?:dma_map|dma_unmap|_map|_unmap|region_add|region_del|iotlb_pages|iotlb_domain|iotlb_global|page_walk_one|reset_device)$/;
-
-export function codeLenses(index: TraceIndex): CodeLens[] {
+export function codeLenses(index: TraceIndex, symbols: DocumentSymbol[] = documentSymbols(index)): CodeLens[] {
   const out: CodeLens[] = [];
-  for (let l = 0; l < index.lineCount; l++) {
-    const rec = index.records[l];
-    if (rec?.kind !== 'event') continue;
-    const line = l + 1;
-    if (!MAP_LIKE.test(rec.name) && !index.createdAt.has(line) && !index.removedAt.has(line)) continue;
-    const range = lineRange(index, line);
-    out.push({ range, command: { title: 'state here', command: STATE_AT_COMMAND, arguments: [index.uri, line] } });
+  const lens = (line0: number, title: string, stateLine: number): void => {
+    out.push({ range: lineRange(index, line0 + 1), command: { title, command: STATE_AT_COMMAND, arguments: [index.uri, stateLine] } });
+  };
+  for (const s of symbols) {
+    const start = s.range.start.line;
+    const end = s.range.end.line;
+    if (end > start) lens(start, `$(type-hierarchy) Translation tree after this batch (line ${end + 1})`, end + 1);
+    else lens(start, `$(type-hierarchy) Translation tree at line ${start + 1}`, start + 1);
+  }
+  if (out.length === 0) {
+    const first = index.records.findIndex((r) => r?.kind === 'event');
+    if (first >= 0) lens(first, '$(type-hierarchy) Open the translation tree here (it follows the cursor)', first + 1);
   }
   return out;
 }

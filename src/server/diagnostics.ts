@@ -1,8 +1,11 @@
-// Engine diagnostics as LSP diagnostics: the whole line, or from the column a parse error
-// names; the lines that explain a diagnostic become related locations.
+// Engine diagnostics as LSP diagnostics: on the event name of the line (or from the column a
+// parse error names), so hovering an address of the line shows its chain first and the
+// problem's message is not repeated there (VS Code shows a diagnostic's message in every hover
+// inside its range, before the others); the lines that explain it become related locations.
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { Severity } from '../trace/replay/diagnostics.js';
 import type { TraceIndex } from './traceIndex.js';
+import { diagnosticHeadline, problemMessage } from '../trace/replay/headline.js';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -20,14 +23,31 @@ export function diagnostics(index: TraceIndex, extra: readonly string[] = []): D
   const out: Diagnostic[] = [];
   for (const d of index.engine.diagnostics()) {
     const range = lineRange(index, d.line);
+    const ev = index.eventAt(range.start.line);
     if (d.column !== undefined) range.start.character = Math.min(range.end.character, Math.max(0, d.column - 1));
+    else if (ev) {
+      range.start.character = ev.nameStart;
+      range.end.character = ev.nameEnd;
+    }
     out.push({
       range,
       severity: SEVERITY[d.severity],
       code: d.code,
       source: 'iova-lens',
-      message: d.message,
+      // Problems shows the headline as the row; the hover and the expanded row the detail
+      message: problemMessage(diagnosticHeadline(d), d.message),
       relatedInformation: d.related.map((r) => ({ location: { uri: index.uri, range: lineRange(index, r.line) }, message: `line ${r.line}: ${r.message}` })),
+    });
+  }
+  // a document opened as a trace that holds no event at all says so, on its first line
+  const firstText = index.lines.findIndex((l) => l.trim() !== '');
+  if (firstText >= 0 && !index.records.some((r) => r?.kind === 'event' || r?.kind === 'malformed')) {
+    out.push({
+      range: lineRange(index, firstText + 1),
+      severity: DiagnosticSeverity.Warning,
+      code: 'no-trace-events',
+      source: 'iova-lens',
+      message: `No QEMU trace event in this file\nNone of its ${index.lineCount} lines is a trace record (QEMU's log backend writes "[TID@SEC.USEC:]event_name args"; simpletrace files are binary: use iova-lens check or the Trace Viewer). If the events are your own, add their trace-events file to iovaLens.traceEvents.`,
     });
   }
   // problems outside the document (a user trace-events file) are pinned to its first line

@@ -17,7 +17,9 @@ export type Extent =
   /** another field holds a mask of the low bits (the range is value | mask) */
   | { mask: string }
   /** another field holds a page order: 4 KiB << order */
-  | { order: string };
+  | { order: string }
+  /** as long as another address field's range (region_add's vaddr spans its section) */
+  | { sizeOf: string };
 
 export interface AddressField {
   space: Space;
@@ -60,7 +62,7 @@ export const EVENT_SPACES: Record<string, EventSpaces> = {
   vhost_vdpa_dma_map: { fields: { iova: a('iova', { len: 'size' }), uaddr: a('hva', { len: 'size' }) }, device: ptr('vdpa'), asid: asidField },
   vhost_vdpa_dma_unmap: { fields: { iova: a('iova', { len: 'size' }) }, device: ptr('vdpa'), asid: asidField },
   // llend is exclusive up to 7.2 and inclusive later for region_del; the range reads it as an end
-  vhost_vdpa_listener_region_add: { fields: { iova: a('gpa', { end: 'llend' }), llend: endOf('gpa'), vaddr: a('hva') }, device: ptr('vdpa') },
+  vhost_vdpa_listener_region_add: { fields: { iova: a('gpa', { end: 'llend' }), llend: endOf('gpa'), vaddr: a('hva', { sizeOf: 'iova' }) }, device: ptr('vdpa') },
   vhost_vdpa_listener_region_del: { fields: { iova: a('gpa', { end: 'llend' }), llend: endOf('gpa') }, device: ptr('vdpa') },
   vhost_vdpa_set_vring_addr: {
     fields: { desc_user_addr: a('iova'), used_user_addr: a('iova'), avail_user_addr: a('iova'), log_guest_addr: a('gpa') },
@@ -93,7 +95,7 @@ export const EVENT_SPACES: Record<string, EventSpaces> = {
   vhost_region_add_section_merge: { fields: { gpa: a('gpa') } },
   vhost_user_set_mem_table_withfd: { fields: { guest_phys_addr: a('gpa', { len: 'memory_size' }), userspace_addr: a('hva', { len: 'memory_size' }) } },
   vhost_user_set_mem_table_postcopy: { fields: { qhva: a('hva') } },
-  vfio_listener_region_add_ram: { fields: { iova_start: a('gpa', { last: 'iova_end' }), iova_end: endOf('gpa'), vaddr: a('hva') } },
+  vfio_listener_region_add_ram: { fields: { iova_start: a('gpa', { last: 'iova_end' }), iova_end: endOf('gpa'), vaddr: a('hva', { sizeOf: 'iova_start' }) } },
   vfio_listener_region_add_iommu: { fields: { start: a('gpa', { last: 'end' }), end: endOf('gpa') } },
   vfio_listener_region_del: { fields: { start: a('gpa', { last: 'end' }), end: endOf('gpa') } },
   vfio_iommu_map_notify: { fields: { iova_start: a('giova', { last: 'iova_end' }), iova_end: endOf('giova') } },
@@ -108,7 +110,8 @@ const big = (v: FieldValue | undefined): bigint | undefined =>
  * The inclusive range [start, last] a field's value covers on that line. A zero length or an
  * end at or below the start is a one-byte range at the value (what a user still wants to find).
  */
-export function fieldRange(af: AddressField, value: bigint, f: Record<string, FieldValue>): { start: bigint; last: bigint } {
+/** The range a field's value starts; `all` (the event's address fields) for a sizeOf extent. */
+export function fieldRange(af: AddressField, value: bigint, f: Record<string, FieldValue>, all?: Record<string, AddressField>): { start: bigint; last: bigint } {
   const e = af.extent;
   let last = value;
   if (e) {
@@ -121,6 +124,13 @@ export function fieldRange(af: AddressField, value: bigint, f: Record<string, Fi
     } else if ('end' in e) {
       const end = big(f[e.end]);
       if (end !== undefined && end > value) last = end - 1n;
+    } else if ('sizeOf' in e) {
+      const other = all?.[e.sizeOf];
+      const ov = big(f[e.sizeOf]);
+      if (other && ov !== undefined && !(other.extent && 'sizeOf' in other.extent)) {
+        const r = fieldRange(other, ov, f);
+        last = value + (r.last - r.start);
+      }
     } else if ('mask' in e) {
       const m = big(f[e.mask]);
       if (m !== undefined) return { start: value & ~m, last: value | m };

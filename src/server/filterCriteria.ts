@@ -9,7 +9,8 @@ import { RequestError } from './requestError.js';
 
 /** Criteria checked and parsed: addresses as bigint. */
 export interface ParsedCriteria {
-  range?: { space: Space; start: bigint; last: bigint };
+  /** space undefined: an address in any space */
+  range?: { space: Space | undefined; start: bigint; last: bigint };
   family?: string;
   device?: string;
   asid?: number;
@@ -28,8 +29,8 @@ export function criteriaAddress(text: unknown, what: string): bigint {
 export function parseCriteria(c: FilterCriteria): ParsedCriteria {
   const out: ParsedCriteria = {};
   if (c.start !== undefined || c.space !== undefined || c.last !== undefined) {
-    if (c.space === undefined || !isSpace(c.space)) throw new RequestError(`an address filter needs a space (gpa, hva, iova, giova), got "${c.space ?? ''}"`);
-    if (c.start === undefined) throw new RequestError(`an address filter in ${c.space} needs a start address`);
+    if (c.space !== undefined && !isSpace(c.space)) throw new RequestError(`an address filter's space must be gpa, hva, iova or giova (or none: any space), got "${c.space}"`);
+    if (c.start === undefined) throw new RequestError(`an address filter in ${c.space ?? 'any space'} needs a start address`);
     const start = criteriaAddress(c.start, 'filter start');
     const last = c.last !== undefined ? criteriaAddress(c.last, 'filter last') : start;
     if (last < start) throw new RequestError(`filter range [${c.start}, ${c.last}] ends before it starts`);

@@ -1,13 +1,24 @@
 // Hover: on an address, its space and where it goes as of that line; on an event name, its
-// definition and what it does to the model.
+// definition, where that comes from, and what it does to the model. Every piece of text the
+// trace printed is escaped (markdownText.ts).
+// A diagnostic on the line is named by its headline only: VS Code already shows the problem's
+// message in the same hover. The Trace Viewer, which has no Problems part, asks for the whole.
 import type { Hover, Position } from 'vscode-languageserver';
 import { hex } from '../model/u64.js';
 import { spaceTitle } from '../trace/replay/spaces.js';
+import { diagnosticHeadline } from '../trace/replay/headline.js';
 import { EVENT_EFFECTS } from './eventEffects.js';
 import { chainMarkdown, lineLink, recordText } from './chainText.js';
+import { eventSourceMarkdown } from './eventSource.js';
+import { mdCode, mdText } from './markdownText.js';
 import { definitionOf, type FieldSpan, type TraceIndex } from './traceIndex.js';
 
-export function hover(index: TraceIndex, pos: Position): Hover | null {
+export interface HoverOptions {
+  /** the whole message of the line's diagnostics (the Trace Viewer), not only their headlines */
+  fullDiagnostics?: boolean;
+}
+
+export function hover(index: TraceIndex, pos: Position, opts: HoverOptions = {}): Hover | null {
   const ev = index.eventAt(pos.line);
   if (!ev) return null;
   if (pos.character >= ev.nameStart && pos.character <= ev.nameEnd) {
@@ -19,7 +30,7 @@ export function hover(index: TraceIndex, pos: Position): Hover | null {
   const field = index.fieldAt(pos.line, pos.character);
   if (!field?.address) return null;
   return {
-    contents: { kind: 'markdown', value: addressMarkdown(index, pos.line, ev.rec.name, field) },
+    contents: { kind: 'markdown', value: addressMarkdown(index, pos.line, ev.rec.name, field, opts) },
     range: { start: { line: pos.line, character: field.start }, end: { line: pos.line, character: field.end } },
   };
 }
@@ -27,20 +38,20 @@ export function hover(index: TraceIndex, pos: Position): Hover | null {
 function eventMarkdown(index: TraceIndex, name: string, line0: number): string {
   const rec = index.eventAt(line0)?.rec;
   const def = definitionOf(index, name, rec);
-  const out = [`**${name}**`];
+  const out = [`**${mdText(name)}**`];
   if (def) {
-    out.push('```c', `${def.name}(${def.args.map((a) => `${a.type} ${a.name}`).join(', ')})`, '```', `Format: \`"${def.format}"\``, '', `Definition: ${def.source}`);
+    out.push('```c', `${def.name}(${def.args.map((a) => `${a.type} ${a.name}`).join(', ')})`, '```', `Format ${mdCode(`"${def.format}"`)}, from ${eventSourceMarkdown(def.source)}.`);
   } else out.push('', '_No definition known for this event (load the trace-events file of the QEMU that wrote the trace)._');
   out.push('', EVENT_EFFECTS[name] ?? 'Does not change the translation model (kept for the outline, filters and references).');
   return out.join('\n');
 }
 
-function addressMarkdown(index: TraceIndex, line0: number, event: string, f: FieldSpan): string {
+function addressMarkdown(index: TraceIndex, line0: number, event: string, f: FieldSpan, opts: HoverOptions): string {
   const a = f.address!;
   const line = line0 + 1;
   const ctx = index.contextOf(line0);
-  const where = [ctx.asid !== undefined ? `ASID ${ctx.asid}` : '', ctx.device ? `device ${ctx.device}` : ''].filter(Boolean).join(', ');
-  const out = [`**${spaceTitle[a.space]} \`${hex(a.addr)}\`** — field \`${f.name}\` of \`${event}\`${where ? ` (${where})` : ''}`];
+  const where = [ctx.asid !== undefined ? `ASID ${ctx.asid}` : '', ctx.device ? `device ${mdText(ctx.device)}` : ''].filter(Boolean).join(', ');
+  const out = [`**${spaceTitle[a.space]} \`${hex(a.addr)}\`** — field ${mdCode(f.name)} of ${mdCode(event)}${where ? ` (${where})` : ''}`];
   if (a.last !== a.start) out.push('', `Range on this line: ${spaceTitle[a.space]} [${hex(a.start)}, ${hex(a.last)}]`);
 
   // what this line removed is gone from the state after it: say what it was
@@ -57,8 +68,8 @@ function addressMarkdown(index: TraceIndex, line0: number, event: string, f: Fie
 
   const diags = index.engine.diagnosticsAt(line);
   if (diags.length) {
-    out.push('', '**Diagnostics on this line:**');
-    for (const d of diags) out.push(`- ${d.severity} \`${d.code}\`: ${d.message}`);
+    out.push('', opts.fullDiagnostics ? '**Diagnostics on this line:**' : '**Problems on this line:**');
+    for (const d of diags) out.push(`- ${d.severity} ${mdCode(d.code)}: ${mdText(diagnosticHeadline(d))}${opts.fullDiagnostics ? ` — ${mdText(d.message)}` : ''}`);
   }
   return out.join('\n');
 }

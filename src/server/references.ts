@@ -6,7 +6,8 @@ import type { Space } from '../trace/replay/spaces.js';
 import type { TraceIndex } from './traceIndex.js';
 
 export interface AddressQuery {
-  space: Space;
+  /** undefined: any space (a bare address in the filter) */
+  space: Space | undefined;
   start: bigint;
   /** inclusive */
   last: bigint;
@@ -20,7 +21,7 @@ export function linesTouching(index: TraceIndex, q: AddressQuery, limit = Infini
     if (index.records[l]?.kind !== 'event') continue;
     for (const f of index.fields(l)) {
       const a = f.address;
-      if (!a || a.space !== q.space || a.start > q.last || a.last < q.start) continue;
+      if (!a || (q.space !== undefined && a.space !== q.space) || a.start > q.last || a.last < q.start) continue;
       if (q.space === 'iova' && q.asid !== undefined) {
         const asid = index.contextOf(l).asid;
         if (asid !== undefined && asid !== q.asid) continue;

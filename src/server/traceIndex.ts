@@ -81,7 +81,7 @@ export class TraceIndex {
         const span: FieldSpan = { name: s.name, start: ev.bodyStart + s.start, end: ev.bodyStart + s.end, value };
         const af = spaces?.fields[s.name];
         const addr = fieldBigint(value);
-        if (af && addr !== undefined) span.address = { space: af.space, addr, ...(af.isEnd ? { start: addr, last: addr } : fieldRange(af, addr, fields)), spec: af };
+        if (af && addr !== undefined) span.address = { space: af.space, addr, ...(af.isEnd ? { start: addr, last: addr } : fieldRange(af, addr, fields, spaces?.fields)), spec: af };
         out.push(span);
       }
     }

@@ -1,5 +1,6 @@
 // The filter box's little language, shared by the editor command and the trace viewer:
-// "iova 0x1000-0x20fff", "gpa 0xfeda0000", "family vtd_", "device 00:02.0", "asid 1", combined.
+// "iova 0x1000-0x20fff", "gpa 0xfeda0000", "family vtd_", "device 00:02.0", "asid 1", combined;
+// a bare address or range ("0x1000", "0x1000-0x1fff") matches it in any space.
 import { isSpace, SPACES } from '../trace/replay/spaces.js';
 import type { FilterCriteria } from './protocol/lsp.js';
 
@@ -10,7 +11,10 @@ export function parseFilterQuery(text: string): FilterCriteria {
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!.toLowerCase();
     const next = words[i + 1];
-    if (isSpace(w)) {
+    const bare = /^(0x[0-9a-f]+|\d+)(?:(?:-|\.\.)(0x[0-9a-f]+|\d+))?$/i.exec(w);
+    if (bare) {
+      Object.assign(c, { start: bare[1], ...(bare[2] !== undefined ? { last: bare[2] } : {}) });
+    } else if (isSpace(w)) {
       if (!next) throw new Error(`"${w}" needs an address or a range START-LAST`);
       const [a, b] = next.split(/-|\.\./);
       if (!/^(0x[0-9a-f]+|\d+)$/i.test(a ?? '') || (b !== undefined && !/^(0x[0-9a-f]+|\d+)$/i.test(b))) throw new Error(`"${next}" is not an address or a range START-LAST`);
@@ -29,7 +33,7 @@ export function parseFilterQuery(text: string): FilterCriteria {
       c.asid = Number(next);
       i++;
     } else {
-      throw new Error(`unknown criterion "${words[i]}": use ${SPACES.join('/')} ADDR[-LAST], family PREFIX, device DEV, asid N`);
+      throw new Error(`unknown criterion "${words[i]}": use ADDR[-LAST] (any space), ${SPACES.join('/')} ADDR[-LAST], family PREFIX, device DEV, asid N`);
     }
   }
   return c;

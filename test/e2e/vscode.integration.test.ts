@@ -4,7 +4,7 @@
 // Screenshots of every step (and of every failure) land in test-artifacts/e2e/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireCodeServer, startCodeServer, type CodeServer } from './harness/codeServer.js';
@@ -15,6 +15,7 @@ import { eventOf, firstTranslation, gpa2hvaAnswer, linesOfEvent, listenerBatches
 import { startGuest, type Guest } from '../harness/guest.js';
 import { hmp, qmpStatus } from './harness/guestQmp.js';
 import { TraceViewerPage } from './harness/traceViewerPage.js';
+import { filterToView } from './harness/matchesView.js';
 
 const ROOT = join(__dirname, '../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
@@ -47,7 +48,8 @@ before(async () => {
   mkdirSync(join(tmp, 'stage'));
   vsix = packageVsix(ROOT, join(tmp, 'stage'), tmp);
   timings.vsix = performance.now() - t0;
-  rmSync(ARTIFACTS, { recursive: true, force: true });
+  // this suite's own screenshots only: other e2e suites (first-hour/, …) write beside them, maybe at the same time
+  if (existsSync(ARTIFACTS)) for (const f of readdirSync(ARTIFACTS)) if (/^\d+-.*\.png$/.test(f) || f === 'untrusted') rmSync(join(ARTIFACTS, f), { recursive: true, force: true });
   workspace = makeWorkspace(ROOT);
   const ws = workspace;
   // The guest boots while the workbench loads; the attach test reports a guest that did not start.
@@ -136,7 +138,8 @@ test('hover on the aliased unmap\'s iova explains the translation it removes and
     // the map of line 5: IOVA [0x1000, 0x80000fff] of guest RAM GPA [0x0, 0x7fffffff]
     assert.match(text, /This line removes the mapping: IOVA \[0x1000, 0x80000fff\][^.]*GPA \[0x0, 0x7fffffff\][^.]*line 5/);
     assert.match(text, /0x1000 is not mapped in IOVA ASID 0/);
-    assert.match(text, /aliased-unmap.*should have been this region's own map at IOVA \[0x2000001000, 0x2000020fff\]/);
+    // the problem by its headline (its message is in the hover of the event name, once)
+    assert.match(text, /Problems on this line: error aliased-unmap: Unmap removed another region's mapping: IOVA \[0x1000, 0x20fff\]/);
     if (UPDATE_DOCS) {
       // the problem's text comes first in the hover; a user scrolls down to the chain
       await wb.scrollWithin(hover, hover.getByText('This line removes the mapping').first());
@@ -172,16 +175,15 @@ test('go to definition (F12) on the unmap\'s iova lands on the map it removed (l
   });
 });
 
-test('Filter Trace to Matches… lists the trace\'s unmap lines; choosing one moves the cursor there', STEP, async () => {
+test('Filter Trace to Matches… opens the trace\'s unmap lines in a view of their own; F12 on one goes to it', STEP, async () => {
   const unmaps = linesOfEvent(legacyLines, 'vhost_vdpa_dma_unmap');
   await wb.step('filter-command', async () => {
     await wb.focusEditor(LEGACY);
     await wb.goToLine(1);
-    await wb.startCommand('IOVA Lens: Filter Trace to Matches…');
-    await wb.answerInput('Filter trace to matches', 'family vhost_vdpa_dma_unmap');
-    const labels = await wb.quickPickLabels(/matching line\(s\) for "family vhost_vdpa_dma_unmap"/);
-    assert.deepEqual(labels.map(Number), unmaps);
-    await wb.pick(String(unmaps.at(-1)));
+    assert.deepEqual(await filterToView(wb, 'family vhost_vdpa_dma_unmap', unmaps.length), unmaps);
+    await wb.goToLine(unmaps.length);
+    await wb.page.keyboard.press('F12');
+    await wb.page.locator('.editor-group-container.active .tab.active', { hasText: LEGACY }).waitFor({ timeout: UI_WAIT_MS });
     await wb.waitForCursorLine(unmaps.at(-1)!);
   });
 });

@@ -75,3 +75,20 @@ test('addresses and pointers are the hoverable tokens; decimals and names are no
   assert.deepEqual(tokenizeLine('qemu-system-x86_64: vhost_set_vring_call failed: <script>alert(1)</script>').map((t) => t.kind), ['error']);
   assert.deepEqual(tokenizeLine('just some console output'), []);
 });
+
+test('each address space has its own scope and viewer colour: GPA, HVA, IOVA, guest IOVA', () => {
+  const kindAt = (line: string, text: string): string => tokenizeLine(line).find((t) => t.start === line.indexOf(text))!.kind;
+  const map = 'vhost_vdpa_dma_map vdpa_shared:0x55d2c1a4e2b0 fd: 16 msg_type: 2 asid: 0 iova: 0x1000 size: 0x80000000 uaddr: 0x7f7903e00000 perm: 0x3 type: 2';
+  const region = 'vhost_vdpa_listener_region_add vdpa: 0x55d2c1a4e2b0 iova 0xfeda0000 llend 0xfedc0000 vaddr: 0x7f7903ea0000 read-only: 0';
+  const vtd = 'vtd_dmar_translate dev 00:02.00 iova 0xffffd000 -> gpa 0x14782000 mask 0xfff';
+  const kinds = { iova: kindAt(map, '0x1000'), hva: kindAt(map, '0x7f7903e00000'), gpa: kindAt(region, '0xfeda0000'), giova: kindAt(vtd, '0xffffd000') };
+  assert.deepEqual(kinds, { iova: 'addr-iova', hva: 'addr-hva', gpa: 'addr-gpa', giova: 'addr-giova' });
+  // a region's iova is a GPA, like the gpa QEMU prints for a VT-d translation
+  assert.equal(kindAt(vtd, '0x14782000'), 'addr-gpa');
+  assert.equal(kindAt(region, '0x7f7903ea0000'), 'addr-hva');
+  const css = readFileSync(join('src', 'extension', 'largeTrace', 'viewerHtml.ts'), 'utf8');
+  const colour = (kind: string): string => new RegExp(`\\.t-${kind} \\{ color: (#[0-9a-f]{6}); \\}`).exec(css)?.[1] ?? '';
+  const colours = ['addr-gpa', 'addr-hva', 'addr-iova', 'addr-giova'].map(colour);
+  assert.ok(colours.every(Boolean), `a space without a colour: ${colours}`);
+  assert.equal(new Set(colours).size, 4, `spaces share a colour: ${colours}`);
+});

@@ -24,3 +24,6 @@ export function lineOf(index: TraceIndex, needle: string): number {
   if (i < 0) throw new Error(`no line contains "${needle}"`);
   return i + 1;
 }
+
+/** Hover markdown as a reader sees it: backslash escapes (server/markdownText.ts) removed. */
+export const readable = (md: string): string => md.replace(/\\([!-/:-@[-`{-~])/g, '$1');

@@ -11,12 +11,16 @@ import { sampleIndex, at } from './fixtures.js';
 
 const lines = (locs: { range: { start: { line: number } } }[]) => locs.map((l) => l.range.start.line + 1);
 
-test('diagnostics: aliased-unmap on line 17 as an error over the whole line, related lines 15, 11, 5, 13', () => {
+test('diagnostics: aliased-unmap on line 17 as an error on its event name, related lines 15, 11, 5, 13', () => {
   const idx = sampleIndex('aliased-unmap-svq-legacy.log');
   const d = diagnostics(idx).find((x) => x.code === 'aliased-unmap');
   assert.ok(d);
   assert.equal(d.severity, DiagnosticSeverity.Error);
-  assert.deepEqual(d.range, { start: { line: 16, character: 0 }, end: { line: 16, character: idx.lines[16].length } });
+  // on the event name: a hover on the line's addresses shows their chain, not the message again
+  const name = idx.lines[16].indexOf('vhost_vdpa_dma_unmap');
+  assert.deepEqual(d.range, { start: { line: 16, character: name }, end: { line: 16, character: name + 'vhost_vdpa_dma_unmap'.length } });
+  // Problems shows the headline as the row, the detail under it
+  assert.equal(d.message.split('\n')[0], "Unmap removed another region's mapping: IOVA [0x1000, 0x20fff]");
   assert.deepEqual(d.relatedInformation?.map((r) => r.location.range.start.line + 1), [15, 11, 5, 13]);
   assert.ok(d.relatedInformation?.every((r) => r.location.uri === idx.uri));
   const leak = diagnostics(idx).find((x) => x.code === 'leak-at-end');
@@ -68,4 +72,15 @@ test('references in IOVA space ignore other ASIDs', () => {
     `vhost_vdpa_dma_map vdpa_shared:0x55d2c1a4e2b0 fd: 16 msg_type: 2 asid: ${asid} iova: ${iova} size: 0x1000 uaddr: 0x7f0000000000 perm: 0x3 type: 2`;
   const idx = buildTraceIndex('u', [mk(0, '0x1000'), mk(1, '0x1000'), mk(0, '0x1800')].join('\n'));
   assert.deepEqual(lines(references(idx, at(idx, 1, '0x1000'))), [1, 3]);
+});
+
+test('diagnostics: a file opened as a trace that holds no trace event says so on its first line', () => {
+  const source = readFileSync('src/server/diagnostics.ts', 'utf8');
+  const idx = buildTraceIndex('u', '\n' + source);
+  const d = diagnostics(idx).filter((x) => x.code === 'no-trace-events');
+  assert.equal(d.length, 1);
+  assert.equal(d[0]!.range.start.line, 1);
+  assert.match(d[0]!.message, /^No QEMU trace event in this file\n/);
+  // a real trace never gets it
+  assert.equal(diagnostics(sampleIndex('aliased-unmap-svq-legacy.log')).filter((x) => x.code === 'no-trace-events').length, 0);
 });

@@ -44,11 +44,20 @@ test('virtio status bits read as the spec names them', () => {
   assert.equal(statusText(0x80), '0x80 (FAILED)');
 });
 
-test('code lenses: "state here" on every map, unmap, region add/del line, with uri and 1-based line', () => {
+test('code lenses: one per outline entry, saying what it opens; a batch opens the state at its commit', () => {
   const idx = sampleIndex('aliased-unmap-svq-legacy.log');
   const lenses = codeLenses(idx);
-  assert.deepEqual(lenses.map((l) => l.range.start.line + 1), [3, 5, 7, 9, 11, 13, 15, 17]);
-  assert.deepEqual(lenses[7].command, { title: 'state here', command: STATE_AT_COMMAND, arguments: [idx.uri, 17] });
+  const symbols = documentSymbols(idx);
+  assert.equal(lenses.length, symbols.length);
+  assert.ok(lenses.length < idx.lineCount / 2, `${lenses.length} lenses in ${idx.lineCount} lines`);
+  // the fixture's batches: begin_batch … commit; each lens sits on the begin and opens the commit
+  const begins = idx.lines.flatMap((l, i) => (l.includes('listener_begin_batch') ? [i + 1] : []));
+  const commits = idx.lines.flatMap((l, i) => (l.includes('listener_commit') ? [i + 1] : []));
+  const batchLenses = lenses.filter((l) => /after this batch/.test(l.command!.title));
+  assert.deepEqual(batchLenses.map((l) => l.range.start.line + 1), begins);
+  assert.deepEqual(batchLenses.map((l) => l.command!.arguments), commits.map((c) => [idx.uri, c]));
+  assert.equal(batchLenses[0]!.command!.title, `$(type-hierarchy) Translation tree after this batch (line ${commits[0]})`);
+  assert.ok(lenses.every((l) => l.command!.command === STATE_AT_COMMAND));
 });
 
 test('inlay hints: none unless enabled; then the next hop after each address', () => {
@@ -56,18 +65,18 @@ test('inlay hints: none unless enabled; then the next hop after each address', (
   assert.deepEqual(inlayHints(idx, whole, { enabled: false }), []);
   const hints = inlayHints(idx, whole, { enabled: true });
   const on = (line: number) => hints.filter((h) => h.position.line === line - 1).map((h) => [idx.lines[line - 1].slice(0, h.position.character).split(' ').pop(), h.label]);
-  // the map of line 5: IOVA 0x1000 goes to HVA 0x7f7903e00000; its uaddr back to GPA 0x0
-  assert.deepEqual(on(5), [
-    ['0x1000', '→ HVA 0x7f7903e00000'],
-    ['0x7f7903e00000', '→ IOVA 0x1000'],
-  ]);
+  // the map of line 5 prints both ends (iova 0x1000, uaddr 0x7f7903e00000): no hint repeats them
+  assert.deepEqual(on(5), []);
+  // the region_add of line 3 prints GPA 0x0 and its HVA 0x7f7903e00000: nothing to add
+  assert.deepEqual(on(3), []);
   // the unmap removed it: the hint says where it went before
   assert.deepEqual(on(17), [['0x1000', 'was → HVA 0x7f7903e00000']]);
   assert.equal(inlayHints(idx, whole, { enabled: true, max: 3 }).length, 3);
 });
 
-test('inlay hints: a VT-d translation shows the GPA with the page offset', () => {
-  const idx = buildTraceIndex('u', 'vtd_dmar_translate dev 00:02.00 iova 0xffffb000 -> gpa 0x14783000 mask 0xfff\n');
+test('inlay hints: a VT-d translation\'s printed gpa is not repeated; a later fault inside the page gets the GPA with its offset', () => {
+  const idx = buildTraceIndex('u', 'vtd_dmar_translate dev 00:02.00 iova 0xffffb000 -> gpa 0x14783000 mask 0xfff\nvtd_dmar_fault sid 0x10 fault 6 addr 0xffffb123 write 0\n');
   const h = inlayHints(idx, whole, { enabled: true });
-  assert.equal(h[0].label, '→ GPA 0x14783000');
+  assert.deepEqual(h.filter((x) => x.position.line === 0), []);
+  assert.deepEqual(h.filter((x) => x.position.line === 1).map((x) => x.label), ['→ GPA 0x14783123']);
 });

@@ -41,11 +41,31 @@ test('filter: by IOVA range, by family, by device, by ASID', () => {
   assert.deepEqual(filterLines(idx, { asid: 0 }, 2), { lines: [5, 9], truncated: true });
 });
 
+test('filter: a bare address matches it in any space; hva matches a region_add whose section covers it', () => {
+  const idx = legacy();
+  const lines = idx.lines;
+  // every line with an address field of any space covering 0x1000: by the fixture's printed values
+  const expected: number[] = [];
+  lines.forEach((l, i) => {
+    const map = /iova: (0x[0-9a-f]+) size: (0x[0-9a-f]+)/.exec(l);
+    const add = /region_(?:add|del) .* iova (0x[0-9a-f]+) llend (0x[0-9a-f]+)/.exec(l);
+    const hit = (a: bigint, last: bigint): boolean => a <= 0x1000n && 0x1000n <= last;
+    if ((map && hit(BigInt(map[1]!), BigInt(map[1]!) + BigInt(map[2]!) - 1n)) || (add && hit(BigInt(add[1]!), BigInt(add[2]!) - 1n))) expected.push(i + 1);
+  });
+  assert.ok(expected.length >= 2);
+  assert.deepEqual(filterLines(idx, { start: '0x1000' }).lines, expected);
+  // line 3: region_add of GPA [0x0, 0x80000000) at vaddr 0x7f7903e00000 covers HVA 0x7f7903e01000
+  const region = /region_add .* iova (0x[0-9a-f]+) llend (0x[0-9a-f]+) vaddr: (0x[0-9a-f]+)/.exec(lines[2]!)!;
+  const inside = BigInt(region[3]!) + 0x1000n;
+  assert.ok(inside < BigInt(region[3]!) + BigInt(region[2]!) - BigInt(region[1]!));
+  assert.ok(filterLines(idx, { space: 'hva', start: '0x' + inside.toString(16) }).lines.includes(3));
+});
+
 test('bad requests say what is wrong', () => {
   const idx = legacy();
   assert.throws(() => stateAt(idx, 19), (e: Error) => e instanceof RequestError && /line 19 is outside .* \(lines 1\.\.18\)/.test(e.message));
   assert.throws(() => resolveRequest(idx, { uri: '', space: 'iova', addr: 'zz', line: 3 }), /iova address "zz" is not a 64-bit address/);
   assert.throws(() => resolveRequest(idx, { uri: '', space: 'phys' as 'gpa', addr: '0x0', line: 3 }), /unknown address space "phys"/);
-  assert.throws(() => filterLines(idx, { start: '0x0' }), /needs a space/);
+  assert.throws(() => filterLines(idx, { space: 'phys' as 'gpa', start: '0x0' }), /space must be gpa, hva, iova or giova/);
   assert.throws(() => filterLines(idx, { space: 'gpa', start: '0x10', last: '0x1' }), /ends before it starts/);
 });

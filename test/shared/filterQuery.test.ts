@@ -17,3 +17,9 @@ test('mistakes are named', () => {
   assert.throws(() => parseFilterQuery('asid one'), /"asid" needs a number/);
   assert.throws(() => parseFilterQuery('colour red'), /unknown criterion "colour"/);
 });
+
+test('a bare address or range means that address in any space', () => {
+  assert.deepEqual(parseFilterQuery('0x1000'), { start: '0x1000' });
+  assert.deepEqual(parseFilterQuery('0x1000-0x1fff family vhost'), { start: '0x1000', last: '0x1fff', family: 'vhost' });
+  assert.throws(() => parseFilterQuery('0x10zz'), /unknown criterion "0x10zz"/);
+});

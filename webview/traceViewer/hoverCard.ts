@@ -1,8 +1,9 @@
 // The hover tooltip: the language server's markdown (bold, code, lists, "line N" references)
 // turned into DOM nodes. Every piece of text goes in through textContent: a trace that prints
-// "<script>" shows it, it never runs it.
+// "<script>" shows it, it never runs it. A backslash-escaped character (server/markdownText.ts)
+// is that character.
 
-const INLINE = /\*\*([^*]+)\*\*|`([^`]+)`|\[([^\]]+)\]\([^)]*\)|\b(line (\d+))\b/g;
+const INLINE = /\\([!-/:-@[-`{-~])|\*\*((?:\\\*|[^*])+)\*\*|`([^`]+)`|\[([^\]]+)\]\([^)]*\)|\b(line (\d+))\b/g;
 
 function inline(parent: HTMLElement, text: string, onLine: (line: number) => void): void {
   let italic = false;
@@ -14,17 +15,18 @@ function inline(parent: HTMLElement, text: string, onLine: (line: number) => voi
   let p = 0;
   for (const m of text.matchAll(INLINE)) {
     if (m.index > p) into.appendChild(document.createTextNode(text.slice(p, m.index)));
-    if (m[1] !== undefined) {
+    if (m[1] !== undefined) into.appendChild(document.createTextNode(m[1]));
+    else if (m[2] !== undefined) {
       const b = document.createElement('strong');
-      inline(b, m[1], onLine);
+      inline(b, m[2], onLine);
       into.appendChild(b);
-    } else if (m[2] !== undefined) {
+    } else if (m[3] !== undefined) {
       const c = document.createElement('code');
-      c.textContent = m[2];
+      c.textContent = m[3];
       into.appendChild(c);
     } else {
       // a markdown link or a bare "line N": both lead to a trace line
-      const label = m[3] ?? m[4];
+      const label = m[4] ?? m[5];
       const n = Number(/line (\d+)/.exec(label)?.[1] ?? NaN);
       if (Number.isInteger(n)) {
         const a = document.createElement('a');

@@ -4,6 +4,7 @@
 // Past the height a browser can scroll, the scrollbar maps proportionally onto the rows.
 import type { Diagnostic, LineText } from '../../src/large/protocol.js';
 import { isAddressToken, tokenizeLine } from './tokenize.js';
+import { diagnosticHeadline } from '../../src/trace/replay/headline.js';
 
 /** Browsers stop laying out elements somewhere past 10^7 px; stay well below. */
 const MAX_SCROLL_PX = 4_000_000;
@@ -244,7 +245,7 @@ export class LineView {
       const worst = diags.some((d) => d.severity === 'error') ? 'error' : diags.some((d) => d.severity === 'warning') ? 'warning' : 'info';
       marker.className = `marker sev-${worst}`;
       marker.textContent = worst === 'error' ? '●' : worst === 'warning' ? '▲' : 'ℹ';
-      marker.title = diags.map((d) => `${d.severity} ${d.code}: ${d.message}`).join('\n');
+      marker.title = diags.map((d) => `${d.severity} ${d.code}: ${diagnosticHeadline(d)}\n${d.message}`).join('\n\n');
       marker.setAttribute('aria-label', marker.title);
     } else {
       marker.className = 'marker';

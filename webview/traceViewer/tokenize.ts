@@ -39,6 +39,19 @@ interface BodyRule {
   captures?: string[];
 }
 const KV = ['variable.other.key', 'punctuation.separator.key-value'];
+/** an address after one of these keys, in the scope of its space (the grammar's #addresses) */
+const keyed = (keys: string, scope: string): BodyRule => ({ re: new RegExp(`\\b(${keys})(?:(:|=)| )\\s*(0x[0-9a-fA-F]+)\\b`, 'dg'), captures: [...KV, scope] });
+const GPA = 'constant.numeric.hex.address.gpa';
+const HVA = 'variable.other.constant.address.hva';
+const IOVA = 'entity.name.type.address.iova';
+const GIOVA = 'keyword.control.address.giova';
+const ADDRESSES: BodyRule[] = [keyed('gpa|guest_phys_addr|phys_start', GPA), keyed('uaddr|vaddr|host|userspace_addr|hva', HVA), keyed('iova', IOVA), keyed('virt_start|virt_end', GIOVA)];
+/** listener region events: iova/llend are GPAs (#region-addresses) */
+const REGION_EVENT = /^(?:vhost_vdpa_listener_region_(?:add|del)|vfio_listener_region_[a-z0-9_]+)$/;
+const REGION: BodyRule[] = [keyed('iova|llend|iova_start|iova_end|start|end', GPA)];
+/** vIOMMU events: iova/addr are guest IOVAs (#viommu-addresses) */
+const VIOMMU_EVENT = /^(?:vtd_[a-z0-9_]+|virtio_iommu_[a-z0-9_]+)$/;
+const VIOMMU: BodyRule[] = [keyed('iova|addr|virt_start|virt_end', GIOVA)];
 const BODY: BodyRule[] = [
   { re: /\b(read-only|readonly|started|write|is_write|vrings|enabled|changed)(:|=| )\s*([01])\b/dg, captures: [...KV, 'constant.language.boolean'] },
   { re: /(iommu enabled)(=)([01])/dg, captures: [...KV, 'constant.language.boolean'] },
@@ -59,6 +72,7 @@ export function kindOf(scope: string): string {
   if (scope.startsWith('support.function.event.virtio')) return 'event-virtio';
   if (scope.includes('.event.')) return 'event';
   if (scope.includes('pid') || scope.includes('timestamp') || scope.includes('cpu') || scope.startsWith('punctuation.separator.prefix') || scope.startsWith('comment') || scope.startsWith('entity.name.tag')) return 'prefix';
+  if (scope.includes('.address.')) return `addr-${scope.split('.address.')[1]!.split('.')[0]}`;
   if (scope.startsWith('variable.other.key') || scope.startsWith('punctuation.separator.key-value')) return 'key';
   if (scope.startsWith('constant.language.boolean')) return 'bool';
   if (scope.startsWith('constant.language.null')) return 'number';
@@ -81,12 +95,16 @@ function groups(out: Token[], m: RegExpExecArray, scopes: readonly (string | und
   });
 }
 
+const REGION_BODY = [...REGION, ...ADDRESSES, ...BODY];
+const VIOMMU_BODY = [...VIOMMU, ...ADDRESSES, ...BODY];
+const EVENT_BODY = [...ADDRESSES, ...BODY];
+
 /** Body rules from `from` to the end of the line. */
-function body(line: string, from: number, out: Token[]): void {
+function body(line: string, from: number, out: Token[], rules: readonly BodyRule[]): void {
   let p = from;
   while (p < line.length) {
     let best: { m: RegExpExecArray; rule: BodyRule } | undefined;
-    for (const rule of BODY) {
+    for (const rule of rules) {
       rule.re.lastIndex = p;
       const m = rule.re.exec(line);
       if (m && (!best || m.index < best.m.index)) best = { m, rule };
@@ -104,7 +122,8 @@ function event(line: string, from: number, out: Token[]): void {
   const m = EVENT.exec(line.slice(from));
   if (!m) return;
   groups(out, m, EVENT_SCOPES, from);
-  body(line, from + m[0].length, out);
+  const name = m[0];
+  body(line, from + m[0].length, out, REGION_EVENT.test(name) ? REGION_BODY : VIOMMU_EVENT.test(name) ? VIOMMU_BODY : EVENT_BODY);
 }
 
 /** Tokens of one line, in order, not overlapping; text between tokens is plain. */
@@ -129,4 +148,4 @@ export function tokenizeLine(line: string): Token[] {
 }
 
 /** Tokens a user can hover or follow: the addresses and pointers. */
-export const isAddressToken = (t: Token): boolean => t.kind === 'hex' || t.kind === 'pointer';
+export const isAddressToken = (t: Token): boolean => t.kind === 'hex' || t.kind === 'pointer' || t.kind.startsWith('addr-');

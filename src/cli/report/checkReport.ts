@@ -2,13 +2,14 @@
 import type { Diagnostic } from '../../trace/replay/diagnostics.js';
 import type { TraceSummary } from '../../trace/replay/engine.js';
 import { termSafe } from '../termText.js';
+import { diagnosticHeadline } from '../../trace/replay/headline.js';
 
 export interface CheckJson {
   lines: number;
   events: number;
   unknown_events: number;
   by_event: Record<string, number>;
-  diagnostics: { code: string; severity: string; line: number; column?: number; message: string; related: { line: number; message: string }[] }[];
+  diagnostics: { code: string; severity: string; line: number; column?: number; headline: string; message: string; related: { line: number; message: string }[] }[];
 }
 
 export function checkJson(summary: TraceSummary, diags: Diagnostic[]): CheckJson {
@@ -24,6 +25,7 @@ export function checkJson(summary: TraceSummary, diags: Diagnostic[]): CheckJson
       severity: d.severity,
       line: d.line,
       ...(d.column !== undefined ? { column: d.column } : {}),
+      headline: diagnosticHeadline(d),
       message: d.message,
       related: d.related.map((r) => ({ line: r.line, message: r.message })),
     })),
@@ -49,7 +51,9 @@ export function checkText(file: string, summary: TraceSummary, diags: Diagnostic
   for (const d of diags) counts[d.severity]++;
   out.push(`  diagnostics: ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info`);
   for (const d of diags) {
-    out.push(`${file}:${d.line}${d.column ? `:${d.column}` : ''}: ${d.severity} [${d.code}] ${d.message}`);
+    // the headline on the location's line, the whole message indented under it
+    out.push(`${file}:${d.line}${d.column ? `:${d.column}` : ''}: ${d.severity} [${d.code}] ${diagnosticHeadline(d)}`);
+    out.push(`    ${d.message}`);
     for (const r of d.related) out.push(`    ${file}:${r.line}: ${r.message}`);
   }
   // names in messages come from the trace: one element, one terminal line, no control characters

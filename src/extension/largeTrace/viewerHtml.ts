@@ -51,16 +51,28 @@ body { margin: 0; padding: 0; height: 100vh; display: flex; flex-direction: colu
 .marker.sev-info { color: var(--vscode-editorInfo-foreground, #3794ff); }
 .code { flex: 1; }
 .cut { opacity: 0.6; font-style: italic; }
-.t-event { color: var(--vscode-symbolIcon-functionForeground, #dcdcaa); }
-.t-event-vtd, .t-event-viommu { color: var(--vscode-symbolIcon-eventForeground, #ee9d28); }
-.t-event-virtio { color: var(--vscode-symbolIcon-methodForeground, #b180d7); }
-.t-key { color: var(--vscode-debugTokenExpression-name, #c586c0); }
-.t-hex, .t-pci { color: var(--vscode-debugTokenExpression-number, #b5cea8); }
-.t-pointer { color: var(--vscode-debugTokenExpression-value, #9cdcfe); }
-.t-number, .t-bool { color: var(--vscode-debugTokenExpression-boolean, #4e94ce); }
-.t-string { color: var(--vscode-debugTokenExpression-string, #ce9178); }
+/* the editor's colours for the same TextMate scopes: webviews cannot read the theme's token
+   colours, so these are the Default Dark+/Light+ ones for the theme's kind */
+.t-event, .t-event-vtd, .t-event-viommu, .t-event-virtio { color: #dcdcaa; }
+.t-key { color: #9cdcfe; }
+.t-hex, .t-pointer, .t-number, .t-addr-gpa { color: #b5cea8; }
+.t-bool { color: #569cd6; }
+.t-string { color: #ce9178; }
+.t-addr-hva { color: #4fc1ff; }
+.t-addr-iova { color: #4ec9b0; }
+.t-addr-giova { color: #c586c0; }
 .t-prefix { color: var(--vscode-editorLineNumber-foreground, #858585); }
-.t-error { color: var(--vscode-debugTokenExpression-error, #f48771); }
+.t-error { color: #f44747; }
+body.vscode-light .t-event, body.vscode-light .t-event-vtd, body.vscode-light .t-event-viommu, body.vscode-light .t-event-virtio,
+body.vscode-high-contrast-light .t-event, body.vscode-high-contrast-light .t-event-vtd, body.vscode-high-contrast-light .t-event-viommu, body.vscode-high-contrast-light .t-event-virtio { color: #795e26; }
+body.vscode-light .t-key, body.vscode-high-contrast-light .t-key { color: #001080; }
+body.vscode-light :is(.t-hex, .t-pointer, .t-number, .t-addr-gpa), body.vscode-high-contrast-light :is(.t-hex, .t-pointer, .t-number, .t-addr-gpa) { color: #098658; }
+body.vscode-light .t-bool, body.vscode-high-contrast-light .t-bool { color: #0000ff; }
+body.vscode-light .t-string, body.vscode-high-contrast-light .t-string { color: #a31515; }
+body.vscode-light .t-addr-hva, body.vscode-high-contrast-light .t-addr-hva { color: #0070c1; }
+body.vscode-light .t-addr-iova, body.vscode-high-contrast-light .t-addr-iova { color: #267f99; }
+body.vscode-light .t-addr-giova, body.vscode-high-contrast-light .t-addr-giova { color: #af00db; }
+body.vscode-light .t-error, body.vscode-high-contrast-light .t-error { color: #cd3131; }
 .addr { cursor: help; }
 .addr.selected { outline: 1px solid var(--vscode-focusBorder, #007fd4); }
 .link-mode .addr { text-decoration: underline; cursor: pointer; }

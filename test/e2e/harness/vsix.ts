@@ -15,6 +15,8 @@ const RUNTIME: { dir: string; take: (rel: string) => boolean; required: boolean 
   { dir: 'docs/walkthrough', take: (f) => f.endsWith('.md'), required: false },
   { dir: 'docs/images', take: (f) => f.endsWith('.png'), required: false },
   { dir: 'webview', take: (f) => f.endsWith('.css'), required: false },
+  // the samples the walkthrough opens
+  { dir: 'samples', take: (f) => f.endsWith('.log') || f === 'qemu-7.2-vtd-net/README.md', required: true },
 ];
 
 function filesUnder(dir: string): string[] {

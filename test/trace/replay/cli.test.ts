@@ -39,8 +39,9 @@ test('check --json on the legacy sample: the documented shape, the aliased-unmap
     vhost_vdpa_listener_region_del: 1,
   });
   const d = j.diagnostics.find((x: { code: string }) => x.code === 'aliased-unmap');
-  assert.deepEqual(Object.keys(d).sort(), ['code', 'line', 'message', 'related', 'severity']);
+  assert.deepEqual(Object.keys(d).sort(), ['code', 'headline', 'line', 'message', 'related', 'severity']);
   assert.equal(d.severity, 'error');
+  assert.equal(d.headline, "Unmap removed another region's mapping: IOVA [0x1000, 0x20fff]");
   assert.equal(d.line, 17);
   for (const rel of d.related) {
     assert.deepEqual(Object.keys(rel).sort(), ['line', 'message']);
