@@ -12,6 +12,7 @@ import { filterTrace, openAsTrace } from './traceCommands.js';
 import { openTree, resolveAddress, stateAt } from './treeCommands.js';
 import { TranslationTreePanel } from './treePanel.js';
 import { registerTraceViewer } from './largeTrace/traceViewer.js';
+import { ViewerSurfaces } from './largeTrace/viewerSurfaces.js';
 import { ViewSources } from './viewSources.js';
 
 export const COMMANDS = {
@@ -38,7 +39,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // A check's findings for a file give way to the language server's once it indexes the file.
   context.subscriptions.push(client.onIndexed((p) => problems.delete(vscode.Uri.parse(p.uri))));
 
-  context.subscriptions.push(registerTraceViewer(context));
+  const viewers = new ViewerSurfaces();
+  context.subscriptions.push(viewers, registerTraceViewer(context, viewers));
   registerDebug(context, log);
   trackSessions(context);
   registerDebugHover(context);
@@ -61,7 +63,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const c = client;
   command(COMMANDS.filterTrace, () => filterTrace(c));
 
-  const sources = new ViewSources(client, log);
+  const sources = new ViewSources(client, log, viewers);
   context.subscriptions.push(sources, TranslationTreePanel.registerSerializer(context, sources));
   command(COMMANDS.openTranslationTree, () => openTree(context, sources));
   command(COMMANDS.resolveAddress, (initial?: string) => resolveAddress(context, sources, typeof initial === 'string' ? initial : undefined));

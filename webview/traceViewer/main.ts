@@ -35,6 +35,7 @@ const view = new LineView(viewport, $('rows'), $('spacer'), {
   linesAt: (lines) => rpc.request({ type: 'linesAt', lines }).done.then((r) => r.lines),
   diagnostics: (from, to) => rpc.request({ type: 'diagnostics', from, to }).done.then((r) => r.items),
   onError: failed,
+  onCursor: (line) => vscode.postMessage({ type: 'cursor', line }),
 });
 
 let summaryText = '';
@@ -232,6 +233,11 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
     }
     case 'failed':
       say(m.message, true);
+      break;
+    case 'reveal':
+      // a filter that hides the line would put the cursor elsewhere: show every line
+      if (view.filtered && view.lineOfRow(view.rowOfLine(m.line)) !== m.line) view.setMatches(undefined, m.line);
+      view.goToLine(m.line);
       break;
   }
 });

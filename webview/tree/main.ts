@@ -4,6 +4,7 @@
 import './tree.css';
 import type { TranslationView, ViewNode, ViewResolution } from '../../src/shared/translationView.js';
 import { parseToWebview, type ToWebview } from '../../src/shared/webviewProtocol.js';
+import { parseAddressQuery } from '../../src/shared/addressQuery.js';
 import { byId, clear, el } from './dom.js';
 import { ResolveBox } from './resolveBox.js';
 import { Scrubber } from './scrubber.js';
@@ -36,6 +37,7 @@ const resolveBox = new ResolveBox({
     state.resolve = r;
     save();
   },
+  stale: () => clearHighlights(),
 });
 const filterInput = el('input', { attrs: { id: 'filter', type: 'search', placeholder: 'label, owner, line or 0x address', spellcheck: 'false', autocomplete: 'off' } });
 const filterCount = el('span', { className: 'filter-count', attrs: { 'aria-live': 'polite' } });
@@ -151,7 +153,21 @@ function showView(v: TranslationView | undefined, reason: string | undefined): v
   }
 }
 
+function clearHighlights(): void {
+  resolution = undefined;
+  if (chain.size === 0) return;
+  chain = new Map();
+  renderTree();
+  renderStripsNow();
+}
+
 function showResolution(r: ViewResolution): void {
+  // Resolve Address… asks from outside the page: the box shows what was asked
+  const asked = parseAddressQuery(r.query);
+  if (!('error' in asked)) {
+    const now = resolveBox.query();
+    if (!now || now.addr !== asked.addr || now.space !== asked.space || now.device !== asked.device) resolveBox.fill(asked);
+  }
   resolution = r;
   chain = new Map();
   r.chains.forEach((c, ci) =>

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { LargeTraceWorker } from '../../large/workerClient.js';
 import { parseViewerMessage, type HostMessage, type LargeTraceSummary, type ViewerRequest } from '../../large/protocol.js';
 import { makeNonce, viewerHtml } from './viewerHtml.js';
+import type { ViewerSurfaces } from './viewerSurfaces.js';
 
 export const TRACE_VIEWER_TYPE = 'iovaLens.traceViewer';
 export const OPEN_IN_TRACE_VIEWER_COMMAND = 'iovaLens.openInTraceViewer';
@@ -67,7 +68,10 @@ class TraceDocument implements vscode.CustomDocument {
 }
 
 class TraceViewerProvider implements vscode.CustomReadonlyEditorProvider<TraceDocument> {
-  constructor(private readonly context: vscode.ExtensionContext) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly surfaces: ViewerSurfaces,
+  ) {}
 
   openCustomDocument(uri: vscode.Uri): TraceDocument {
     if (uri.scheme !== 'file') throw new Error(`the trace viewer reads files from disk; ${uri.toString()} is not a local file`);
@@ -90,6 +94,7 @@ class TraceViewerProvider implements vscode.CustomReadonlyEditorProvider<TraceDo
     /** webview request id → what cancels it */
     const inFlight = new Map<number, AbortController>();
     const subs: vscode.Disposable[] = [doc.onProgress((fraction) => post({ type: 'indexing', name, fraction }))];
+    const surface = this.surfaces.add(panel, doc.uri, doc.worker, doc.ready, post);
 
     const forward = async (req: ViewerRequest): Promise<void> => {
       if (req.type === 'cancel') {
@@ -116,6 +121,10 @@ class TraceViewerProvider implements vscode.CustomReadonlyEditorProvider<TraceDo
           m = parseViewerMessage(msg);
         } catch (e) {
           post({ type: 'failed', message: `trace viewer: ${(e as Error).message}` });
+          return;
+        }
+        if (m.type === 'cursor') {
+          surface.cursor(m.line);
           return;
         }
         if (m.type === 'ready') {
@@ -149,9 +158,9 @@ async function openInTraceViewer(uri?: vscode.Uri): Promise<void> {
   await vscode.commands.executeCommand('vscode.openWith', target, TRACE_VIEWER_TYPE);
 }
 
-export function registerTraceViewer(context: vscode.ExtensionContext): vscode.Disposable {
+export function registerTraceViewer(context: vscode.ExtensionContext, surfaces: ViewerSurfaces): vscode.Disposable {
   return vscode.Disposable.from(
-    vscode.window.registerCustomEditorProvider(TRACE_VIEWER_TYPE, new TraceViewerProvider(context), {
+    vscode.window.registerCustomEditorProvider(TRACE_VIEWER_TYPE, new TraceViewerProvider(context, surfaces), {
       // one worker per document, shared by every panel showing it; hidden panels keep their scroll
       supportsMultipleEditorsPerDocument: true,
       webviewOptions: { retainContextWhenHidden: true },
