@@ -14,6 +14,7 @@ import { TranslationTreePanel } from './treePanel.js';
 import { registerTraceViewer } from './largeTrace/traceViewer.js';
 import { ViewerSurfaces } from './largeTrace/viewerSurfaces.js';
 import { ViewSources } from './viewSources.js';
+import { MemoryDocuments } from './memory/memoryDocuments.js';
 
 export const COMMANDS = {
   resolveAddress: 'iovaLens.resolveAddress',
@@ -23,6 +24,7 @@ export const COMMANDS = {
   openAsTrace: 'iovaLens.openAsTrace',
   filterTrace: 'iovaLens.filterTrace',
   stateAt: 'iovaLens.stateAt',
+  openInHexEditor: 'iovaLens.openMemoryInHexEditor',
 } as const;
 
 let client: TraceClient | undefined;
@@ -63,7 +65,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const c = client;
   command(COMMANDS.filterTrace, () => filterTrace(c));
 
-  const sources = new ViewSources(client, log, viewers);
+  const memory = new MemoryDocuments();
+  context.subscriptions.push(memory);
+  command(COMMANDS.openInHexEditor, (uri?: vscode.Uri) => MemoryDocuments.openInHexEditor(uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor!.document.uri));
+  const sources = new ViewSources(client, log, viewers, memory);
   context.subscriptions.push(sources, TranslationTreePanel.registerSerializer(context, sources));
   command(COMMANDS.openTranslationTree, () => openTree(context, sources));
   command(COMMANDS.resolveAddress, (initial?: string) => resolveAddress(context, sources, typeof initial === 'string' ? initial : undefined));

@@ -5,12 +5,13 @@
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from '../debug/args.js';
 import { parseDebugEvent, VIEW_EVENT } from '../shared/debugEvents.js';
-import type { TranslationView, ViewResolution } from '../shared/translationView.js';
+import type { TranslationView, ViewNode, ViewResolution } from '../shared/translationView.js';
 import { viewFromState, viewResolution } from '../shared/viewFromTrace.js';
 import { SPACES } from '../trace/replay/spaces.js';
 import { iovaLensSession } from './debugRegistration.js';
 import type { ViewerSurface, ViewerSurfaces } from './largeTrace/viewerSurfaces.js';
 import type { Log } from './log.js';
+import type { MemoryDocuments } from './memory/memoryDocuments.js';
 import { traceLines } from './traceLines.js';
 import { TRACE_LANGUAGE, type TraceClient } from './traceClient.js';
 import type { ResolveQuery, ViewSourceProvider } from './viewSource.js';
@@ -30,6 +31,7 @@ export class ViewSources implements ViewSourceProvider, vscode.Disposable {
     private readonly client: TraceClient,
     private readonly log: Log,
     private readonly viewers: ViewerSurfaces,
+    private readonly memory: MemoryDocuments,
   ) {
     const noteEditor = (e: vscode.TextEditor | undefined): void => {
       if (e?.document.languageId !== TRACE_LANGUAGE) return;
@@ -145,16 +147,14 @@ export class ViewSources implements ViewSourceProvider, vscode.Disposable {
     editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
+  /**
+   * Open the memory view on a node's range: exactly the bytes the node covers (a VT-d page is
+   * its 4 KiB, a ring its entries), never past it, where the adapter would refuse to read.
+   */
   async openMemory(memoryRef: string): Promise<void> {
     const s = this.liveSession() ?? iovaLensSession();
     if (!s) throw new Error('the memory view needs a running IOVA Lens debug session');
-    // VS Code's debug memory file system: vscode-debug-memory://SESSION/REFERENCE/NAME.bin
-    const uri = vscode.Uri.from({ scheme: 'vscode-debug-memory', authority: s.id, path: `/${encodeURIComponent(memoryRef)}/${encodeURIComponent(memoryRef.replace(/:/g, '_'))}.bin` });
-    try {
-      await vscode.commands.executeCommand('vscode.openWith', uri, 'hexEditor.hexedit');
-    } catch {
-      await vscode.commands.executeCommand('vscode.open', uri);
-    }
+    await this.memory.open(s, memoryRef, bytesOf(this.lastView, memoryRef));
   }
 
   /** Time travel from a code lens: this document at this line becomes the source. */
@@ -172,3 +172,18 @@ export class ViewSources implements ViewSourceProvider, vscode.Disposable {
   }
 }
 
+/** Bytes of the smallest node of the view that has this memory reference (4 KiB when none says). */
+function bytesOf(view: TranslationView | undefined, memoryRef: string): bigint {
+  let best: bigint | undefined;
+  const visit = (nodes: ViewNode[]): void => {
+    for (const n of nodes) {
+      if (n.memoryRef === memoryRef && n.start !== undefined && n.last !== undefined) {
+        const len = BigInt(n.last) - BigInt(n.start) + 1n;
+        if (len > 0n && (best === undefined || len < best)) best = len;
+      }
+      if (n.children) visit(n.children);
+    }
+  };
+  visit(view?.sections ?? []);
+  return best ?? 4096n;
+}
