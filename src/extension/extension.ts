@@ -7,6 +7,7 @@ import { checkTrace } from './checkTraceCommand.js';
 import { registerDebug, trackSessions } from './debugRegistration.js';
 import { registerDebugHover } from './debugHover.js';
 import { Log, messageOf } from './log.js';
+import { registerStopProgress } from './stopProgress.js';
 import { TraceClient } from './traceClient.js';
 import { filterTrace, openAsTrace } from './traceCommands.js';
 import { openTree, resolveAddress, stateAt } from './treeCommands.js';
@@ -45,6 +46,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(viewers, registerTraceViewer(context, viewers));
   registerDebug(context, log);
   trackSessions(context);
+  context.subscriptions.push(registerStopProgress());
   registerDebugHover(context);
 
   const command = (id: string, f: (...args: never[]) => unknown): void => {
