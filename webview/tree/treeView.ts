@@ -76,6 +76,7 @@ export class TreeView {
       },
     });
     li.style.setProperty('--level', String(r.level - 1));
+    if (n.tooltip) li.title = n.tooltip;
     li.appendChild(el('span', { className: 'twistie', text: r.expandable ? (r.expanded ? '▾' : '▸') : '', attrs: { 'aria-hidden': 'true' } }));
     li.appendChild(el('span', { className: 'label', text: n.label }));
     if (n.perm !== undefined) li.appendChild(el('span', { className: `perm perm-${n.perm}`, text: isPerm(n.perm) ? permName(n.perm) : String(n.perm) }));
