@@ -30,12 +30,20 @@ export class TreeView {
     return this.focusId;
   }
 
-  render(rows: Row[], focusId: string | undefined, chain: ReadonlyMap<string, number[]>): void {
+  /** `added`: nodes that appeared since the previous line of the same trace (scrubbing) */
+  render(rows: Row[], focusId: string | undefined, chain: ReadonlyMap<string, number[]>, added: ReadonlySet<string> = new Set()): void {
     const hadFocus = this.list.contains(document.activeElement);
     this.rows = rows;
     this.focusId = rows.some((r) => r.node.id === focusId) ? focusId : rows[0]?.node.id;
     clear(this.list);
-    for (const r of rows) this.list.appendChild(this.item(r, chain.get(r.node.id)));
+    for (const r of rows) {
+      const li = this.item(r, chain.get(r.node.id));
+      if (added.has(r.node.id)) {
+        li.classList.add('added');
+        li.appendChild(el('span', { className: 'change-badge', text: 'new' }));
+      }
+      this.list.appendChild(li);
+    }
     if (hadFocus) this.focusRow(this.focusId);
   }
 
