@@ -91,6 +91,20 @@ async function waitForTitle(text: string): Promise<Frame> {
   return f;
 }
 
+/** Waits until the workbench knows the extension (its commands are in the palette), without running one. */
+async function extensionKnown(): Promise<void> {
+  const input = wb.page.locator('.quick-input-widget input.input');
+  const row = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'IOVA Lens: Open in Trace Viewer' });
+  await waitUntil(async () => {
+    await wb.page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 2000 });
+    await input.fill('>IOVA Lens: Open in Trace Viewer');
+    const ok = await row.first().waitFor({ timeout: 2000 }).then(() => true, () => false);
+    await wb.page.keyboard.press('Escape');
+    return ok;
+  }, 'the workbench never offered IOVA Lens commands: the extension did not load');
+}
+
 /** The editor group (column) a tab is in, counted from the left. */
 async function groupOf(tabText: string | RegExp): Promise<number> {
   const groups = wb.page.locator('.editor-group-container');
@@ -102,9 +116,13 @@ async function groupOf(tabText: string | RegExp): Promise<number> {
 test('on a trace past VS Code\'s limits, the Translation Tree opens beside the Trace Viewer and follows its selected row', STEP, async () => {
   const t = firstTranslation(vtdLines);
   const viewer = await wb.step('big-viewer', async () => {
+    await extensionKnown();
+    // Explorer → right click → Open With… → the Trace Viewer (VS Code would not hand this file to
+    // an extension as text)
     const row = wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: BIG }).first();
     await row.click({ button: 'right' });
-    await wb.page.locator('.monaco-menu .action-label', { hasText: 'Open in Trace Viewer' }).first().click();
+    await wb.page.locator('.monaco-menu .action-label', { hasText: /^Open With/ }).first().click();
+    await wb.pick('IOVA Lens Trace Viewer (large traces)');
     const v = await TraceViewerPage.find(wb);
     await v.waitForStatus(`${BIG}: ${BIG_LINES.toLocaleString('en')} lines`);
     return v;
