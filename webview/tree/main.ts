@@ -257,6 +257,11 @@ function showResolution(r: ViewResolution): void {
     }),
   );
   resolveBox.show(r);
+  // the chain's nodes are never hidden: not by a filter, not in a collapsed parent
+  if (chain.size > 0 && state.filter.trim() !== '') {
+    state.filter = '';
+    filterInput.value = '';
+  }
   if (view && chain.size > 0) {
     const open = new Set(state.expanded);
     for (const a of ancestorsOf(view.sections, new Set(chain.keys()))) open.add(a);
