@@ -48,6 +48,9 @@ export type ConsoleCommand =
   | { kind: 'mtree' }
   | { kind: 'help' };
 
+/** The Debug Console's first line: how to find out what it takes. */
+export const CONSOLE_HINT = 'IOVA Lens: type "help" here for the console\'s commands (resolve ADDR, walk BB:DD.F GIOVA, mtree).';
+
 export const CONSOLE_HELP = [
   'resolve [gpa|hva|giova] ADDR [BB:DD.F]   translate ADDR; without a space, in every space it is valid in',
   'walk BB:DD.F GIOVA                       walk the guest VT-d tables for the device',

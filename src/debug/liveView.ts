@@ -5,6 +5,7 @@
 import { add64, hex, sub64 } from '../model/u64.js';
 import type { Snapshot, SnapshotAddr, SnapshotQueue, SnapshotVirtio } from '../qemu/snapshot/types.js';
 import type { Space, SpaceStrip, TranslationView, ViewNode } from '../shared/translationView.js';
+import { sizeText } from '../shared/viewFromTrace.js';
 import type { AttachedTrace } from './attachedTrace.js';
 import { traceSection } from './traceView.js';
 
@@ -49,7 +50,10 @@ function memorySection(snap: Snapshot): ViewNode {
     (r): ViewNode => ({
       id: `mem/${hex(r.start)}/${r.name}`,
       label: r.name,
-      detail: `${r.kind}${r.readonly ? ', ro' : ''}${r.offset !== 0n ? ` @${hex(r.offset)}` : ''}`,
+      // the range, its size and where QEMU keeps it: what a user looks for in a memory map
+      detail: [`[${hex(r.start)}, ${hex(r.last)}]`, sizeText(r.last - r.start + 1n), r.hva !== null ? `→ HVA ${hex(r.hva)}` : undefined, `${r.kind}${r.readonly ? ', ro' : ''}${r.offset !== 0n ? ` @${hex(r.offset)}` : ''}`]
+        .filter((p) => p !== undefined)
+        .join(' · '),
       space: 'gpa',
       start: hex(r.start),
       last: hex(r.last),
@@ -78,11 +82,12 @@ function memRef(v: SnapshotVirtio, a: SnapshotAddr): string | undefined {
 function addrNode(id: string, label: string, v: SnapshotVirtio, a: SnapshotAddr, len: bigint, detail?: string): ViewNode {
   const target: ViewNode['target'] = a.space === 'giova' ? (a.gpa !== null ? { space: 'gpa', start: hex(a.gpa) } : undefined) : a.hva !== null ? { space: 'hva', start: hex(a.hva) } : undefined;
   const ref = memRef(v, a);
-  const parts = [detail, a.space === 'giova' && a.gpa !== null && a.hva !== null ? `hva ${hex(a.hva)}` : undefined, a.reason].filter((p) => p);
+  const parts = [detail, a.space === 'giova' && a.gpa !== null && a.hva !== null ? `hva ${hex(a.hva)}` : undefined, a.reason !== undefined ? friendlyReason(a.reason) : undefined].filter((p) => p);
   return {
     id,
     label,
     ...(parts.length ? { detail: parts.join('; ') } : {}),
+    ...(a.reason !== undefined && friendlyReason(a.reason) !== a.reason ? { tooltip: a.reason } : {}),
     space: a.space,
     start: hex(a.addr),
     last: hex(add64(a.addr, len > 0n ? len - 1n : 0n)),
@@ -100,7 +105,8 @@ function queueNode(v: SnapshotVirtio, q: SnapshotQueue): ViewNode {
   const chain: ViewNode = {
     id: `${id}/next`,
     label: 'next chain',
-    detail: q.head === null ? (q.nextReason ?? 'none') : `head ${q.head}, ${q.next.length} descriptors${q.nextReason ? ` (${q.nextReason})` : ''}`,
+    detail: q.head === null ? (q.nextReason !== undefined ? friendlyReason(q.nextReason) : 'none') : `head ${q.head}, ${q.next.length} descriptors${q.nextReason ? ` (${friendlyReason(q.nextReason)})` : ''}`,
+    ...(q.nextReason !== undefined && friendlyReason(q.nextReason) !== q.nextReason ? { tooltip: q.nextReason } : {}),
     children: q.next.map((d, i) =>
       addrNode(`${id}/next/${i}`, `[${i}] desc ${d.index}`, v, d, BigInt(d.len), `len ${d.len}${d.flags.length ? ` ${d.flags.join('|')}` : ''}${d.indirect ? ' (indirect)' : ''}`),
     ),
@@ -176,8 +182,9 @@ function viommuSection(snap: Snapshot, notes: string[]): ViewNode {
     const domains = [...byDomain]
       .sort(([a], [b]) => a - b)
       .map(([domain, nodes]): ViewNode => ({ id: `${devId}/${domain}`, label: `domain ${domain}`, detail: `${nodes.length} pages walked`, children: nodes.sort(byStart) }));
-    const detail = [v.name, domains.length ? undefined : 'no successful walk', ...unwalked.slice(0, 3)].filter((p) => p).join('; ');
-    devices.push({ id: devId, label: v.pci ?? v.name, detail, children: domains });
+    // the row says how many addresses did not walk; what each walk hit is in the tooltip
+    const detail = [v.name, domains.length ? undefined : 'no successful walk', unwalked.length ? `${unwalked.length} address${unwalked.length === 1 ? '' : 'es'} not mapped by the driver yet` : undefined].filter((p) => p).join('; ');
+    devices.push({ id: devId, label: v.pci ?? v.name, detail, ...(unwalked.length ? { tooltip: unwalked.join('\n') } : {}), children: domains });
   }
   const state = `${vtd.translationEnabled ? 'translation enabled' : 'translation disabled'}, root table ${vtd.rtaddr !== null ? hex(vtd.rtaddr) : 'not set'}`;
   return { id: 'viommu', label: 'vIOMMU', detail: `VT-d at ${hex(vtd.base)}: ${state}`, children: devices };
@@ -230,4 +237,12 @@ function strip(id: string, title: string, space: Space, nodes: ViewNode[]): Spac
     last: hex(hi),
     segments: mine.map((n) => ({ start: n.start!, last: n.last!, label: n.detail ? `${n.label} (${n.detail})` : n.label, nodeId: n.id })),
   };
+}
+
+/**
+ * A walk that stopped at a non-present entry is the normal state of a ring or buffer the guest
+ * driver has not set up (an idle queue): the row says that, the exact entry goes in the tooltip.
+ */
+export function friendlyReason(reason: string): string {
+  return /\bPTE\b.*\bnot present\b/.test(reason) ? 'not mapped by the driver yet (idle)' : reason;
 }

@@ -9,10 +9,12 @@ import { checkArgs, type AttachArgs, type LaunchArgs } from './args.js';
 import type { QemuLayout } from '../model/qemuLayout.js';
 import { RESOLVE_REQUEST, parseResolveArgs, wireAnswer } from '../shared/protocol/debugRequests.js';
 import { loadAttachedTrace, type AttachedTrace } from './attachedTrace.js';
+import { CONSOLE_HINT } from './commandLine.js';
 import { evaluate, liveResolve } from './evaluate.js';
 import { readMemory, writeMemory } from './memory.js';
 import { launchQemu, type LaunchedQemu } from './qemuProcess.js';
 import { QemuTarget, type TargetEvent } from './target.js';
+import { StopPages } from './stopPage.js';
 import { stackOf, threadOfFrame, threadsOf } from './threadsAndStack.js';
 import { VariableTree } from './variables.js';
 import { guardProcess } from './processGuard.js';
@@ -47,6 +49,7 @@ export class IovaLensSession extends DebugSession {
   private readonly unguard = guardProcess((e, origin) =>
     this.sendEvent(new OutputEvent(`IOVA Lens internal error (${origin}), the session goes on: ${e.message}\n`, 'important')),
   );
+  private readonly stopPages = new StopPages();
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
     this.clientInvalidates = args.supportsInvalidatedEvent === true;
@@ -110,9 +113,13 @@ export class IovaLensSession extends DebugSession {
     this.views = new ViewPublisher(target, (e) => this.sendEvent(e), { name: opts.name, trace: this.trace, refreshIntervalMs: opts.refreshIntervalMs, invalidated: this.clientInvalidates });
     target.on((e) => this.onTargetEvent(e));
     this.sendEvent(new InitializedEvent());
+    this.sendEvent(new OutputEvent(`${CONSOLE_HINT}\n`, 'console'));
     if (!target.gdb) this.sendEvent(new OutputEvent('No gdbstub configured: registers, guest memory, VT-d walks and ring contents are unavailable; QMP views still work.\n', 'console'));
     if (!target.running) {
-      this.sendEvent(new StoppedEvent('entry', 1));
+      this.stopPages.stopped('entry');
+      const ev = new StoppedEvent('entry', 1) as DebugProtocol.StoppedEvent;
+      ev.body.allThreadsStopped = true;
+      this.sendEvent(ev);
       this.views.stateChanged('stopped', 'entry');
     } else this.views.stateChanged('running');
   }
@@ -121,6 +128,7 @@ export class IovaLensSession extends DebugSession {
     switch (e.kind) {
       case 'stopped': {
         this.tree.reset();
+        this.stopPages.stopped(e.reason);
         const ev = new StoppedEvent(e.reason, e.threadId ?? 1) as DebugProtocol.StoppedEvent;
         ev.body.allThreadsStopped = true;
         this.sendEvent(ev);
@@ -158,13 +166,13 @@ export class IovaLensSession extends DebugSession {
   }
 
   /** Run a request body; failures become an error response with the message shown to the user. */
-  private async answer<R extends DebugProtocol.Response>(response: R, body: () => Promise<R['body'] | void>): Promise<void> {
+  private async answer<R extends DebugProtocol.Response>(response: R, body: () => Promise<R['body'] | void>, showUser = true): Promise<void> {
     try {
       const b = await body();
       if (b !== undefined) response.body = b;
       this.sendResponse(response);
     } catch (e) {
-      this.sendErrorResponse(response, { id: ERR, format: (e as Error).message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: true });
+      this.sendErrorResponse(response, { id: ERR, format: (e as Error).message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser });
     }
   }
 
@@ -174,9 +182,14 @@ export class IovaLensSession extends DebugSession {
 
   protected override async stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): Promise<void> {
     await this.answer(response, async () => {
-      const frames = await stackOf(this.live(), args.threadId);
+      const frames = await stackOf(this.live(), args.threadId, this.stopPages);
       return { stackFrames: frames, totalFrames: frames.length };
     });
+  }
+
+  protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+    response.body = { content: this.stopPages.content(args.source?.sourceReference ?? args.sourceReference), mimeType: 'text/plain' };
+    this.sendResponse(response);
   }
 
   protected override async scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): Promise<void> {
@@ -188,7 +201,9 @@ export class IovaLensSession extends DebugSession {
   }
 
   protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
-    await this.answer(response, async () => ({ result: await evaluate(this.live(), args.expression), variablesReference: 0 }));
+    // A typo in the Debug Console is answered there (VS Code prints a failed evaluate as an error
+    // line in the console); only showUser would also pop a notification.
+    await this.answer(response, async () => ({ result: await evaluate(this.live(), args.expression), variablesReference: 0 }), args.context !== 'repl');
   }
 
   /** iovaLens/resolve: the live answer for the translation tree (src/shared/protocol/debugRequests.ts). */

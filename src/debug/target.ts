@@ -65,6 +65,8 @@ export class QemuTarget {
   private state: 'running' | 'stopped' | 'stepping' | 'exited' = 'running';
   private stepSupport: Promise<boolean> | undefined;
   private snap: Promise<Snapshot> | undefined;
+  /** registers of each vCPU at this stop, read once: the call stack and Registers share them */
+  private regs = new Map<number, Promise<Map<string, bigint>>>();
   private exitReason: string | undefined;
   private peerQueue: Promise<unknown> = Promise.resolve();
 
@@ -153,6 +155,7 @@ export class QemuTarget {
     if (this.state !== 'running') return;
     this.state = 'stopped';
     this.snap = undefined;
+    this.regs.clear();
     this.emit({ kind: 'stopped', reason, ...(threadId !== undefined ? { threadId } : {}) });
   }
 
@@ -160,6 +163,7 @@ export class QemuTarget {
     if (this.state !== 'stopped') return;
     this.state = 'running';
     this.snap = undefined;
+    this.regs.clear();
     this.emit({ kind: 'continued' });
   }
 
@@ -216,6 +220,7 @@ export class QemuTarget {
     if (this.state !== 'stopped') throw new TargetRefusal(`stepping vCPU ${threadId - 1}: the guest is no longer stopped`);
     this.state = 'stepping';
     this.snap = undefined;
+    this.regs.clear();
     let completed = true;
     const watchdog = setTimeout(() => {
       completed = false;
@@ -260,7 +265,24 @@ export class QemuTarget {
   /** All registers of one vCPU, by gdb register name. */
   async registers(threadId: number): Promise<Map<string, bigint>> {
     const gdb = this.stoppedGdb('reading registers');
-    return this.exclusive(() => gdb.registers.read(threadId.toString(16).padStart(2, '0')));
+    const have = this.regs.get(threadId);
+    if (have) return have;
+    const r = this.exclusive(() => gdb.registers.read(threadId.toString(16).padStart(2, '0')));
+    this.regs.set(threadId, r);
+    r.catch(() => {
+      if (this.regs.get(threadId) === r) this.regs.delete(threadId);
+    });
+    return r;
+  }
+
+  /**
+   * Queue the registers of every vCPU ahead of anything else of this stop: the call stack VS Code
+   * asks for right after a stop then waits for one register read per vCPU, not for the seconds a
+   * snapshot of the rings and VT-d tables takes over the gdbstub.
+   */
+  async prefetchRegisters(): Promise<void> {
+    if (!this.gdb || this.state !== 'stopped') return;
+    for (const t of await this.threads()) void this.registers(t.id).catch(() => undefined);
   }
 
   /** Program counter of one vCPU (rip on x86-64, pc elsewhere). */

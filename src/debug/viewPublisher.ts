@@ -51,6 +51,9 @@ export class ViewPublisher {
   private async publish(stoppedAt: string): Promise<void> {
     const gen = this.generation;
     try {
+      // the call stack and registers first: they are what VS Code shows at once after a stop
+      await this.target.prefetchRegisters().catch(() => undefined);
+      if (gen !== this.generation) return;
       const view = buildLiveView(await this.target.snapshot(), { sessionId: this.sessionId, name: this.opts.name, stoppedAt, ...(this.opts.trace ? { trace: this.opts.trace } : {}) });
       if (gen !== this.generation) return;
       this.send(new Event(VIEW_EVENT, { view } satisfies ViewEventBody));

@@ -18,8 +18,21 @@ export async function attachToQemu(log: Log): Promise<void> {
     detail: [c.gdb ? `gdbstub ${c.gdb}` : 'no gdbstub: memory, registers and VT-d walks unavailable', c.caveat].filter(Boolean).join(' — '),
     candidate: c,
   }));
-  items.push({ label: '$(edit) Enter a QMP socket…', description: 'unix:PATH or tcp:HOST:PORT' });
-  const pick = await vscode.window.showQuickPick(items, { title: 'Attach to QEMU', placeHolder: found.length ? 'A running QEMU' : 'No QEMU with a QMP socket found; enter one', matchOnDescription: true });
+  if (found.length === 0) {
+    // say so in the list itself, with what would make a QEMU show up here
+    items.push({ label: 'No running QEMU with a QMP socket found', kind: vscode.QuickPickItemKind.Separator });
+    void vscode.window.setStatusBarMessage('IOVA Lens: no running QEMU with a QMP socket found', 10_000);
+  }
+  items.push({
+    label: '$(edit) Enter a QMP socket…',
+    description: 'unix:PATH or tcp:HOST:PORT',
+    ...(found.length === 0 ? { detail: 'Start QEMU with -qmp unix:/tmp/qmp.sock,server=on,wait=off (and -gdb tcp::1234 for memory, registers and VT-d walks), or enter its socket' } : {}),
+  });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: found.length ? `Attach to QEMU (${found.length} found)` : 'Attach to QEMU: none found',
+    placeHolder: found.length ? 'A running QEMU' : 'No QEMU with a QMP socket found: enter its socket',
+    matchOnDescription: true,
+  });
   if (!pick) return;
   let qmp = pick.candidate?.qmp;
   let gdb = pick.candidate?.gdb;

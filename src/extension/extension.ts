@@ -7,15 +7,18 @@ import { checkTrace } from './checkTraceCommand.js';
 import { registerDebug, trackSessions } from './debugRegistration.js';
 import { registerDebugHover } from './debugHover.js';
 import { Log, messageOf } from './log.js';
+import { registerStopProgress } from './stopProgress.js';
 import { TraceClient } from './traceClient.js';
 import { filterTrace, openAsTrace } from './traceCommands.js';
 import { openTree, resolveAddress, stateAt } from './treeCommands.js';
 import { TranslationTreePanel } from './treePanel.js';
 import { registerTraceViewer } from './largeTrace/traceViewer.js';
+import { ViewerSurfaces } from './largeTrace/viewerSurfaces.js';
 import { ViewSources } from './viewSources.js';
 import { TraceDetection } from './traceDetection.js';
 import { MatchesProvider } from './filterView.js';
 import { openSample, stepDone, trackWalkthrough, WALKTHROUGH_CONTEXT } from './walkthrough.js';
+import { MemoryDocuments } from './memory/memoryDocuments.js';
 
 export const COMMANDS = {
   resolveAddress: 'iovaLens.resolveAddress',
@@ -26,6 +29,7 @@ export const COMMANDS = {
   filterTrace: 'iovaLens.filterTrace',
   stateAt: 'iovaLens.stateAt',
   openSample: 'iovaLens.openSample',
+  openInHexEditor: 'iovaLens.openMemoryInHexEditor',
 } as const;
 
 let client: TraceClient | undefined;
@@ -44,9 +48,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(client.onHovered(() => stepDone(WALKTHROUGH_CONTEXT.hovered)));
   trackWalkthrough(context);
 
-  context.subscriptions.push(registerTraceViewer(context));
+  const viewers = new ViewerSurfaces();
+  context.subscriptions.push(viewers, registerTraceViewer(context, viewers));
   registerDebug(context, log);
   trackSessions(context);
+  context.subscriptions.push(registerStopProgress());
   registerDebugHover(context);
 
   const command = (id: string, f: (...args: never[]) => unknown): void => {
@@ -72,7 +78,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(matches);
   command(COMMANDS.filterTrace, () => filterTrace(c, matches));
 
-  const sources = new ViewSources(client, log);
+  const memory = new MemoryDocuments();
+  context.subscriptions.push(memory);
+  command(COMMANDS.openInHexEditor, (uri?: vscode.Uri) => MemoryDocuments.openInHexEditor(uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor!.document.uri));
+  const sources = new ViewSources(client, log, viewers, memory);
   context.subscriptions.push(sources, TranslationTreePanel.registerSerializer(context, sources));
   command(COMMANDS.openTranslationTree, () => openTree(context, sources));
   command(COMMANDS.resolveAddress, (initial?: string) => resolveAddress(context, sources, typeof initial === 'string' ? initial : undefined));

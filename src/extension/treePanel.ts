@@ -25,9 +25,12 @@ export class TranslationTreePanel {
   private generation = 0;
 
   static show(context: vscode.ExtensionContext, provider: ViewSourceProvider): TranslationTreePanel {
-    if (TranslationTreePanel.current) {
-      TranslationTreePanel.current.panel.reveal(undefined, true);
-      return TranslationTreePanel.current;
+    const current = TranslationTreePanel.current;
+    if (current) {
+      // never over the editor the user works in: a panel sharing its group moves beside it
+      const group = vscode.window.tabGroups.activeTabGroup.viewColumn;
+      current.panel.reveal(!current.panel.active && current.panel.viewColumn === group ? vscode.ViewColumn.Beside : undefined, true);
+      return current;
     }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Translation tree', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, TranslationTreePanel.options(context));
     return new TranslationTreePanel(panel, context, provider);

@@ -74,10 +74,12 @@ export type HostMessage =
   | WorkerResponse
   | { type: 'init'; name: string; summary: LargeTraceSummary }
   | { type: 'indexing'; name: string; fraction: number }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  /** move the cursor to this line (the translation tree's scrubber, a node's creating line) */
+  | { type: 'reveal'; line: number };
 
-/** Viewer → extension. */
-export type ViewerMessage = ViewerRequest | { type: 'ready' };
+/** Viewer → extension: a request, `ready`, or where the cursor is (the tree follows it). */
+export type ViewerMessage = ViewerRequest | { type: 'ready' } | { type: 'cursor'; line: number };
 
 /** At most this many lines per lines / linesAt request. */
 export const MAX_LINES_PER_REQUEST = 5000;
@@ -200,5 +202,10 @@ export function parseWorkerResponse(msg: unknown): WorkerResponse {
 /** Check a message from the viewer: "ready" or a request. */
 export function parseViewerMessage(msg: unknown): ViewerMessage {
   if (typeof msg === 'object' && msg !== null && (msg as Obj).type === 'ready') return { type: 'ready' };
+  if (typeof msg === 'object' && msg !== null && (msg as Obj).type === 'cursor') {
+    const line = (msg as Obj).line;
+    if (typeof line !== 'number' || !Number.isInteger(line) || line < 1) throw new ProtocolError(`cursor message: line must be an integer ≥ 1, got ${show(line)}`);
+    return { type: 'cursor', line };
+  }
   return parseViewerRequest(msg);
 }

@@ -128,6 +128,7 @@ function checkNodes(v: unknown, at: string): ViewNode[] {
       string(n.id, `${p}.id`);
       string(n.label, `${p}.label`);
       optString(n.detail, `${p}.detail`);
+      optString(n.tooltip, `${p}.tooltip`);
       optString(n.owner, `${p}.owner`);
       optString(n.memoryRef, `${p}.memoryRef`);
       if (n.space !== undefined) space(n.space, `${p}.space`);

@@ -18,6 +18,8 @@ export interface ViewNode {
   label: string;
   /** short text after the label (kind, size, target…) */
   detail?: string;
+  /** the whole story when the detail is a summary (e.g. the walk error behind "not mapped yet") */
+  tooltip?: string;
   /** the range this node covers, in `space`; inclusive */
   space?: Space;
   start?: string;

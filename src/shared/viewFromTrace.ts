@@ -38,17 +38,21 @@ const SECTION_OF_KIND: Record<string, SectionId> = {
 
 const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
 
-/** A length in the largest binary unit that divides it exactly; hex bytes otherwise. */
+/**
+ * A length a person reads at a glance: the largest binary unit it reaches ("2 GiB", "128 KiB");
+ * a length that unit does not divide gets two decimals (cut, never rounded up) and its exact hex
+ * after it, since a byte off matters here ("1.98 GiB (0x7eda0000)").
+ */
 export function sizeText(len: bigint): string {
-  if (len <= 0n) return '0 bytes';
-  let unit = 0;
-  let n = len;
-  while (unit < UNITS.length - 1 && n % 1024n === 0n) {
-    n /= 1024n;
-    unit++;
-  }
-  if (unit === 0) return len < 1024n ? `${len} bytes` : `${hex(len)} bytes`;
-  return `${n} ${UNITS[unit]}`;
+  if (len < 1024n) return `${len} ${len === 1n ? 'byte' : 'bytes'}`;
+  let unit = 1;
+  while (unit < UNITS.length - 1 && len >= 1n << BigInt(10 * (unit + 1))) unit++;
+  const div = 1n << BigInt(10 * unit);
+  if (len % div === 0n) return `${len / div} ${UNITS[unit]}`;
+  const hundredths = (len * 100n) / div;
+  const whole = hundredths / 100n;
+  const frac = (hundredths % 100n).toString().padStart(2, '0').replace(/0+$/, '');
+  return `${whole}${frac ? `.${frac}` : ''} ${UNITS[unit]} (${hex(len)})`;
 }
 
 const rangeText = (space: Space, start: string, last: string): string => `${spaceTitle[space]} [${start}, ${last}]`;

@@ -112,6 +112,7 @@ function checkNode(v: unknown, path: string, depth: number): ViewNode {
   str(o.id, `${path}.id`);
   str(o.label, `${path}.label`);
   optStr(o, 'detail', path);
+  optStr(o, 'tooltip', path);
   if (o.space !== undefined) space(o.space, `${path}.space`);
   optHex(o, 'start', path);
   optHex(o, 'last', path);

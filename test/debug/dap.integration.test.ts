@@ -33,6 +33,12 @@ function find<V extends { name: string }>(vars: V[], re: RegExp, what: string): 
   return v;
 }
 
+/** The adapter's whole answer, error body included (DebugClient's requests keep only the message). */
+function rawAnswer(dc: DebugClient, command: string, args: object): Promise<DebugProtocol.ErrorResponse> {
+  const send = (dc as unknown as { doSend(c: string, a: object, clb: (r: DebugProtocol.Response) => void): void }).doSend.bind(dc);
+  return new Promise((resolve) => send(command, args, (r) => resolve(r as DebugProtocol.ErrorResponse)));
+}
+
 async function queryStatus(): Promise<{ running: boolean; status: string }> {
   const qmp = await QmpClient.connect(`unix:${guest.qmpPath}`);
   try {
@@ -202,6 +208,47 @@ test('iovaLens/resolve: the live answer is a chain the translation tree highligh
     // what cannot be answered live says why, as the answer's error
     assert.match((await resolve({ space: 'iova', addr: '0x1000' })).error ?? '', /not read from a live VM/);
     await assert.rejects(dc.customRequest(RESOLVE_REQUEST, { space: 'gpa', addr: 'nonsense' }), /arguments\.addr: expected a hex address/);
+    await dc.continueRequest({ threadId: 1 });
+    await dc.disconnectRequest({});
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('first steps in VS Code: the console says to type help, a pause stops every vCPU with a focusable frame, a typo answers in the console', TEST, async () => {
+  const dc = await adapter();
+  try {
+    const hint = dc.waitForEvent('output');
+    await dc.attachRequest(attachArgs());
+    // the first console line, before anything is asked
+    const first = await hint;
+    assert.equal(first.body.category, 'console');
+    assert.match(String(first.body.output), /type "help" here/);
+
+    const threads = (await dc.threadsRequest()).body.threads;
+    const [stopped] = await Promise.all([dc.waitForEvent('stopped'), dc.pauseRequest({ threadId: threads[0]!.id })]);
+    // VS Code fetches and focuses the stack of the thread the event names; all vCPUs stopped
+    assert.equal(stopped.body.threadId, threads[0]!.id);
+    assert.equal(stopped.body.allThreadsStopped, true);
+    // a frame with a source is what VS Code focuses by itself (then Variables fill): the stop page
+    const [frame] = (await dc.stackTraceRequest({ threadId: threads[0]!.id })).body.stackFrames;
+    assert.ok(frame!.source?.sourceReference, `the frame has no source to focus: ${JSON.stringify(frame)}`);
+    assert.equal(frame!.line, 1);
+    const pc = /^vCPU 0 @ (0x[0-9a-f]+)$/.exec(frame!.name)?.[1];
+    assert.ok(pc, frame!.name);
+    const page = (await dc.sourceRequest({ sourceReference: frame!.source!.sourceReference!, source: frame!.source })).body.content;
+    assert.match(page.split('\n')[0]!, new RegExp(`^vCPU 0 stopped \\(pause\\) at rip ${pc}$`));
+    assert.ok((await dc.scopesRequest({ frameId: frame!.id })).body.scopes.length > 0, 'the focused frame has scopes');
+
+    // a typo in the console: an error answer VS Code prints in the console, not a notification
+    const typo = await rawAnswer(dc, 'evaluate', { expression: 'reslove 0x1000', context: 'repl' });
+    assert.equal(typo.success, false);
+    assert.match(typo.body.error?.format ?? '', /reslove/);
+    assert.equal(typo.body.error?.showUser, false, 'a console typo must not pop a notification');
+    // the same command from a hover or a watch is not the console: a failure there may be shown
+    const watch = await rawAnswer(dc, 'evaluate', { expression: 'reslove 0x1000', context: 'watch' });
+    assert.equal(watch.body.error?.showUser, true);
+
     await dc.continueRequest({ threadId: 1 });
     await dc.disconnectRequest({});
   } finally {

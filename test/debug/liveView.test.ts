@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { buildLiveView } from '../../src/debug/liveView.js';
+import { buildLiveView, friendlyReason } from '../../src/debug/liveView.js';
 import { loadAttachedTrace, type AttachedTrace } from '../../src/debug/attachedTrace.js';
 import { MAX_VIEW_MAPPINGS, traceSection } from '../../src/debug/traceView.js';
 import { parseDebugEvent, VIEW_EVENT } from '../../src/shared/debugEvents.js';
@@ -37,7 +37,14 @@ test('Guest memory: one node per range of QEMU\'s system FlatView, in order, RAM
     mem.map((n) => ({ start: n.start, last: n.last, name: n.label, space: n.space, ref: n.memoryRef })),
     qemu.map((r) => ({ start: r.start, last: r.last, name: r.name, space: 'gpa', ref: `gpa:${r.start}` })),
   );
-  for (const [i, n] of mem.entries()) assert.ok(n.detail!.startsWith(qemu[i]!.kind === 'i/o' ? 'io' : qemu[i]!.kind), `${n.label}: ${n.detail} vs ${qemu[i]!.kind}`);
+  // each row: its range, its size, its HVA when it is RAM, then its kind
+  for (const [i, n] of mem.entries()) {
+    const parts = n.detail!.split(' · ');
+    assert.equal(parts[0], `[${qemu[i]!.start}, ${qemu[i]!.last}]`, `${n.label}: ${n.detail}`);
+    assert.ok(parts.at(-1)!.startsWith(qemu[i]!.kind === 'i/o' ? 'io' : qemu[i]!.kind), `${n.label}: ${n.detail} vs ${qemu[i]!.kind}`);
+    if (n.target) assert.ok(parts.includes(`→ HVA ${n.target.start}`), `${n.label}: ${n.detail} names no HVA`);
+  }
+  assert.equal(mem.find((n) => n.start === '0x0')!.detail!.split(' · ')[1], '640 KiB');
   const high = mem.find((n) => n.start === '0x100000')!;
   // pc.ram's host address at 0x100000 is its block's base plus the offset.
   assert.deepEqual(high.target, { space: 'hva', start: '0x' + (PC_RAM_HVA + 0x100000n).toString(16) });
@@ -163,4 +170,11 @@ test('a trace table with more mappings than a view carries: the first ones, in o
   assert.equal(table!.children!.length, MAX_VIEW_MAPPINGS);
   assert.equal(table!.children!.at(-1)!.start, '0x' + ((MAX_VIEW_MAPPINGS - 1) << 12).toString(16));
   assert.match(table!.detail!, new RegExp(`${MAX_VIEW_MAPPINGS + 500} mappings \\(first ${MAX_VIEW_MAPPINGS} shown\\)`));
+});
+
+test('an address the driver has not mapped yet reads as such; other walk failures keep their words', () => {
+  const pte = 'PTE at level 1 for IOVA 0xffffe000 of 00:03.0 not present (entry 0x1234008 = 0x0)';
+  assert.equal(friendlyReason(pte), 'not mapped by the driver yet (idle)');
+  const ctx = 'context entry for 00:03.0 not present (entry 0x1000 = 0x0)';
+  assert.equal(friendlyReason(ctx), ctx, 'a device outside any domain is not "idle"');
 });

@@ -33,6 +33,11 @@ test('the viewer may send its requests and "ready", never open/close/stats', () 
   for (const type of ['open', 'close', 'stats']) assert.throws(() => parseViewerMessage({ type, id: 1, path: '/etc/passwd' }), new RegExp(`may not send "${type}"`));
 });
 
+test('the viewer reports its cursor line; a line that is not a positive integer is refused', () => {
+  assert.deepEqual(parseViewerMessage({ type: 'cursor', line: 17 }), { type: 'cursor', line: 17 });
+  for (const line of [0, -1, 1.5, '3', undefined]) assert.throws(() => parseViewerMessage({ type: 'cursor', line }), /cursor message: line must be an integer ≥ 1/);
+});
+
 test('worker answers are checked for a known type and an id', () => {
   assert.throws(() => parseWorkerResponse({ type: 'lines' }), /id must be an integer/);
   assert.throws(() => parseWorkerResponse({ type: 'surprise', id: 1 }), /unknown worker response type "surprise"/);

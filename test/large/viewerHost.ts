@@ -64,6 +64,7 @@ export class FakeExtension {
     this.received.push(msg);
     const m = parseViewerMessage(msg);
     if (m.type === 'ready') return [{ type: 'init', name: this.name, summary: this.summary! }];
+    if (m.type === 'cursor') return [];
     return this.ask(m);
   }
 

@@ -167,10 +167,15 @@ test('resolve: a miss keeps the note and has no nodes to highlight', () => {
   assert.deepEqual(noView, { query: 'x', chains: [], error: 'unknown address space' });
 });
 
-test('sizeText: exact binary units, hex bytes otherwise', () => {
+test('sizeText: the largest unit reached; an inexact size gets two decimals and its exact hex', () => {
   assert.equal(sizeText(0x80000000n), '2 GiB');
   assert.equal(sizeText(0x20000n), '128 KiB');
   assert.equal(sizeText(1n << 64n), '16 EiB');
-  assert.equal(sizeText(0x1001n), '0x1001 bytes');
+  // 2078336 KiB: a guest's RAM below the PCI hole, which was once shown in KiB
+  assert.equal(sizeText(2078336n * 1024n), '1.98 GiB (0x7eda0000)');
+  assert.equal(sizeText(0x1001n), '4 KiB (0x1001)');
+  assert.equal(sizeText((1n << 20n) - 1n), '1023.99 KiB (0xfffff)');
+  assert.equal(sizeText(0x1800n), '6 KiB');
   assert.equal(sizeText(100n), '100 bytes');
+  assert.equal(sizeText(1n), '1 byte');
 });

@@ -18,6 +18,8 @@ export interface LineSource {
   linesAt(lines: number[]): Promise<LineText[]>;
   diagnostics(from: number, to: number): Promise<Diagnostic[]>;
   onError(e: unknown): void;
+  /** the cursor moved to another line (the translation tree follows it) */
+  onCursor?(line: number): void;
 }
 
 export class LineView {
@@ -34,6 +36,7 @@ export class LineView {
   private cursor = 0;
   private selected = -1;
   private frame = 0;
+  private reportedLine = 0;
 
   constructor(
     private readonly viewport: HTMLElement,
@@ -195,6 +198,10 @@ export class LineView {
 
   /** Draw the rows on screen from the cache and ask for what is missing. */
   render(): void {
+    if (this.total > 0 && this.cursorLine !== this.reportedLine) {
+      this.reportedLine = this.cursorLine;
+      this.source.onCursor?.(this.reportedLine);
+    }
     const n = this.visibleRows + 1;
     while (this.pool.length < n) {
       const row = document.createElement('div');

@@ -2,6 +2,7 @@
 // diagnostics and filters come from the extension (which asks the trace worker); this side only
 // draws what is on screen and turns keys and clicks into requests.
 import type { FilterCriteria, HostMessage } from '../../src/large/protocol.js';
+import { DiagnosticsList } from './diagnosticsList.js';
 import { renderMarkdown } from './hoverCard.js';
 import { LineView } from './lineView.js';
 import { Rpc, type HostApi } from './rpc.js';
@@ -35,9 +36,29 @@ const view = new LineView(viewport, $('rows'), $('spacer'), {
   linesAt: (lines) => rpc.request({ type: 'linesAt', lines }).done.then((r) => r.lines),
   diagnostics: (from, to) => rpc.request({ type: 'diagnostics', from, to }).done.then((r) => r.items),
   onError: failed,
+  onCursor: (line) => vscode.postMessage({ type: 'cursor', line }),
 });
 
 let summaryText = '';
+
+/** Show every line again (a filter would hide `line`) and put the cursor on it. */
+function revealInAll(line: number): void {
+  if (view.filtered && view.lineOfRow(view.rowOfLine(line)) !== line) view.setMatches(undefined, line);
+  view.goToLine(line);
+}
+
+const diagList = new DiagnosticsList($('diag-nav'), $<HTMLButtonElement>('diag-toggle'), $('diag-panel'), $('diag-list'), (d) => {
+  revealInAll(d.line);
+  say(`${diagList.position()}: line ${d.line}, ${d.severity} ${d.code}: ${d.message}`);
+  viewport.focus();
+});
+$('diag-next').addEventListener('click', () => diagList.step(1, view.cursorLine));
+$('diag-prev').addEventListener('click', () => diagList.step(-1, view.cursorLine));
+window.addEventListener('keydown', (e) => {
+  if (e.key !== 'F8') return;
+  e.preventDefault();
+  if (!diagList.step(e.shiftKey ? -1 : 1, view.cursorLine)) say('No diagnostics in this trace');
+});
 let hoverTimer = 0;
 let hoverSeq = 0;
 
@@ -88,8 +109,7 @@ async function goToDefinition(el: HTMLElement): Promise<void> {
   hideHover();
   const [target, ...rest] = r.lines;
   // a filter that hides the target would make the jump land elsewhere: show every line
-  if (view.filtered && view.lineOfRow(view.rowOfLine(target)) !== target) view.setMatches(undefined, target);
-  view.goToLine(target);
+  revealInAll(target);
   say(`Definition: line ${target}${rest.length ? ` (also ${rest.map((l) => `line ${l}`).join(', ')})` : ''}`);
 }
 
@@ -111,6 +131,18 @@ viewport.addEventListener('click', (e) => {
   const row = t.closest<HTMLElement>('.row');
   if (row?.dataset.row) view.setCursor(Number(row.dataset.row));
   if ((e.ctrlKey || e.metaKey) && t.dataset.col !== undefined) void goToDefinition(t).catch(failed);
+});
+// a match of a filter, double-clicked: the same line among every line (the filter is kept in its fields)
+viewport.addEventListener('dblclick', (e) => {
+  const row = (e.target as HTMLElement).closest<HTMLElement>('.row');
+  if (!view.filtered || !row?.dataset.line) return;
+  const line = Number(row.dataset.line);
+  if (filterRequest !== undefined) rpc.cancel(filterRequest);
+  filterRequest = undefined;
+  view.setMatches(undefined, line);
+  view.goToLine(line);
+  say(`Line ${line} among every line of ${summaryText} — Filter shows the matches again`);
+  viewport.focus();
 });
 const linkMode = (on: boolean) => viewport.classList.toggle('link-mode', on);
 window.addEventListener('keydown', (e) => linkMode(e.ctrlKey || e.metaKey));
@@ -206,7 +238,12 @@ $('filter').addEventListener('submit', (e) => {
 function clearFilter(): void {
   if (filterRequest !== undefined) rpc.cancel(filterRequest);
   filterRequest = undefined;
-  if (view.filtered) view.setMatches(undefined, view.cursorLine);
+  const line = view.cursorLine;
+  if (view.filtered) view.setMatches(undefined, line);
+  // the selected line stays selected and on screen
+  view.goToLine(line);
+  for (const id of ['f-range', 'f-family', 'f-device', 'f-asid']) $<HTMLInputElement>(id).value = '';
+  $<HTMLSelectElement>('f-space').value = '';
   say(summaryText);
 }
 $('f-clear').addEventListener('click', () => {
@@ -228,10 +265,14 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       say(summaryText);
       view.setLineCount(s.lines);
       viewport.focus();
+      if (s.diagnostics > 0) rpc.request({ type: 'diagnostics', from: 1, to: s.lines }).done.then((r) => diagList.set(r.items), failed);
       break;
     }
     case 'failed':
       say(m.message, true);
+      break;
+    case 'reveal':
+      revealInAll(m.line);
       break;
   }
 });

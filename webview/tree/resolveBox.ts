@@ -2,6 +2,7 @@
 // out, each hop a button that brings its tree node into view.
 import type { ViewHop, ViewResolution } from '../../src/shared/translationView.js';
 import type { ResolveAsk } from '../../src/shared/webviewProtocol.js';
+import { parseAddressQuery } from '../../src/shared/addressQuery.js';
 import { isSpace, SPACES, spaceTitle } from '../../src/trace/replay/spaces.js';
 import { permName, isPerm } from '../../src/model/access.js';
 import { clear, el } from './dom.js';
@@ -11,6 +12,8 @@ export interface ResolveEvents {
   ask(q: ResolveAsk): void;
   showNode(nodeId: string): void;
   changed(r: TreeState['resolve']): void;
+  /** a new query was submitted: the last chain's highlights are stale */
+  stale(): void;
 }
 
 export class ResolveBox {
@@ -21,7 +24,7 @@ export class ResolveBox {
   private readonly result: HTMLElement;
 
   constructor(private readonly events: ResolveEvents) {
-    this.addr = el('input', { attrs: { id: 'resolve-addr', type: 'text', spellcheck: 'false', placeholder: '0x2000001010', autocomplete: 'off' } });
+    this.addr = el('input', { attrs: { id: 'resolve-addr', type: 'text', spellcheck: 'false', placeholder: '0x2000001010 or gpa:0x1000', autocomplete: 'off' } });
     this.space = el('select', { attrs: { id: 'resolve-space' } }, el('option', { text: 'any space', attrs: { value: '' } }));
     for (const s of SPACES) this.space.appendChild(el('option', { text: spaceTitle[s], attrs: { value: s } }));
     this.device = el('input', { attrs: { id: 'resolve-device', type: 'text', spellcheck: 'false', placeholder: 'device (00:03.0)', 'aria-label': 'Device (optional)' } });
@@ -55,20 +58,37 @@ export class ResolveBox {
     this.device.value = v.device;
   }
 
-  /** The query as typed, or undefined (with the reason shown) when there is nothing to ask. */
+  /**
+   * The query as typed, or undefined (with the reason shown) when there is nothing to ask. A space
+   * named in the text (`gpa:0x1000`, `giova:00:03.0:0x1000`) wins over the space list, which then
+   * shows it.
+   */
   query(): ResolveAsk | undefined {
     const v = this.value();
-    const addr = v.addr.trim();
-    if (addr === '') return undefined;
-    if (!/^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/.test(addr)) {
-      this.showMessage(`"${addr}" is not an address: type hex (0x1000) or decimal`, 'error');
+    if (v.addr.trim() === '') return undefined;
+    const q = parseAddressQuery(v.addr);
+    if ('error' in q) {
+      this.showMessage(q.error, 'error');
       return undefined;
     }
-    return { addr, ...(v.space !== '' ? { space: v.space } : {}), ...(v.device.trim() !== '' ? { device: v.device.trim() } : {}) };
+    const space = q.space ?? (v.space !== '' ? v.space : undefined);
+    const device = q.device ?? (v.device.trim() !== '' ? v.device.trim() : undefined);
+    if (q.space) this.space.value = q.space;
+    if (q.device) this.device.value = q.device;
+    return { addr: q.addr, ...(space ? { space } : {}), ...(device ? { device } : {}) };
+  }
+
+  /** Put a query in the box (from Resolve Address…), as the user would have typed it. */
+  fill(q: ResolveAsk): void {
+    this.addr.value = q.addr;
+    this.space.value = q.space ?? '';
+    this.device.value = q.device ?? '';
+    this.events.changed(this.value());
   }
 
   submit(): void {
     this.events.changed(this.value());
+    this.events.stale();
     const q = this.query();
     if (q) {
       this.showMessage(`resolving ${q.addr}…`, 'note');

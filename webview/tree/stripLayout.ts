@@ -31,7 +31,7 @@ function units(offset: bigint, span: bigint): number {
 }
 
 /** Mappings in address order with the holes between them, positioned for the given scale. */
-export function layoutStrip(strip: SpaceStrip, scale: StripScale): StripPiece[] {
+export function layoutStrip(strip: SpaceStrip, scale: StripScale, minUnits = MIN_SEGMENT_UNITS): StripPiece[] {
   const start = BigInt(strip.start);
   const last = BigInt(strip.last);
   const pieces: StripPiece[] = [];
@@ -50,7 +50,7 @@ export function layoutStrip(strip: SpaceStrip, scale: StripScale): StripPiece[] 
     for (const p of pieces) {
       p.x = units(p.start - start, span);
       p.width = units(p.last - p.start + 1n, span);
-      if (p.kind === 'segment' && p.width < MIN_SEGMENT_UNITS) p.width = MIN_SEGMENT_UNITS;
+      if (p.kind === 'segment' && p.width < minUnits) p.width = minUnits;
       if (p.x + p.width > STRIP_UNITS) p.x = STRIP_UNITS - p.width;
     }
     return pieces;

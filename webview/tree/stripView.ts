@@ -10,17 +10,23 @@ const HEIGHT = 24;
 const hx = (v: bigint): string => '0x' + v.toString(16);
 
 export const SCALE_LEGEND: Record<StripScale, string> = {
-  linear: `Linear scale: widths are proportional to size over the whole strip; mappings narrower than ${(MIN_SEGMENT_UNITS * 100) / STRIP_UNITS}% are widened to ${(MIN_SEGMENT_UNITS * 100) / STRIP_UNITS}% so they stay visible.`,
+  linear: 'Linear scale: widths are proportional to size over the whole strip; a mapping too small to see is drawn 3 pixels wide so it stays visible (zoom in for its true width).',
   log: 'Log scale: mappings and holes sit side by side, each as wide as log2 of its size (not to scale; sizes in the tooltips).',
 };
 
-export function renderStrips(container: HTMLElement, strips: SpaceStrip[], scale: StripScale, chain: ReadonlyMap<string, number[]>, pick: (nodeId: string) => void): void {
+/** the narrowest a mapping is drawn on screen, whatever the zoom: a 4 KiB page in 4 GiB stays visible */
+const MIN_SEGMENT_PX = 3;
+
+/** `zoom`: the strips are that many times as wide as the view (scrolled sideways). */
+export function renderStrips(container: HTMLElement, strips: SpaceStrip[], scale: StripScale, chain: ReadonlyMap<string, number[]>, pick: (nodeId: string) => void, zoom = 1): void {
   clear(container);
-  strips.forEach((strip, i) => container.appendChild(stripFigure(strip, i, scale, chain, pick)));
+  const px = Math.max(1, container.clientWidth) * zoom;
+  const minUnits = Math.max(MIN_SEGMENT_UNITS / zoom, (MIN_SEGMENT_PX * STRIP_UNITS) / px);
+  strips.forEach((strip, i) => container.appendChild(stripFigure(strip, i, scale, chain, pick, minUnits, zoom)));
 }
 
-function stripFigure(strip: SpaceStrip, index: number, scale: StripScale, chain: ReadonlyMap<string, number[]>, pick: (nodeId: string) => void): HTMLElement {
-  const pieces = layoutStrip(strip, scale);
+function stripFigure(strip: SpaceStrip, index: number, scale: StripScale, chain: ReadonlyMap<string, number[]>, pick: (nodeId: string) => void, minUnits: number, zoom: number): HTMLElement {
+  const pieces = layoutStrip(strip, scale, minUnits);
   const holes = pieces.filter((p) => p.kind === 'hole').length;
   const hatch = `hole-hatch-${index}`;
   const svg = svgEl('svg', {
@@ -51,11 +57,8 @@ function stripFigure(strip: SpaceStrip, index: number, scale: StripScale, chain:
     }
     svg.appendChild(rect);
   }
-  return el(
-    'figure',
-    { className: 'strip-figure' },
-    el('figcaption', { text: strip.title }),
-    svg,
-    el('div', { className: 'strip-axis', attrs: { 'aria-hidden': 'true' } }, el('span', { text: strip.start }), el('span', { text: strip.last })),
-  );
+  svg.style.width = `${zoom * 100}%`;
+  const axis = el('div', { className: 'strip-axis', attrs: { 'aria-hidden': 'true' } }, el('span', { text: strip.start }), el('span', { text: strip.last }));
+  axis.style.width = `${zoom * 100}%`;
+  return el('figure', { className: 'strip-figure' }, el('figcaption', { text: strip.title }), el('div', { className: 'strip-zoom' }, svg, axis));
 }

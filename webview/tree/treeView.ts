@@ -30,12 +30,20 @@ export class TreeView {
     return this.focusId;
   }
 
-  render(rows: Row[], focusId: string | undefined, chain: ReadonlyMap<string, number[]>): void {
+  /** `added`: nodes that appeared since the previous line of the same trace (scrubbing) */
+  render(rows: Row[], focusId: string | undefined, chain: ReadonlyMap<string, number[]>, added: ReadonlySet<string> = new Set()): void {
     const hadFocus = this.list.contains(document.activeElement);
     this.rows = rows;
     this.focusId = rows.some((r) => r.node.id === focusId) ? focusId : rows[0]?.node.id;
     clear(this.list);
-    for (const r of rows) this.list.appendChild(this.item(r, chain.get(r.node.id)));
+    for (const r of rows) {
+      const li = this.item(r, chain.get(r.node.id));
+      if (added.has(r.node.id)) {
+        li.classList.add('added');
+        li.appendChild(el('span', { className: 'change-badge', text: 'new' }));
+      }
+      this.list.appendChild(li);
+    }
     if (hadFocus) this.focusRow(this.focusId);
   }
 
@@ -76,6 +84,7 @@ export class TreeView {
       },
     });
     li.style.setProperty('--level', String(r.level - 1));
+    if (n.tooltip) li.title = n.tooltip;
     li.appendChild(el('span', { className: 'twistie', text: r.expandable ? (r.expanded ? '▾' : '▸') : '', attrs: { 'aria-hidden': 'true' } }));
     li.appendChild(el('span', { className: 'label', text: n.label }));
     if (n.perm !== undefined) li.appendChild(el('span', { className: `perm perm-${n.perm}`, text: isPerm(n.perm) ? permName(n.perm) : String(n.perm) }));

@@ -7,6 +7,8 @@ import { basename } from 'node:path';
 import { LargeTraceWorker } from '../../large/workerClient.js';
 import { parseViewerMessage, type HostMessage, type LargeTraceSummary, type ViewerRequest } from '../../large/protocol.js';
 import { makeNonce, viewerHtml } from './viewerHtml.js';
+import type { ViewerSurfaces } from './viewerSurfaces.js';
+import { publishViewerProblems } from './viewerProblems.js';
 
 export const TRACE_VIEWER_TYPE = 'iovaLens.traceViewer';
 export const OPEN_IN_TRACE_VIEWER_COMMAND = 'iovaLens.openInTraceViewer';
@@ -60,19 +62,42 @@ class TraceDocument implements vscode.CustomDocument {
     return new vscode.Disposable(() => this.progressListeners.delete(l));
   }
 
+  private readonly disposables: vscode.Disposable[] = [];
+  disposed = false;
+
+  onDispose(d: vscode.Disposable): void {
+    this.disposables.push(d);
+  }
+
   dispose(): void {
+    this.disposed = true;
+    for (const d of this.disposables.splice(0)) d.dispose();
     this.cancel.abort();
     void this.worker.terminate();
   }
 }
 
 class TraceViewerProvider implements vscode.CustomReadonlyEditorProvider<TraceDocument> {
-  constructor(private readonly context: vscode.ExtensionContext) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly surfaces: ViewerSurfaces,
+    private readonly problems: vscode.DiagnosticCollection,
+  ) {}
 
   openCustomDocument(uri: vscode.Uri): TraceDocument {
     if (uri.scheme !== 'file') throw new Error(`the trace viewer reads files from disk; ${uri.toString()} is not a local file`);
     const workerPath = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'largeTraceWorker.js').fsPath;
-    return new TraceDocument(uri, LargeTraceWorker.start(workerPath));
+    const doc = new TraceDocument(uri, LargeTraceWorker.start(workerPath));
+    // the diagnostics in Problems while the document is open
+    doc.ready.then(
+      async (summary) => {
+        if (summary.diagnostics === 0 || doc.disposed) return;
+        const r = await doc.worker.request({ type: 'diagnostics', from: 1, to: summary.lines });
+        if (!doc.disposed) doc.onDispose(publishViewerProblems(this.problems, uri, r.items));
+      },
+      () => undefined,
+    );
+    return doc;
   }
 
   resolveCustomEditor(doc: TraceDocument, panel: vscode.WebviewPanel): void {
@@ -90,6 +115,7 @@ class TraceViewerProvider implements vscode.CustomReadonlyEditorProvider<TraceDo
     /** webview request id → what cancels it */
     const inFlight = new Map<number, AbortController>();
     const subs: vscode.Disposable[] = [doc.onProgress((fraction) => post({ type: 'indexing', name, fraction }))];
+    const surface = this.surfaces.add(panel, doc.uri, doc.worker, doc.ready, post);
 
     const forward = async (req: ViewerRequest): Promise<void> => {
       if (req.type === 'cancel') {
@@ -116,6 +142,10 @@ class TraceViewerProvider implements vscode.CustomReadonlyEditorProvider<TraceDo
           m = parseViewerMessage(msg);
         } catch (e) {
           post({ type: 'failed', message: `trace viewer: ${(e as Error).message}` });
+          return;
+        }
+        if (m.type === 'cursor') {
+          surface.cursor(m.line);
           return;
         }
         if (m.type === 'ready') {
@@ -149,9 +179,11 @@ async function openInTraceViewer(uri?: vscode.Uri): Promise<void> {
   await vscode.commands.executeCommand('vscode.openWith', target, TRACE_VIEWER_TYPE);
 }
 
-export function registerTraceViewer(context: vscode.ExtensionContext): vscode.Disposable {
+export function registerTraceViewer(context: vscode.ExtensionContext, surfaces: ViewerSurfaces): vscode.Disposable {
+  const problems = vscode.languages.createDiagnosticCollection('iova-lens-viewer');
   return vscode.Disposable.from(
-    vscode.window.registerCustomEditorProvider(TRACE_VIEWER_TYPE, new TraceViewerProvider(context), {
+    problems,
+    vscode.window.registerCustomEditorProvider(TRACE_VIEWER_TYPE, new TraceViewerProvider(context, surfaces, problems), {
       // one worker per document, shared by every panel showing it; hidden panels keep their scroll
       supportsMultipleEditorsPerDocument: true,
       webviewOptions: { retainContextWhenHidden: true },

@@ -40,11 +40,21 @@ body { margin: 0; padding: 0; height: 100vh; display: flex; flex-direction: colu
   font-family: var(--vscode-editor-font-family, monospace); font-size: var(--vscode-editor-font-size, 13px); }
 #viewport:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); }
 #rows { position: sticky; top: 0; height: 0; overflow: visible; }
-.row { display: flex; white-space: pre; height: var(--row-height, 19px); line-height: var(--row-height, 19px); }
+.row { display: flex; white-space: pre; height: var(--row-height, 19px); line-height: var(--row-height, 19px); width: max-content; min-width: 100%; }
 .row[hidden] { display: none; }
 .row.cursor { background: var(--vscode-editor-lineHighlightBackground, rgba(255,255,255,0.06)); }
 .gutter { flex: none; display: flex; justify-content: flex-end; gap: 4px; padding-right: 8px; min-width: 7ch;
-  color: var(--vscode-editorLineNumber-foreground, #858585); user-select: none; }
+  color: var(--vscode-editorLineNumber-foreground, #858585); user-select: none;
+  position: sticky; left: 0; z-index: 1; background: var(--vscode-editor-background, #1e1e1e); }
+.row.cursor .gutter { background: var(--vscode-editor-lineHighlightBackground, #2a2d2e); }
+#diag-panel { max-height: 30vh; overflow: auto; border-bottom: 1px solid var(--vscode-panel-border, #444); }
+#diag-list { list-style: none; margin: 0; padding: 2px 0; }
+#diag-list li { padding: 1px 8px; cursor: pointer; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+#diag-list li:hover, #diag-list li:focus { background: var(--vscode-list-hoverBackground, #2a2d2e); outline: none; }
+#diag-list li.current { background: var(--vscode-list-inactiveSelectionBackground, #37373d); }
+#diag-list .sev-error { color: var(--vscode-editorError-foreground, #f14c4c); }
+#diag-list .sev-warning { color: var(--vscode-editorWarning-foreground, #cca700); }
+#diag-list .sev-info { color: var(--vscode-editorInfo-foreground, #3794ff); }
 .marker { width: 1ch; text-align: center; }
 .marker.sev-error { color: var(--vscode-editorError-foreground, #f14c4c); }
 .marker.sev-warning { color: var(--vscode-editorWarning-foreground, #cca700); }
@@ -105,14 +115,22 @@ export function viewerHtml(o: ViewerHtmlOptions): string {
   <form id="filter" role="search" aria-label="Filter to matching lines">
     <label for="f-space">Space</label>
     <select id="f-space"><option value="">any</option><option value="iova">IOVA</option><option value="giova">guest IOVA</option><option value="gpa">GPA</option><option value="hva">HVA</option></select>
-    <input id="f-range" autocomplete="off" placeholder="0x1000-0x1fff" aria-label="Address or range (start-last, inclusive)">
-    <input id="f-family" autocomplete="off" placeholder="vtd_" aria-label="Event family (name prefix)">
-    <input id="f-device" autocomplete="off" placeholder="00:02.0" aria-label="Device (BDF or pointer)">
-    <input id="f-asid" class="short" inputmode="numeric" autocomplete="off" placeholder="ASID" aria-label="ASID">
+    <label for="f-range">Range</label><input id="f-range" autocomplete="off" placeholder="0x1000-0x1fff" title="An address or an inclusive range start-last, in the chosen space">
+    <label for="f-family">Event</label><input id="f-family" autocomplete="off" placeholder="vtd_" title="An event name or its prefix (a family)">
+    <label for="f-device">Device</label><input id="f-device" autocomplete="off" placeholder="00:02.0" title="A PCI BDF or a device pointer">
+    <label for="f-asid">ASID</label><input id="f-asid" class="short" inputmode="numeric" autocomplete="off" placeholder="0">
     <button type="submit">Filter</button>
-    <button type="button" id="f-clear" class="secondary">Clear</button>
+    <button type="button" id="f-clear" class="secondary" title="Every line again; the filter fields are emptied">Clear</button>
   </form>
+  <span id="diag-nav" hidden>
+    <button type="button" id="diag-prev" class="secondary" title="Previous diagnostic (Shift+F8)" aria-label="Previous diagnostic">↑</button>
+    <button type="button" id="diag-toggle" class="secondary" aria-expanded="false" aria-controls="diag-list"></button>
+    <button type="button" id="diag-next" class="secondary" title="Next diagnostic (F8)" aria-label="Next diagnostic">↓</button>
+  </span>
   <span id="status" role="status" aria-live="polite">Indexing ${escapeHtml(o.title)}…</span>
+</div>
+<div id="diag-panel" hidden>
+  <ul id="diag-list" aria-label="Diagnostics of this trace"></ul>
 </div>
 <div id="viewport" tabindex="0" aria-label="Trace lines. Arrows move, Left/Right pick an address, Space shows its chain, Enter goes to its definition.">
   <div id="rows"></div>
