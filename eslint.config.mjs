@@ -42,7 +42,7 @@ const webviewRule = {
       'error',
       {
         patterns: [
-          { regex: '^(\\.\\./)+src/(?!model/|shared/|trace/replay/spaces\\.js$|large/protocol\\.js$)', message: 'webview/ may import only src/model, src/shared, src/trace/replay/spaces.js and src/large/protocol.js (README, Architecture).' },
+          { regex: '^(\\.\\./)+src/(?!model/|shared/|trace/replay/spaces\\.js$|trace/replay/headline\\.js$|large/protocol\\.js$)', message: 'webview/ may import only src/model, src/shared, src/trace/replay/spaces.js, src/trace/replay/headline.js and src/large/protocol.js (README, Architecture).' },
           { group: UI_MODULES, message: 'webview/ runs in the browser: no VS Code, DAP or LSP modules (it talks through acquireVsCodeApi).' },
         ],
       },
