@@ -11,6 +11,7 @@ import { parseMaps, privateVma, type Vma } from './qemuMaps.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTraceText } from '../../src/trace/analyze.js';
+import { parseQemuLog } from '../../src/trace/qemuLog.js';
 import { readTraceText } from '../../src/trace/read/traceReader.js';
 import type { TraceEngine } from '../../src/trace/replay/engine.js';
 
@@ -59,7 +60,8 @@ for (const s of scenarios()) {
       trace = scenarioFile(run, s.name, 'trace.log');
       lines = traceLines(trace);
       updates = parseDeviceLog(scenarioFile(run, s.name, 'device.log')).updates;
-      engine = analyzeTraceText(trace);
+      // as a user runs it: the trace with QEMU's own stderr (-msg timestamp=on), `check --qemu-log`
+      engine = analyzeTraceText(trace, undefined, { qemuLogData: parseQemuLog(scenarioFile(run, s.name, 'qemu-stderr.log'), 'qemu-stderr.log') });
     });
 
     test('the scenario happened: right QEMU, two device starts, the alias while the device ran', (t) => {
