@@ -170,10 +170,13 @@ function caseTable(dir: string): void {
   }
 }
 
-export async function runSoakBench(lines = 1_000_000): Promise<void> {
+export async function runSoakBench(lines = Number(process.env.IOVA_LENS_SOAK_LINES ?? 1_000_000)): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'iova-lens-soak-'));
   try {
     console.log('hardening soak');
+    packetSoak(1_000_000);
+    qmpSoak(1_000_000);
+    caseTable(dir);
     const trace = join(dir, 'fuzz.log');
     await fuzzTrace(trace, lines);
     const r = runCli(['check', trace, '--json']);
@@ -187,9 +190,6 @@ export async function runSoakBench(lines = 1_000_000): Promise<void> {
       summary = `no JSON: ${r.stderr.slice(0, 200)}`;
     }
     console.log(`  trace lines: ${lines} fuzzed lines, check exit ${r.status} in ${(r.ms / 1000).toFixed(1)} s, peak RSS ${r.rssMb.toFixed(0)} MiB; ${summary}`);
-    packetSoak(1_000_000);
-    qmpSoak(1_000_000);
-    caseTable(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

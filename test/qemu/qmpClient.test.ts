@@ -144,7 +144,7 @@ test('a server that never greets: TimeoutError naming the greeting; garbage inst
   await assert.rejects(QmpClient.connect(rude.endpoint), ProtocolError);
   await rude.close();
   const broken = await fakePeer((s) => s.write('{"QMP": {"version": }}\r\n'));
-  await assert.rejects(QmpClient.connect(broken.endpoint), /invalid JSON: .*position 20/);
+  await assert.rejects(QmpClient.connect(broken.endpoint), /invalid JSON: Unexpected token '\}', ..."version": \}\}" is not valid JSON/);
   await broken.close();
   const capsRefused = await fakePeer((s) => {
     s.write(QMP_GREETING);
