@@ -11,6 +11,7 @@ import type { TranslationView, ViewNode } from '../../src/shared/translationView
 import { viewFromState, viewResolution } from '../../src/shared/viewFromTrace.js';
 import { sampleIndex } from '../server/fixtures.js';
 import { sampleSnapshot } from '../debug/sampleSnapshot.js';
+import { closeAllPeers } from '../qemu/fakePeers.js';
 import { buildLiveView } from '../../src/debug/liveView.js';
 import { answerOf } from '../../src/debug/liveTranslate.js';
 import { wireAnswer } from '../../src/shared/protocol/debugRequests.js';
@@ -32,6 +33,8 @@ let browser: Browser;
 let server: TreeServer;
 let page: Page;
 const dialogs: string[] = [];
+// the live snapshot of the live-resolve test is taken against recorded QMP/gdbstub peers
+after(closeAllPeers);
 
 before(async () => {
   ensureBundle();
