@@ -18,6 +18,19 @@ export type ResolveResult = ResolveAnswer & { line: number };
 const contains = (r: MapRecord, a: bigint) => r.start <= a && a <= r.last;
 const reverseContains = (r: MapRecord, a: bigint) => r.target <= a && a <= r.target + (r.last - r.start);
 
+/**
+ * A device in VA mode (VDUSE) is handed a map only when the memory behind it is shared: QEMU's
+ * ioctl succeeds for private memory too, but the device never sees that map. Host-only buffers are
+ * where this bites (QEMU 7.2 allocates its SVQ vrings privately; QEMU 10.0 shares them).
+ */
+export const HOST_ONLY_VA_NOTE =
+  'host-only memory: a parent in VA mode (e.g. VDUSE) receives a map only of shared memory, so if QEMU allocated this buffer privately ' +
+  '(QEMU 7.2 does for its SVQ vrings) the device never gets this map although the ioctl succeeded; a PA-mode parent does get it';
+
+function hostOnlyNote(hops: ResolveHop[]): string | undefined {
+  return hops.some((h) => h.space === 'hva' && h.owner?.startsWith('host-only memory')) ? HOST_ONLY_VA_NOTE : undefined;
+}
+
 export class TraceResolver {
   constructor(private readonly tl: Timeline) {}
 
@@ -26,7 +39,7 @@ export class TraceResolver {
     const ok = chains.filter((c) => !c.error);
     const best = (ok.length ? ok : chains).sort((a, b) => b.hops.length - a.hops.length);
     const [first, ...rest] = best;
-    const note = first.error ? (space === 'iova' ? this.orphanAt(addr, line, opts) : undefined) : this.whyNoIova(first.hops, line, opts);
+    const note = first.error ? (space === 'iova' ? this.orphanAt(addr, line, opts) : undefined) : (this.whyNoIova(first.hops, line, opts) ?? hostOnlyNote(first.hops));
     return { line, hops: first.hops, alternatives: rest.filter((c) => !c.error).map((c) => c.hops), error: first.error, ...(note ? { note } : {}) };
   }
 
