@@ -147,7 +147,8 @@ test('diagnostics show in the gutter with their message', async () => {
   await page.press('#goto-line', 'Enter');
   await page.waitForSelector(`#rows .row[data-line="${fault}"] .marker.sev-error`);
   const title = await page.getAttribute(`#rows .row[data-line="${fault}"] .marker`, 'title');
-  assert.match(title ?? '', /error dma-fault: DMA read by 00:02\.0 at guest IOVA 0x[0-9a-f]+ faulted/);
+  // the headline first (what and where), the whole message under it
+  assert.match(title ?? '', /^error dma-fault: DMA fault: guest IOVA (0x[0-9a-f]+)\nDMA read by 00:02\.0 at guest IOVA \1 faulted/);
 });
 
 test('filter to a family shows only matches with their original numbers; clearing returns to the same line', async () => {
