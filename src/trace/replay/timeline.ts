@@ -72,6 +72,8 @@ export class Timeline implements RecordStore {
   /** removals in line order (ids) */
   private readonly removals: number[] = [];
   private readonly live = new Map<number, LiveSet>();
+  /** live records that name a source, per table and source id (e.g. a section's own IOTLB maps) */
+  private readonly liveBySource = new Map<number, Map<number, MapRecord[]>>();
   private readonly checkpoints: Checkpoint[] = [];
   private mutationsSinceCheckpoint = 0;
   private liveCount = 0;
@@ -106,6 +108,7 @@ export class Timeline implements RecordStore {
     if (this.store.length > 0 && r.createdLine < this.store[this.store.length - 1].createdLine) this.inLineOrder = false;
     this.store.push(rec);
     this.liveSet(rec.table).add(rec);
+    if (rec.source !== undefined) this.indexSource(rec);
     this.liveCount++;
     this.mutated(rec.createdLine);
     return rec;
@@ -119,6 +122,7 @@ export class Timeline implements RecordStore {
     if (this.removals.length > 0 && line < this.store[this.removals[this.removals.length - 1]].removedLine!) this.inLineOrder = false;
     rec.markRemoved(line, by);
     this.liveSet(rec.table).remove(rec);
+    if (rec.source !== undefined) this.unindexSource(rec);
     this.removals.push(rec.id);
     this.liveCount--;
     this.mutated(line);
@@ -194,6 +198,30 @@ export class Timeline implements RecordStore {
 
   allLive(table: number): MapRecord[] {
     return this.liveSet(table).all();
+  }
+
+  /** Live records of a table whose source is `source`, in key order (no walk over the live set). */
+  liveFromSource(table: number, source: number): MapRecord[] {
+    const list = this.liveBySource.get(table)?.get(source);
+    if (!list) return [];
+    return list.length === 1 ? [list[0]] : list.slice().sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  }
+
+  private indexSource(r: MapRecord): void {
+    let byTable = this.liveBySource.get(r.table);
+    if (!byTable) this.liveBySource.set(r.table, (byTable = new Map()));
+    const list = byTable.get(r.source!);
+    if (list) list.push(r);
+    else byTable.set(r.source!, [r]);
+  }
+
+  private unindexSource(r: MapRecord): void {
+    const byTable = this.liveBySource.get(r.table);
+    const list = byTable?.get(r.source!);
+    if (!byTable || !list) return;
+    const i = list.indexOf(r);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) byTable.delete(r.source!);
   }
 
   private mutated(line: number): void {

@@ -53,6 +53,8 @@ export class VdpaDevice {
   /** host-only maps seen before the first guest-memory map told whether the vqs are shadowed */
   earlyHostOnly: { line: number; iova: bigint; uaddr: bigint; predicted: Map<AllocPredictor, bigint | undefined> }[] = [];
   started = false;
+  /** every GPA range a region_add ever traced for this device ("start-last" in hex), live or not */
+  private readonly sectionRangesSeen = new Set<string>();
 
   constructor(readonly ctx: ReplayContext, readonly key: string) {
     this.kernel = new TimelineKernelStore(ctx.timeline, (asid) => this.iotlb(asid), (asid, create) => this.orphans(asid, create));
@@ -98,6 +100,15 @@ export class VdpaDevice {
   }
 
   /** Every ASID table this device has used so far. */
+  sectionSeen(start: bigint, last: bigint): void {
+    this.sectionRangesSeen.add(`${start.toString(16)}-${last.toString(16)}`);
+  }
+
+  /** whether a region_add ever traced exactly [start, last] for this device */
+  hadSection(start: bigint, last: bigint): boolean {
+    return this.sectionRangesSeen.has(`${start.toString(16)}-${last.toString(16)}`);
+  }
+
   iotlbTables(): TableInfo[] {
     return this.ctx.timeline.tables.filter((t) => t.kind === 'iotlb' && t.owner === this.key);
   }

@@ -125,5 +125,6 @@ export function onDmaUnmap(ctx: ReplayContext, ev: string, f: Fields): void {
   }
   const out = invalidate(dev.kernel, { asid, iova, size: len, line: ctx.line });
   if (!out.ok) ctx.recentMap = { line: ctx.line, device: dev.key, asid, iova, len, unmapRefused: out.cause };
-  dev.lost = dev.lost.filter((l) => l.rec.removedLine === undefined);
+  // dev.lost is not pruned here: its readers skip records removed since the reset, and a walk of
+  // every map live at the reset on each unmap would cost the size of the live set per event
 }

@@ -26,6 +26,7 @@ export function onRegionAdd(ctx: ReplayContext, ev: string, f: Fields): void {
     createdLine: ctx.line,
     owner: rangeLabel('GPA'),
   });
+  dev.sectionSeen(gpa, llend - 1n);
   const predicted = new Map<string, bigint | undefined>();
   for (const p of dev.activePredictors()) predicted.set(p.layout, p.allocGuest(gpa, vaddr, llend - gpa, readonly));
   dev.pendingAdds.push({ line: ctx.line, gpa, llend, vaddr, readonly, section, predicted });

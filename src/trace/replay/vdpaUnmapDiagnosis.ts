@@ -22,10 +22,10 @@ export function diagnoseSectionUnmap(
 ): void {
   const tl = ctx.timeline;
   const sectionId = del.section?.id;
-  const own = sectionId === undefined ? [] : tl.allLive(dev.iotlb(asid).id).filter((r) => r.source === sectionId);
+  const own = sectionId === undefined ? [] : tl.liveFromSource(dev.iotlb(asid).id, sectionId);
   if (dev.svq) judgeUnmapPrediction(ctx, dev, del, iova);
   if (removed.length === 0) {
-    if (isIommuSectionDel(ctx, dev, del)) {
+    if (isIommuSectionDel(dev, del)) {
       ctx.diags.add({
         code: 'unmap-unmapped',
         severity: 'info',
@@ -118,9 +118,9 @@ function reportPartial(ctx: ReplayContext, asid: number, iova: bigint, last: big
  * (two 2^63 halves for the full space) whatever the vIOMMU mapped. A section that was added and
  * already deleted is not one: deleting it again is QEMU's mistake.
  */
-function isIommuSectionDel(ctx: ReplayContext, dev: VdpaDevice, del: PendingDel): boolean {
+function isIommuSectionDel(dev: VdpaDevice, del: PendingDel): boolean {
   if (del.section || dev.svq === true) return false;
-  return !ctx.timeline.history(dev.sections.id, del.gpa, del.last).some((s) => s.start === del.gpa && s.last === del.last);
+  return !dev.hadSection(del.gpa, del.last);
 }
 
 export function diagnoseOtherUnmap(ctx: ReplayContext, dev: VdpaDevice, asid: number, iova: bigint, last: bigint, removed: MapRecord[]): void {

@@ -1,0 +1,60 @@
+// `check` on mixes that keep maps live and are VT-d heavy (genMixTrace.ts): the realistic 1M- and
+// 2M-line mixes and 500k map/unmap pairs. Each prints check's wall time against awk '{n+=NF}'
+// and wc -l timed in the same run on the same file, and check's peak RSS. The goals are printed
+// next to the ratios; nothing here fails on them (the machine may be loaded).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generatePairsTrace, generateRealisticTrace } from './genMixTrace.js';
+import type { GeneratedTrace } from './genTrace.js';
+
+function wall(cmd: string, args: string[]): { ms: number; stderr: string; status: number | null } {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  return { ms: performance.now() - t0, stderr: r.stderr, status: r.status };
+}
+
+function best(runs: number, f: () => number): number {
+  let b = Infinity;
+  for (let i = 0; i < runs; i++) b = Math.min(b, f());
+  return b;
+}
+
+/** check, awk and wc -l on one file; best of `runs` each, peak RSS over the check runs. */
+export function measureCheck(file: string, runs = 2): { check: number; awk: number; wc: number; rssMB: number } {
+  const cli = join(process.cwd(), 'dist', 'cli.js');
+  const hook = join(process.cwd(), 'bench', 'rssHook.mjs');
+  let rssKiB = 0;
+  const check = best(runs, () => {
+    const r = wall(process.execPath, ['--import', hook, cli, 'check', file, '--json']);
+    if (r.status !== 0 && r.status !== 1) throw new Error(`check failed (${r.status}): ${r.stderr}`);
+    rssKiB = Math.max(rssKiB, Number(/maxRSS_KiB=(\d+)/.exec(r.stderr)?.[1] ?? 0));
+    return r.ms;
+  });
+  const awk = best(3, () => wall('awk', ['{n+=NF} END{print n}', file]).ms);
+  const wc = best(3, () => wall('wc', ['-l', file]).ms);
+  return { check, awk, wc, rssMB: rssKiB / 1024 };
+}
+
+function report(name: string, gen: GeneratedTrace, runs: number): void {
+  const m = measureCheck(gen.path, runs);
+  console.log(
+    `  ${name.padEnd(22)} ${String(gen.lines).padStart(8)} lines ${(gen.bytes / 1e6).toFixed(1).padStart(6)} MB: ` +
+      `check ${m.check.toFixed(0)} ms, awk ${m.awk.toFixed(0)} ms, wc -l ${m.wc.toFixed(0)} ms; ` +
+      `check/awk ${(m.check / m.awk).toFixed(2)} (goal <= 4), check/wc ${(m.check / m.wc).toFixed(1)}, peak RSS ${m.rssMB.toFixed(0)} MB (goal <= 300)`,
+  );
+}
+
+export function runCheckMixesBench(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lens-bench-'));
+  try {
+    console.log('check on realistic mixes (~7k vDPA maps live, VT-d heavy) and map/unmap pairs (one check run each; awk and wc best of 3):');
+    const file = join(dir, 'trace.log');
+    report('realistic 1M', generateRealisticTrace(file, 1_000_000, 42), 1);
+    report('realistic 2M', generateRealisticTrace(file, 2_000_000, 43), 1);
+    report('500k map/unmap pairs', generatePairsTrace(file, 500_000, 44), 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
