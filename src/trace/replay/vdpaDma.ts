@@ -102,6 +102,23 @@ function takePendingAdd(dev: VdpaDevice, uaddr: bigint, len: bigint): PendingAdd
   return p;
 }
 
+/**
+ * A host-only unmap frees QEMU's IOVA node (SVQ): free it in the predictions too. Before SVQ mode is
+ * known the map may still wait to be judged; once unmapped it is dropped unjudged, so a trace of
+ * map/unmap pairs without a listener keeps nothing per pair.
+ */
+function unmapHostOnly(dev: VdpaDevice, iova: bigint, len: bigint): void {
+  for (const p of dev.predictors) p.hostOnlyUnmap(iova, len);
+  if (dev.svq !== undefined) return;
+  // the newest early map is the likely one: search from the end
+  const early = dev.earlyHostOnly;
+  for (let i = early.length - 1; i >= 0; i--) {
+    if (early[i].iova !== iova) continue;
+    early.splice(i, 1);
+    return;
+  }
+}
+
 export function onDmaUnmap(ctx: ReplayContext, ev: string, f: Fields): void {
   const dev = vdpaDevice(ctx, ptrField(ev, f, 'vdpa', 'v'), optNumField(f, 'fd'));
   const asid = optNumField(f, 'asid') ?? 0;
@@ -121,7 +138,7 @@ export function onDmaUnmap(ctx: ReplayContext, ev: string, f: Fields): void {
     if (del.remaining <= 0n) dev.pendingDels.shift();
   } else {
     diagnoseOtherUnmap(ctx, dev, asid, iova, last, removed);
-    if (dev.svq) for (const p of dev.predictors) p.hostOnlyUnmap(iova, len);
+    if (dev.svq !== false) unmapHostOnly(dev, iova, len);
   }
   const out = invalidate(dev.kernel, { asid, iova, size: len, line: ctx.line });
   if (!out.ok) ctx.recentMap = { line: ctx.line, device: dev.key, asid, iova, len, unmapRefused: out.cause };

@@ -8,6 +8,9 @@ import { vdpaDevice } from './vdpaDevices.js';
 import type { PendingDel } from './vdpaDevice.js';
 import { type Fields, u64Field, ptrField, boolField } from './fields.js';
 
+/** region_adds waiting for their dma_map; real traces have a handful at most */
+const MAX_PENDING_ADDS = 256;
+
 export function onRegionAdd(ctx: ReplayContext, ev: string, f: Fields): void {
   const dev = vdpaDevice(ctx, ptrField(ev, f, 'vdpa', 'v'));
   const gpa = u64Field(ev, f, 'iova');
@@ -30,6 +33,9 @@ export function onRegionAdd(ctx: ReplayContext, ev: string, f: Fields): void {
   const predicted = new Map<string, bigint | undefined>();
   for (const p of dev.activePredictors()) predicted.set(p.layout, p.allocGuest(gpa, vaddr, llend - gpa, readonly));
   dev.pendingAdds.push({ line: ctx.line, gpa, llend, vaddr, readonly, section, predicted });
+  // QEMU maps a section right after adding it; adds that never got a map (skipped, or a damaged
+  // trace) are forgotten past a bound, so matching a map never walks an ever-growing list
+  if (dev.pendingAdds.length > MAX_PENDING_ADDS) dev.pendingAdds.splice(0, dev.pendingAdds.length - MAX_PENDING_ADDS);
 }
 
 export function onRegionDel(ctx: ReplayContext, ev: string, f: Fields): void {
