@@ -108,12 +108,16 @@ function takePendingAdd(dev: VdpaDevice, uaddr: bigint, len: bigint): PendingAdd
  * map/unmap pairs without a listener keeps nothing per pair.
  */
 function unmapHostOnly(dev: VdpaDevice, iova: bigint, len: bigint): void {
-  for (const p of dev.predictors) p.hostOnlyUnmap(iova, len);
-  if (dev.svq !== undefined) return;
-  // the newest early map is the likely one: search from the end
+  if (dev.svq === true) {
+    for (const p of dev.predictors) p.hostOnlyUnmap(iova, len);
+    return;
+  }
+  // SVQ not known yet: free the node each layout predicted for this map (the newest early map is
+  // the likely one: search from the end)
   const early = dev.earlyHostOnly;
   for (let i = early.length - 1; i >= 0; i--) {
     if (early[i].iova !== iova) continue;
+    for (const [p, predicted] of early[i].predicted) if (predicted !== undefined) p.hostOnlyUnmap(predicted, len);
     early.splice(i, 1);
     return;
   }
