@@ -1,25 +1,14 @@
 // `check` on a generated 1,000,000-line trace, against the cheapest field split a user would
 // script (awk '{n+=NF}') and wc -l, all timed in this run; peak RSS of the check process;
 // p50/p99 of resolve at 1,000 random lines once the trace is indexed.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { best, wall } from './timing.js';
 import { generateTrace } from './genTrace.js';
 import { analyzeTraceFile } from '../src/trace/analyze.js';
 import type { Space } from '../src/trace/replay/spaces.js';
 
-function wall(cmd: string, args: string[]): { ms: number; stderr: string; status: number | null } {
-  const t0 = performance.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
-  return { ms: performance.now() - t0, stderr: r.stderr, status: r.status };
-}
-
-function best(runs: number, f: () => number): number {
-  let b = Infinity;
-  for (let i = 0; i < runs; i++) b = Math.min(b, f());
-  return b;
-}
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 

@@ -2,24 +2,13 @@
 // 2M-line mixes and 500k map/unmap pairs. Each prints check's wall time against awk '{n+=NF}'
 // and wc -l timed in the same run on the same file, and check's peak RSS. The goals are printed
 // next to the ratios; nothing here fails on them (the machine may be loaded).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { best, wall } from './timing.js';
 import { generatePairsTrace, generateRealisticTrace } from './genMixTrace.js';
 import type { GeneratedTrace } from './genTrace.js';
 
-function wall(cmd: string, args: string[]): { ms: number; stderr: string; status: number | null } {
-  const t0 = performance.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
-  return { ms: performance.now() - t0, stderr: r.stderr, status: r.status };
-}
-
-function best(runs: number, f: () => number): number {
-  let b = Infinity;
-  for (let i = 0; i < runs; i++) b = Math.min(b, f());
-  return b;
-}
 
 /** check, awk and wc -l on one file; best of `runs` each, peak RSS over the check runs. */
 export function measureCheck(file: string, runs = 2): { check: number; awk: number; wc: number; rssMB: number } {
