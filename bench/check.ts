@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { best, wall } from './timing.js';
+import { measureCheck } from './timing.js';
 import { generateTrace } from './genTrace.js';
 import { analyzeTraceFile } from '../src/trace/analyze.js';
 import type { Space } from '../src/trace/replay/spaces.js';
@@ -18,21 +18,11 @@ export async function runCheckBench(lines = 1_000_000): Promise<void> {
     const file = join(dir, 'trace.log');
     const gen = generateTrace(file, lines, 42);
     console.log(`check benchmark: ${gen.lines} lines, ${(gen.bytes / 1e6).toFixed(1)} MB generated trace`);
-    const cli = join(process.cwd(), 'dist', 'cli.js');
-    const hook = join(process.cwd(), 'bench', 'rssHook.mjs');
-    let rssKiB = 0;
-    const check = best(3, () => {
-      const r = wall(process.execPath, ['--import', hook, cli, 'check', file, '--json']);
-      if (r.status !== 0 && r.status !== 1) throw new Error(`check failed (${r.status}): ${r.stderr}`);
-      rssKiB = Math.max(rssKiB, Number(/maxRSS_KiB=(\d+)/.exec(r.stderr)?.[1] ?? 0));
-      return r.ms;
-    });
-    const awk = best(3, () => wall('awk', ['{n+=NF} END{print n}', file]).ms);
-    const wc = best(3, () => wall('wc', ['-l', file]).ms);
+    const { check, awk, wc, rssMB } = measureCheck(file, 3);
     console.log(`  check (CLI, whole process): ${check.toFixed(0)} ms`);
     console.log(`  awk '{n+=NF}':              ${awk.toFixed(0)} ms   check/awk = ${(check / awk).toFixed(2)} (goal <= 1.0)`);
     console.log(`  wc -l:                      ${wc.toFixed(0)} ms   check/wc  = ${(check / wc).toFixed(1)}`);
-    console.log(`  peak RSS of check:          ${(rssKiB / 1024).toFixed(0)} MB (goal <= 300 MB)`);
+    console.log(`  peak RSS of check:          ${rssMB.toFixed(0)} MB (goal <= 300 MB)`);
 
     const t0 = performance.now();
     const { engine } = await analyzeTraceFile(file);

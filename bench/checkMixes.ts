@@ -5,26 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { best, wall } from './timing.js';
+import { measureCheck } from './timing.js';
 import { generatePairsTrace, generateRealisticTrace } from './genMixTrace.js';
 import type { GeneratedTrace } from './genTrace.js';
 
-
-/** check, awk and wc -l on one file; best of `runs` each, peak RSS over the check runs. */
-export function measureCheck(file: string, runs = 2): { check: number; awk: number; wc: number; rssMB: number } {
-  const cli = join(process.cwd(), 'dist', 'cli.js');
-  const hook = join(process.cwd(), 'bench', 'rssHook.mjs');
-  let rssKiB = 0;
-  const check = best(runs, () => {
-    const r = wall(process.execPath, ['--import', hook, cli, 'check', file, '--json']);
-    if (r.status !== 0 && r.status !== 1) throw new Error(`check failed (${r.status}): ${r.stderr}`);
-    rssKiB = Math.max(rssKiB, Number(/maxRSS_KiB=(\d+)/.exec(r.stderr)?.[1] ?? 0));
-    return r.ms;
-  });
-  const awk = best(3, () => wall('awk', ['{n+=NF} END{print n}', file]).ms);
-  const wc = best(3, () => wall('wc', ['-l', file]).ms);
-  return { check, awk, wc, rssMB: rssKiB / 1024 };
-}
 
 function report(name: string, gen: GeneratedTrace, runs: number): void {
   const m = measureCheck(gen.path, runs);
