@@ -78,11 +78,7 @@ test('a .log trace opened by double-click is a QEMU trace: colour, hover, Proble
     await wb.goToLine(UNMAP_LINE, UNMAP_IOVA_COL);
     const iova = wb.editorLine('vhost_vdpa_dma_unmap').locator('span > span', { hasText: /^0x1000$/ });
     const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'removes the mapping' });
-    await waitUntil(async () => {
-      await iova.hover();
-      return hover.isVisible();
-    }, 'no hover over the iova of the .log trace');
-    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    const text = await wb.hoverUntil(iova, hover, 'no hover over the iova of the .log trace');
     // on an address: its chain first, the problem named by its headline, its message not repeated
     assert.match(text, /^IOVA 0x1000 — field iova of vhost_vdpa_dma_unmap/);
     assert.match(text, /This line removes the mapping: IOVA \[0x1000, 0x80000fff\]/);
@@ -95,11 +91,7 @@ test('a .log trace opened by double-click is a QEMU trace: colour, hover, Proble
     // on the event name (where the squiggle is): the problem's message, exactly once
     const name = wb.editorLine('vhost_vdpa_dma_unmap').locator('span > span', { hasText: /^vhost_vdpa_dma_unmap$/ });
     const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'should have been' });
-    await waitUntil(async () => {
-      await name.hover();
-      return hover.isVisible();
-    }, 'no hover with the problem over the event name');
-    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    const text = await wb.hoverUntil(name, hover, 'no hover with the problem over the event name');
     assert.equal(text.split("it should have been this region's own map").length - 1, 1, `the message is not there exactly once: ${text}`);
     assert.match(text, /^Unmap removed another region's mapping: IOVA \[0x1000, 0x20fff\] dma_unmap IOVA/);
   });

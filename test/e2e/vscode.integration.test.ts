@@ -130,11 +130,7 @@ test('hover on the aliased unmap\'s iova explains the translation it removes and
     await wb.goToLine(UNMAP_LINE, UNMAP_IOVA_COL);
     const iova = wb.editorLine('vhost_vdpa_dma_unmap').locator('span > span', { hasText: /^0x1000$/ });
     const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'removes the mapping' });
-    await waitUntil(async () => {
-      await iova.hover();
-      return hover.isVisible();
-    }, 'no hover with the removed mapping appeared over the iova');
-    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    const text = await wb.hoverUntil(iova, hover, 'no hover with the removed mapping appeared over the iova');
     // the map of line 5: IOVA [0x1000, 0x80000fff] of guest RAM GPA [0x0, 0x7fffffff]
     assert.match(text, /This line removes the mapping: IOVA \[0x1000, 0x80000fff\][^.]*GPA \[0x0, 0x7fffffff\][^.]*line 5/);
     assert.match(text, /0x1000 is not mapped in IOVA ASID 0/);
@@ -195,12 +191,9 @@ test('VT-d capture: hover on a vtd_dmar_translate iova gives the GPA QEMU printe
     await wb.goToLine(t.line, vtdLines[t.line - 1]!.indexOf(t.iova) + 1);
     const iova = wb.editorLine(vtdLines[t.line - 1]!).first().locator('span > span', { hasText: new RegExp(`^${t.iova}$`) });
     const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'vtd_dmar_translate' });
-    await waitUntil(async () => {
-      await iova.hover();
-      return hover.isVisible();
-    }, `no hover over the iova ${t.iova} of line ${t.line}`);
+    const text = await wb.hoverUntil(iova, hover, `no hover over the iova ${t.iova} of line ${t.line}`);
     // the chain's hops, in order (the list numbers are CSS markers, not text)
-    assert.match(oneLine(await hover.innerText()), new RegExp(`guest IOVA ${t.iova} GPA 0x${t.gpa.toString(16)}\\b.*mapped at line ${t.line}`));
+    assert.match(text, new RegExp(`guest IOVA ${t.iova} GPA 0x${t.gpa.toString(16)}\\b.*mapped at line ${t.line}`));
   });
   await wb.page.keyboard.press('Escape');
 });
@@ -313,11 +306,7 @@ test('attach to a real QEMU guest: Variables shows the virtqueues with their rin
     // the C grammar splits the literal (0x, digits, suffix): hover its digits
     const literal = wb.editorLine(PROBE_C.literal).first().locator('span > span', { hasText: PROBE_C.gpa.toString(16) }).last();
     const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'IOVA Lens' });
-    await waitUntil(async () => {
-      await literal.hover();
-      return hover.isVisible();
-    }, `no IOVA Lens hover over ${PROBE_C.literal} in ${PROBE_C.name}`);
-    const text = oneLine(await hover.innerText());
+    const text = await wb.hoverUntil(literal, hover, `no IOVA Lens hover over ${PROBE_C.literal} in ${PROBE_C.name}`);
     assert.match(text, new RegExp(`IOVA Lens — ${PROBE_C.literal} in ${ATTACH_NAME}`));
     assert.match(text, hop);
   });

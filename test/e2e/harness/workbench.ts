@@ -242,6 +242,21 @@ export class Workbench {
     await editor.first().click({ position: { x: 5, y: 5 } });
   }
 
+  /**
+   * Hovers `token` until `card` (a hover widget) shows, then returns its text on one line. Each try
+   * leaves the token first: a hover that came too early (the language server still reading the
+   * file) is never asked again while the mouse stays put.
+   */
+  async hoverUntil(token: Locator, card: Locator, what: string): Promise<string> {
+    await waitUntil(async () => {
+      await this.page.keyboard.press('Escape');
+      await this.page.mouse.move(0, 500);
+      await token.hover();
+      return card.waitFor({ timeout: 3000 }).then(() => true, () => false);
+    }, what);
+    return (await card.innerText()).replace(/\s+/g, ' ');
+  }
+
   /** The row of the Run and Debug Variables view whose text (name, then value) matches. */
   async variable(text: RegExp): Promise<Locator> {
     const row = this.page.locator('.debug-variables .monaco-list-row', { hasText: text }).first();
