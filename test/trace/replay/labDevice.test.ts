@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { analyze, brief, relatedLines } from './fixtures.js';
 import { parseQemuLog } from '../../../src/trace/qemuLog.js';
-import { compare, parseDeviceLog, traceLineAt } from './labDevice.js';
+import { compare, traceLineAt } from './labDevice.js';
+import { parseDeviceLog } from '../../lab/deviceLog.js';
 
 const isBiosRom = (e: { owner?: string }) => e.owner === 'GPA [0xfffc0000, 0xffffffff]';
 
@@ -18,13 +19,13 @@ function privateRanges(maps: string): [bigint, bigint][] {
   return [...maps.matchAll(/^([0-9a-f]+)-([0-9a-f]+) [r-][w-][x-]p /gm)].map((m) => [BigInt('0x' + m[1]), BigInt('0x' + m[2])]);
 }
 
-const lab = (scenario: string, file: string) => resolve('test/fixtures/lab', scenario, file);
+const lab = (scenario: string, file: string) => resolve('test/fixtures/vdpa-lab', scenario, file);
 
 async function run(scenario: string) {
   const tracePath = lab(scenario, 'trace.log');
   const engine = await analyze(tracePath, { qemuLogData: parseQemuLog(readFileSync(lab(scenario, 'qemu-stderr.log'), 'utf8'), 'qemu-stderr.log') });
   const trace = readFileSync(tracePath, 'utf8');
-  const updates = parseDeviceLog(readFileSync(lab(scenario, 'device.log'), 'utf8'));
+  const { updates } = parseDeviceLog(readFileSync(lab(scenario, 'device.log'), 'utf8'), lab(scenario, 'device.log'));
   const results = updates.map((u) => ({ seq: u.seq, line: traceLineAt(trace, u.timeUs), ...compare(engine, traceLineAt(trace, u.timeUs), u.entries) }));
   return { engine, updates, results };
 }

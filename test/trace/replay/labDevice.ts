@@ -1,41 +1,8 @@
-// Reading the vDPA lab's VDUSE device.log (the device's own IOTLB after every update) and
-// comparing it with the model's kernel IOTLB (engine.kernelIotlbAt) at the same moment.
+// Comparing the vDPA lab's VDUSE device.log (test/lab/deviceLog.ts reads it) with the
+// model's kernel IOTLB (engine.kernelIotlbAt) at the same moment.
 import type { KernelIotlbEntryView } from '../../../src/trace/replay/kernelIotlbView.js';
 import type { TraceEngine } from '../../../src/trace/replay/engine.js';
-
-export interface DeviceEntry {
-  iova: bigint;
-  last: bigint;
-  perm: 1 | 3;
-  /** undefined when the lab could not tell (QEMU 7.2 run r1 prints hva=?) */
-  hva?: bigint;
-}
-export interface DeviceUpdate {
-  seq: number;
-  /** microseconds, the same gettimeofday clock as the trace prefix */
-  timeUs: bigint;
-  entries: DeviceEntry[];
-}
-
-const us = (t: string): bigint => {
-  const [s, f = ''] = t.split('.');
-  return BigInt(s) * 1000000n + BigInt((f + '000000').slice(0, 6));
-};
-
-export function parseDeviceLog(text: string): DeviceUpdate[] {
-  const out: DeviceUpdate[] = [];
-  for (const l of text.split('\n')) {
-    const m = /^(\d+\.\d+) (update|entry|end-update) seq=(\d+)(.*)$/.exec(l);
-    if (!m) continue;
-    if (m[2] === 'update') out.push({ seq: Number(m[3]), timeUs: us(m[1]), entries: [] });
-    if (m[2] !== 'entry') continue;
-    const f = Object.fromEntries([...m[4].matchAll(/(\w+)=(\S+)/g)].map((x) => [x[1], x[2]]));
-    const e: DeviceEntry = { iova: BigInt(f['iova']), last: BigInt(f['last']), perm: f['perm'] === 'ro' ? 1 : 3 };
-    if (f['hva'] && f['hva'] !== '?') e.hva = BigInt(f['hva']);
-    out.at(-1)!.entries.push(e);
-  }
-  return out;
-}
+import { microseconds as us, type DeviceEntry } from '../../lab/deviceLog.js';
 
 /** The last trace line whose "pid@sec.usec:" time is not after `timeUs`. */
 export function traceLineAt(trace: string, timeUs: bigint): number {
