@@ -6,12 +6,9 @@
 // Screenshots land in test-artifacts/e2e/first-hour/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireCodeServer, startCodeServer, type CodeServer } from './harness/codeServer.js';
-import { packageVsix } from './harness/vsix.js';
-import { makeWorkspace } from './harness/workspace.js';
+import { openSession, type E2eSession } from './harness/session.js';
 import { UI_WAIT_MS, Workbench, waitUntil } from './harness/workbench.js';
 import { linesOfEvent } from './harness/expected.js';
 import { filterToView } from './harness/matchesView.js';
@@ -30,30 +27,25 @@ const UNMAP_LINE = linesOfEvent(legacy, 'vhost_vdpa_dma_unmap')[0]!;
 const UNMAP_IOVA_COL = legacy[UNMAP_LINE - 1]!.indexOf('iova: ') + 'iova: '.length + 1;
 const FAULT_LINES = linesOfEvent(vtd, 'vtd_dmar_fault');
 
-let tmp: string;
-let workspace: string | undefined;
-let server: CodeServer | undefined;
+let session: E2eSession;
 let wb: Workbench;
 
 before(async () => {
-  requireCodeServer();
-  tmp = mkdtempSync(join(tmpdir(), 'iova-lens-e2e-first-'));
-  mkdirSync(join(tmp, 'stage'));
-  const vsix = packageVsix(ROOT, join(tmp, 'stage'), tmp);
   rmSync(ARTIFACTS, { recursive: true, force: true });
-  workspace = makeWorkspace(ROOT);
-  copyFileSync(join(ROOT, 'samples/aliased-unmap-svq-legacy.log'), join(workspace, RUN_LOG));
-  copyFileSync(join(ROOT, 'samples/qemu-7.2-vtd-net/trace.log'), join(workspace, VTD_TXT));
-  writeFileSync(join(workspace, BUILD_LOG), 'make[1]: Entering directory /src/qemu/build\n  CC      hw/virtio/vhost-vdpa.o\n  LINK    qemu-system-x86_64\nmake[1]: Leaving directory /src/qemu/build\n');
-  server = await startCodeServer({ vsix, workspace });
-  wb = await Workbench.open(server.url, ARTIFACTS);
+  session = await openSession({
+    name: 'first',
+    artifacts: ARTIFACTS,
+    prepare: (workspace) => {
+      copyFileSync(join(ROOT, 'samples/aliased-unmap-svq-legacy.log'), join(workspace, RUN_LOG));
+      copyFileSync(join(ROOT, 'samples/qemu-7.2-vtd-net/trace.log'), join(workspace, VTD_TXT));
+      writeFileSync(join(workspace, BUILD_LOG), 'make[1]: Entering directory /src/qemu/build\n  CC      hw/virtio/vhost-vdpa.o\n  LINK    qemu-system-x86_64\nmake[1]: Leaving directory /src/qemu/build\n');
+    },
+  });
+  wb = session.wb;
 });
 
 after(async () => {
-  await wb?.close().catch(() => undefined);
-  await server?.dispose();
-  if (workspace) rmSync(workspace, { recursive: true, force: true });
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await session?.dispose();
 });
 
 const explorerRow = (name: string) => wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();

@@ -6,16 +6,12 @@
 // guest RAM range as a hex dump of exactly that range. Screenshots in test-artifacts/e2e/surfaces/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Locator } from 'playwright-core';
-import { requireCodeServer, startCodeServer, type CodeServer } from './harness/codeServer.js';
-import { packageVsix } from './harness/vsix.js';
-import { makeWorkspace, writeAttachConfig } from './harness/workspace.js';
+import { openSession, type E2eSession } from './harness/session.js';
 import { UI_WAIT_MS, Workbench, waitUntil } from './harness/workbench.js';
 import { firstTranslation } from './harness/expected.js';
-import { startGuest, type Guest } from '../harness/guest.js';
 import { TraceViewerPage } from './harness/traceViewerPage.js';
 
 const ROOT = join(__dirname, '../..');
@@ -34,45 +30,30 @@ const COPIES = Math.ceil((52 * 1024 * 1024) / Buffer.byteLength(vtdText));
 const BIG_LINES = COPIES * VTD_LINES;
 const legacyLines = readFileSync(join(ROOT, 'samples/aliased-unmap-svq-legacy.log'), 'utf8').split('\n');
 
-let tmp: string;
-let workspace: string | undefined;
-let server: CodeServer | undefined;
+let session: E2eSession;
 let wb: Workbench;
-let guest: Guest | undefined;
-let guestP: Promise<Guest> | undefined;
 const ATTACH_NAME = 'Attach to the test guest';
 
 before(async () => {
-  requireCodeServer();
-  tmp = mkdtempSync(join(tmpdir(), 'iova-lens-e2e-surfaces-'));
-  mkdirSync(join(tmp, 'stage'));
-  const vsix = packageVsix(ROOT, join(tmp, 'stage'), tmp);
   rmSync(ARTIFACTS, { recursive: true, force: true });
-  workspace = makeWorkspace(ROOT);
-  const fd = openSync(join(workspace, BIG), 'w');
-  try {
-    for (let i = 0; i < COPIES; i++) writeSync(fd, vtdText);
-  } finally {
-    closeSync(fd);
-  }
-  const ws = workspace;
-  guestP = startGuest().then((g) => {
-    guest = g;
-    writeAttachConfig(ws, ATTACH_NAME, `unix:${g.qmpPath}`, `127.0.0.1:${g.gdbPort}`);
-    return g;
+  session = await openSession({
+    name: 'surfaces',
+    artifacts: ARTIFACTS,
+    attachName: ATTACH_NAME,
+    prepare: (workspace) => {
+      const fd = openSync(join(workspace, BIG), 'w');
+      try {
+        for (let i = 0; i < COPIES; i++) writeSync(fd, vtdText);
+      } finally {
+        closeSync(fd);
+      }
+    },
   });
-  guestP.catch(() => undefined);
-  server = await startCodeServer({ vsix, workspace: ws });
-  await guestP.catch(() => undefined);
-  wb = await Workbench.open(server.url, ARTIFACTS);
+  wb = session.wb;
 });
 
 after(async () => {
-  await wb?.close().catch(() => undefined);
-  await server?.dispose();
-  if (workspace) rmSync(workspace, { recursive: true, force: true });
-  await guest?.dispose();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await session?.dispose();
 });
 
 /** The translation tree's page (a webview: found by its tree list). */
@@ -187,7 +168,7 @@ test('Resolve Address… starts from the address under the cursor and shows its 
 });
 
 test('attached to a real guest: Variables fill after Pause, and the memory view opens on a VT-d page and a guest RAM range as a hex dump', STEP, async () => {
-  await guestP!;
+  await session.guest;
   await wb.step('live-pause', async () => {
     await wb.command('Debug: Select and Start Debugging', ATTACH_NAME);
     const toolbar = wb.page.locator('.debug-toolbar');

@@ -4,15 +4,13 @@
 // Screenshots of every step (and of every failure) land in test-artifacts/e2e/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireCodeServer, startCodeServer, type CodeServer } from './harness/codeServer.js';
-import { packageVsix } from './harness/vsix.js';
-import { makeLaunchWorkspace, makeWorkspace, PROBE_C, writeAttachConfig } from './harness/workspace.js';
+import { startCodeServer } from './harness/codeServer.js';
+import { openSession, type E2eSession } from './harness/session.js';
+import { makeLaunchWorkspace, PROBE_C } from './harness/workspace.js';
 import { UI_WAIT_MS, Workbench, waitUntil } from './harness/workbench.js';
 import { eventOf, firstTranslation, gpa2hvaAnswer, linesOfEvent, listenerBatches, qemuRingGpa, mapOnLine } from './harness/expected.js';
-import { startGuest, type Guest } from '../harness/guest.js';
 import { hmp, qmpStatus } from './harness/guestQmp.js';
 import { TraceViewerPage } from './harness/traceViewerPage.js';
 import { filterToView } from './harness/matchesView.js';
@@ -31,50 +29,20 @@ const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 const UNMAP_LINE = 17;
 const UNMAP_IOVA_COL = legacyLines[UNMAP_LINE - 1]!.indexOf('iova: 0x1000') + 'iova: '.length + 1;
 
-let tmp: string;
-let vsix: string;
-let workspace: string | undefined;
-let server: CodeServer | undefined;
+let session: E2eSession;
 let wb: Workbench;
-let guest: Guest | undefined;
-let guestP: Promise<Guest> | undefined;
 const ATTACH_NAME = 'Attach to the test guest';
-const timings: Record<string, number> = {};
 
 before(async () => {
-  const t0 = performance.now();
-  requireCodeServer();
-  tmp = mkdtempSync(join(tmpdir(), 'iova-lens-e2e-'));
-  mkdirSync(join(tmp, 'stage'));
-  vsix = packageVsix(ROOT, join(tmp, 'stage'), tmp);
-  timings.vsix = performance.now() - t0;
   // this suite's own screenshots only: other e2e suites (first-hour/, …) write beside them, maybe at the same time
   if (existsSync(ARTIFACTS)) for (const f of readdirSync(ARTIFACTS)) if (/^\d+-.*\.png$/.test(f) || f === 'untrusted') rmSync(join(ARTIFACTS, f), { recursive: true, force: true });
-  workspace = makeWorkspace(ROOT);
-  const ws = workspace;
-  // The guest boots while the workbench loads; the attach test reports a guest that did not start.
-  guestP = startGuest().then((g) => {
-    guest = g;
-    writeAttachConfig(ws, ATTACH_NAME, `unix:${g.qmpPath}`, `127.0.0.1:${g.gdbPort}`);
-    return g;
-  });
-  guestP.catch(() => undefined);
-  server = await startCodeServer({ vsix, workspace: ws });
-  timings.codeServer = performance.now() - t0;
-  // launch.json is read when the workbench opens the folder
-  await guestP.catch(() => undefined);
-  timings.guest = performance.now() - t0;
-  wb = await Workbench.open(server.url, ARTIFACTS);
-  timings.workbench = performance.now() - t0;
+  session = await openSession({ name: 'main', artifacts: ARTIFACTS, attachName: ATTACH_NAME });
+  wb = session.wb;
 });
 
 after(async () => {
-  await wb?.close().catch(() => undefined);
-  await server?.dispose();
-  if (workspace) rmSync(workspace, { recursive: true, force: true });
-  await guest?.dispose();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-  console.log(`e2e timings (ms from start): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])))}`);
+  await session?.dispose();
+  if (session) console.log(`e2e timings (ms from start): ${JSON.stringify(Object.fromEntries(Object.entries(session.timings).map(([k, v]) => [k, Math.round(v)])))}`);
 });
 
 test('a trace-*.log opens as a QEMU trace: event names and addresses coloured apart from plain text', STEP, async () => {
@@ -265,7 +233,7 @@ test('Trace Viewer (large files): trace-vtd.log highlighted, a translation hover
 });
 
 test('attach to a real QEMU guest: Variables shows the virtqueues with their rings translated as QEMU does', STEP, async () => {
-  const g = await guestP!;
+  const g = await session.guest;
   // What QEMU itself says guest-physical PROBE_C.gpa is backed by, asked before the session
   // takes the QMP socket (QEMU serves one client at a time)
   const probeHex = `0x${PROBE_C.gpa.toString(16)}`;
@@ -331,9 +299,9 @@ test('attach to a real QEMU guest: Variables shows the virtqueues with their rin
 
 test('an untrusted workspace does not launch QEMU: VS Code asks for trust first and, declined, nothing starts', STEP, async () => {
   const name = 'Launch the test QEMU';
-  const marker = join(tmp, 'launched');
+  const marker = join(session.tmp, 'launched');
   const ws = makeLaunchWorkspace(name, marker);
-  const cs = await startCodeServer({ vsix, workspace: ws, workspaceTrust: true });
+  const cs = await startCodeServer({ vsix: session.vsix, workspace: ws, workspaceTrust: true });
   const restricted = await Workbench.open(cs.url, join(ARTIFACTS, 'untrusted'), wb.browser);
   try {
     await restricted.step('restricted-mode', async () => {
