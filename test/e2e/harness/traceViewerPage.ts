@@ -41,9 +41,11 @@ export class TraceViewerPage {
   /** Hovers `token` until the viewer's hover card shows; returns the card's text on one line. */
   async hover(token: Locator, what: string): Promise<string> {
     const card = this.frame.locator('#hover:not([hidden])');
+    // each try leaves the token first, so a card asked for before the index was ready is asked again
     await waitUntil(async () => {
+      await this.frame.page().mouse.move(0, 500);
       await token.hover();
-      return card.isVisible();
+      return card.waitFor({ timeout: 3000 }).then(() => true, () => false);
     }, `no hover card over ${what}`);
     return (await card.innerText()).replace(/\s+/g, ' ').trim();
   }
