@@ -1,57 +1,101 @@
 // The refresh loop: ticks keep coming while started, a slow tick is never overlapped by the next
-// one, and nothing runs after stop().
-import { test } from 'node:test';
+// one, and nothing runs after stop(). The clock is node:test's mock timers, so the counts are
+// exact whatever the machine's load.
+import { test, mock, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PeriodicRefresh } from '../../src/debug/periodicRefresh.js';
 
-test('ticks repeat while started and stop after stop()', async () => {
+beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
+afterEach(() => mock.timers.reset());
+
+/** Lets the promise callbacks a timer started run to the end (setImmediate is not mocked). */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Moves the clock `ms` forward, then lets what it started finish. */
+async function advance(ms: number): Promise<void> {
+  mock.timers.tick(ms);
+  await settle();
+}
+
+/** Ticks that each wait until the test ends them, counting how many ran at once. */
+function heldTicks() {
+  const seen = { ticks: 0, inFlight: 0, maxInFlight: 0 };
+  const pending: ((fail: boolean) => void)[] = [];
+  const tick = (): Promise<void> => {
+    seen.ticks++;
+    seen.maxInFlight = Math.max(seen.maxInFlight, ++seen.inFlight);
+    return new Promise<void>((resolve, reject) => {
+      pending.push((fail) => {
+        seen.inFlight--;
+        if (fail) reject(new Error('QMP hiccup'));
+        else resolve();
+      });
+    });
+  };
+  /** Ends the oldest tick still running. */
+  const finish = async (fail = false): Promise<void> => {
+    const end = pending.shift();
+    assert.ok(end, 'no tick is running');
+    end(fail);
+    await settle();
+  };
+  return { seen, tick, finish };
+}
+
+test('ticks repeat once per period while started, and stop after stop()', async () => {
   let ticks = 0;
   const r = new PeriodicRefresh(10, async () => {
     ticks++;
   });
   r.start();
   r.start(); // a second start is the same loop, not a second one
-  await sleep(120);
+  await advance(9);
+  assert.equal(ticks, 0, 'the first tick comes one period after start()');
+  for (let i = 1; i <= 5; i++) {
+    await advance(i === 1 ? 1 : 10);
+    assert.equal(ticks, i, `after ${i} periods`);
+  }
   r.stop();
-  const atStop = ticks;
-  assert.ok(atStop >= 3 && atStop <= 12, `${atStop} ticks in 120 ms at 10 ms`);
-  await sleep(60);
-  assert.equal(ticks, atStop, 'no tick after stop()');
+  await advance(1000);
+  assert.equal(ticks, 5, 'no tick after stop()');
 });
-
-/** A tick that takes `ms`, counting ticks and how many ran at once; `fail(n)` makes tick n throw. */
-function slowTicks(ms: number, fail: (n: number) => boolean = () => false) {
-  const seen = { ticks: 0, inFlight: 0, maxInFlight: 0 };
-  const tick = async (): Promise<void> => {
-    const n = ++seen.ticks;
-    seen.maxInFlight = Math.max(seen.maxInFlight, ++seen.inFlight);
-    await sleep(ms);
-    seen.inFlight--;
-    if (fail(n)) throw new Error('QMP hiccup');
-  };
-  return { seen, tick };
-}
 
 test('a slow tick is never overlapped, and a failing tick does not end the loop', async () => {
-  const { seen, tick } = slowTicks(30, (n) => n === 1);
+  const { seen, tick, finish } = heldTicks();
   const r = new PeriodicRefresh(5, tick);
   r.start();
-  await sleep(200);
+  await advance(5);
+  assert.equal(seen.ticks, 1);
+  // the tick takes long: many periods pass, no second tick starts beside it
+  await advance(500);
+  assert.deepEqual([seen.ticks, seen.maxInFlight], [1, 1]);
+  // it fails: the loop goes on one period later
+  await finish(true);
+  await advance(5);
+  assert.equal(seen.ticks, 2);
+  await finish();
+  await advance(5);
+  assert.deepEqual([seen.ticks, seen.maxInFlight], [3, 1]);
   r.stop();
-  assert.equal(seen.maxInFlight, 1);
-  assert.ok(seen.ticks >= 3, `${seen.ticks} ticks`);
 });
 
-test('stop() during a tick and start() again: one loop continues', async () => {
-  const { seen, tick } = slowTicks(20);
+test('stop() during a tick and start() again: one loop continues once the tick ends', async () => {
+  const { seen, tick, finish } = heldTicks();
   const r = new PeriodicRefresh(5, tick);
   r.start();
-  await sleep(12);
+  await advance(5);
   r.stop();
   r.start();
-  await sleep(150);
+  await advance(100);
+  assert.equal(seen.ticks, 1, 'start() while a tick runs starts no second loop');
+  await finish();
+  await advance(5);
+  assert.deepEqual([seen.ticks, seen.maxInFlight], [2, 1]);
+  await finish();
+  await advance(5);
+  assert.deepEqual([seen.ticks, seen.maxInFlight], [3, 1]);
   r.stop();
-  assert.equal(seen.maxInFlight, 1);
-  assert.ok(seen.ticks >= 3, `${seen.ticks} ticks`);
+  await finish();
+  await advance(100);
+  assert.equal(seen.ticks, 3, 'no tick after stop()');
 });
