@@ -90,11 +90,14 @@ test('HMP error text returned as success becomes HmpError', async () => {
 
 test('per-command timeout; the late reply is dropped and the connection stays usable', async () => {
   let n = 0;
+  // the first reply is held back until the client gave up on it, then sent before the second
+  let sendLate: () => void = () => undefined;
+  const lateSent = new Promise<void>((r) => (sendLate = r));
   const peer = await fakePeer(
     qmpServer((s, cmd) => {
       n++;
       const reply = `{"return": ${n}, "id": ${JSON.stringify(cmd.id)}}\r\n`;
-      if (n === 1) setTimeout(() => s.write(reply), 300);
+      if (n === 1) void lateSent.then(() => s.write(reply));
       else s.write(reply);
     }),
   );
@@ -102,7 +105,7 @@ test('per-command timeout; the late reply is dropped and the connection stays us
   const t0 = Date.now();
   await assert.rejects(qmp.execute('slow'), (e: unknown) => e instanceof TimeoutError && /QMP slow on unix:.*no answer within 100 ms/.test(e.message));
   assert.ok(Date.now() - t0 < 1000);
-  await new Promise((r) => setTimeout(r, 300));
+  sendLate();
   assert.equal(await qmp.execute('fast'), 2);
   qmp.close();
   await peer.close();
