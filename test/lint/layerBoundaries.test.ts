@@ -4,6 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ESLint } from 'eslint';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PRODUCT_ENTRIES, unreachedFiles } from './reachedFiles.js';
 
 const eslint = new ESLint({ cwd: process.cwd() });
 
@@ -58,4 +62,32 @@ test('webview/ reads only the model, the shared protocols, the space names and t
     assert.equal(await restricted(imp(ok), 'webview/tree/probe.ts'), false, ok);
   for (const bad of ['../../src/trace/replay/engine.js', '../../src/server/hover.js', '../../src/large/largeTrace.js', '../../src/debug/session.js', '../../src/extension/extension.js', '../../src/qemu/discover.js'])
     assert.equal(await restricted(imp(bad), 'webview/tree/probe.ts'), true, bad);
+});
+
+// "Every file in src/model with runtime code is reached by a product entry point" (issue 12): a
+// model file only tests or `import type` reach is a second copy of a rule that ships elsewhere.
+test('every src/model file with runtime code is bundled by a product entry point', async () => {
+  for (const e of PRODUCT_ENTRIES) assert.ok(existsSync(e.file), `entry point ${e.file} exists (keep PRODUCT_ENTRIES in step with scripts/build.mjs)`);
+  const dead = await unreachedFiles(process.cwd(), PRODUCT_ENTRIES, 'src/model');
+  assert.deepEqual(dead, [], `src/model files no product entry point runs (wire them in or delete them and their tests):\n  ${dead.join('\n  ')}`);
+});
+
+test('the reachability check sees runtime imports only: a file reached only by `import type`, or by nothing, is dead; types-only and re-export files need no reach', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lens-reach-'));
+  try {
+    const put = (name: string, text: string) => {
+      mkdirSync(join(dir, dirname(name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    };
+    put('main.ts', "import { used } from './lib/used.js';\nimport type { T } from './lib/typeOnly.js';\nimport { partly } from './lib/partly.js';\nexport const out: T = used(1) + partly();\n");
+    put('lib/used.ts', 'export const used = (n: number): number => n + 1;\n');
+    put('lib/typeOnly.ts', 'export type T = number;\nexport const runtime = (): number => 2;\n');
+    put('lib/partly.ts', 'export const partly = (): number => 3;\nexport function neverCalled(): number { return 4; }\n');
+    put('lib/orphan.ts', 'export const orphan = (): number => 5;\n');
+    put('lib/types.ts', 'export interface OnlyTypes { a: number }\nexport type Alias = string;\n');
+    put('lib/reexport.ts', "export { used } from './used.js';\nexport * from './types.js';\n");
+    assert.deepEqual(await unreachedFiles(dir, [{ file: 'main.ts', platform: 'node' }], 'lib'), ['lib/orphan.ts', 'lib/typeOnly.ts']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
