@@ -12,7 +12,7 @@ import type { Guest } from '../harness/guest.js';
 import { withSuiteGuest, guestAttachArgs, startAdapter, TEST } from './dapHarness.js';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
 import { RESOLVE_REQUEST, parseWireAnswer, type ResolveRequestArgs, type WireAnswer } from '../../src/shared/protocol/debugRequests.js';
-import { VIEW_EVENT, parseDebugEvent } from '../../src/shared/debugEvents.js';
+import { VIEW_EVENT, parseDebugEvent } from '../../src/shared/protocol/debugEvents.js';
 import { viewResolution } from '../../src/shared/viewFromTrace.js';
 import type { TranslationView } from '../../src/shared/translationView.js';
 import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';

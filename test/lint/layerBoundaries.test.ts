@@ -56,11 +56,11 @@ for (const mod of ['vscode', '@vscode/debugadapter', 'vscode-languageserver/node
   });
 }
 
-test('webview/ reads only the model, the shared protocols, the space names and the large-trace protocol', async () => {
+test('webview/ reads only the model, src/shared (its protocols under src/shared/protocol) and the diagnostic headline', async () => {
   const imp = (p: string): string => `import type { X } from '${p}';\nexport type Y = X;\n`;
-  for (const ok of ['../../src/model/access.js', '../../src/shared/webviewProtocol.js', '../../src/trace/replay/spaces.js', '../../src/trace/replay/headline.js', '../../src/large/protocol.js', './dom.js'])
+  for (const ok of ['../../src/model/space.js', '../../src/shared/protocol/webview.js', '../../src/shared/protocol/largeTrace.js', '../../src/shared/translationView.js', '../../src/trace/replay/headline.js', './dom.js'])
     assert.equal(await restricted(imp(ok), 'webview/tree/probe.ts'), false, ok);
-  for (const bad of ['../../src/trace/replay/engine.js', '../../src/server/hover.js', '../../src/large/largeTrace.js', '../../src/debug/session.js', '../../src/extension/extension.js', '../../src/qemu/discover.js'])
+  for (const bad of ['../../src/trace/replay/engine.js', '../../src/trace/replay/spaces.js', '../../src/server/hover.js', '../../src/large/protocol.js', '../../src/large/largeTrace.js', '../../src/debug/session.js', '../../src/extension/extension.js', '../../src/qemu/discover.js'])
     assert.equal(await restricted(imp(bad), 'webview/tree/probe.ts'), true, bad);
 });
 
