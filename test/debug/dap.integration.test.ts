@@ -207,7 +207,7 @@ test('iovaLens/resolve: the live answer is a chain the translation tree highligh
 
     // what cannot be answered live says why, as the answer's error
     assert.match((await resolve({ space: 'iova', addr: '0x1000' })).error ?? '', /not read from a live VM/);
-    await assert.rejects(dc.customRequest(RESOLVE_REQUEST, { space: 'gpa', addr: 'nonsense' }), /arguments\.addr: expected a hex address/);
+    await assert.rejects(dc.customRequest(RESOLVE_REQUEST, { space: 'gpa', addr: 'nonsense' }), /arguments\.addr: expected a 64-bit hex address like "0x1000", got "nonsense"/);
     await dc.continueRequest({ threadId: 1 });
     await dc.disconnectRequest({});
   } finally {
