@@ -1,7 +1,7 @@
 // The two little languages of the debug session: memory references (what VS Code's memory view
 // hands back to readMemory) and debug-console commands. Both name the address space explicitly,
 // because the same number means different bytes as a GPA, an HVA or a device's GIOVA.
-import { canonicalDevice } from '../model/viommu/vtdFormat.js';
+import { canonicalDevice } from '../model/pciAddress.js';
 import { hex, parseHexU64, parseU64, U64ParseError } from '../model/u64.js';
 
 export type AddressSpace = 'gpa' | 'hva' | 'giova';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Event, InvalidatedEvent, OutputEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { STATUS_EVENT, VIEW_EVENT, type RunState, type StatusEventBody, type ViewEventBody } from '../shared/debugEvents.js';
+import { STATUS_EVENT, VIEW_EVENT, type RunState, type StatusEventBody, type ViewEventBody } from '../shared/protocol/debugEvents.js';
 import type { AttachedTrace } from './attachedTrace.js';
 import { buildLiveView } from './liveView.js';
 import { PeriodicRefresh } from './periodicRefresh.js';

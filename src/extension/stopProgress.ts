@@ -3,7 +3,7 @@
 // bar says what is going on, so a pause never looks like nothing happened.
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from '../debug/args.js';
-import { STATUS_EVENT, VIEW_EVENT } from '../shared/debugEvents.js';
+import { STATUS_EVENT, VIEW_EVENT } from '../shared/protocol/debugEvents.js';
 
 export function registerStopProgress(): vscode.Disposable {
   const pending = new Map<string, () => void>();

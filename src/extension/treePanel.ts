@@ -2,7 +2,7 @@
 // session or trace at the cursor). It only relays: messages from the webview are checked and
 // turned into ViewSourceProvider calls, provider changes become a fresh view.
 import * as vscode from 'vscode';
-import { parseFromWebview, type FromWebview, type ResolveAsk, type ToWebview } from '../shared/webviewProtocol.js';
+import { parseFromWebview, type FromWebview, type ResolveAsk, type ToWebview } from '../shared/protocol/webview.js';
 import type { ViewSourceProvider } from './viewSource.js';
 import { makeNonce, treeHtml } from './webviewHtml.js';
 

@@ -5,7 +5,7 @@
 import { RESOLVE_REQUEST, parseWireAnswer, type ResolveRequestArgs } from '../shared/protocol/debugRequests.js';
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from '../debug/args.js';
-import { parseDebugEvent, VIEW_EVENT } from '../shared/debugEvents.js';
+import { parseDebugEvent, VIEW_EVENT } from '../shared/protocol/debugEvents.js';
 import type { TranslationView, ViewNode, ViewResolution } from '../shared/translationView.js';
 import { viewFromState, viewResolution } from '../shared/viewFromTrace.js';
 import { SPACES } from '../trace/replay/spaces.js';

@@ -6,7 +6,7 @@
 import { open } from 'node:fs/promises';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../trace/read/lineSource.js';
 import type { TraceRecord } from '../trace/types.js';
-import type { FilterCriteria } from '../server/protocol.js';
+import type { FilterCriteria, LargeFilterResult } from '../shared/protocol/largeTrace.js';
 import { EVENT_SPACES, fieldBigint, fieldRange } from '../server/fieldSpaces.js';
 import { bodySpans } from '../server/fieldSpans.js';
 import { createLineClassifier } from '../trace/read/logLine.js';
@@ -16,15 +16,6 @@ import { namesDevice, parseCriteria, type ParsedCriteria } from '../server/filte
 export type { FilterCriteria, ParsedCriteria };
 export { parseCriteria };
 
-
-export interface LargeFilterResult {
-  /** 1-based matching lines, ascending */
-  lines: number[];
-  truncated: boolean;
-  /** lines looked at (all of them unless truncated) */
-  scanned: number;
-  millis: number;
-}
 
 export interface FilterScanOptions {
   limit?: number;

@@ -16,10 +16,11 @@ import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
 import { hover as serverHover } from '../server/hover.js';
 import { resolveRequest, stateAt as serverStateAt } from '../server/requests.js';
 import type { ResolveParams, ResolveWireResult, StateAtResult } from '../server/protocol.js';
-import { LargeTraceError, LineIndex, LineIndexBuilder, DEFAULT_STRIDE, type LineText } from './lineIndex.js';
+import { LargeTraceError, LineIndex, LineIndexBuilder, DEFAULT_STRIDE } from './lineIndex.js';
+import type { LargeFilterResult, LargeHover, LargeTraceSummary, LineText } from '../shared/protocol/largeTrace.js';
 import { WindowIndex } from './windowIndex.js';
 import { definitionLines } from '../server/definitionLines.js';
-import { parseCriteria, scanFilter, type FilterCriteria, type FilterScanOptions, type LargeFilterResult } from './filter.js';
+import { parseCriteria, scanFilter, type FilterCriteria, type FilterScanOptions } from './filter.js';
 
 export interface LargeTraceOptions {
   /** keep the offset of every `stride`-th line (default 128) */
@@ -31,28 +32,6 @@ export interface LargeTraceOptions {
   chunkBytes?: number;
   signal?: AbortSignal;
   onProgress?: (bytes: number, total: number) => void;
-}
-
-export interface LargeHover {
-  /** the language server's hover text (markdown) */
-  markdown: string;
-  line: number;
-  /** 0-based columns of what the hover is about, end exclusive */
-  start: number;
-  end: number;
-}
-
-export interface LargeTraceSummary {
-  path: string;
-  bytes: number;
-  lines: number;
-  events: number;
-  diagnostics: number;
-  indexMillis: number;
-  /** memory of the line offsets */
-  indexBytes: number;
-  /** problems with user trace-events files */
-  definitionProblems: string[];
 }
 
 export class LargeTrace {

@@ -4,6 +4,7 @@
 // CRLF, a final newline ends the last line, a UTF-8 BOM is not text) so line numbers, columns
 // and hovers agree with what the engine saw.
 import { open, type FileHandle } from 'node:fs/promises';
+import type { LineText } from '../shared/protocol/largeTrace.js';
 
 export const DEFAULT_STRIDE = 128;
 /** a displayed line is cut after this many bytes (the line number and `cut` say so) */
@@ -18,12 +19,6 @@ export class LargeTraceError extends Error {
 }
 
 /** One line as read back: its text without terminator; `cut` is its full byte length when shortened. */
-export interface LineText {
-  line: number;
-  text: string;
-  cut?: number;
-}
-
 /** What the file looked like when it was indexed; any read checks it still looks so. */
 export interface FileIdentity {
   size: number;

@@ -3,7 +3,7 @@
 // it), long requests (open, filter) report progress and stop on "cancel".
 import { getHeapStatistics } from 'node:v8';
 import { LargeTrace } from './largeTrace.js';
-import { parseWorkerRequest, ProtocolError, type WorkerRequest, type WorkerResponse } from './protocol.js';
+import { parseWorkerRequest, ProtocolError, type WorkerRequest, type WorkerResponse } from '../shared/protocol/largeTrace.js';
 
 /** Progress is reported at most this often (fraction steps), so a fast disk does not flood the host. */
 const PROGRESS_STEP = 0.01;
@@ -44,7 +44,7 @@ export class TraceService {
   private async ready(): Promise<LargeTrace> {
     if (this.trace) return this.trace;
     if (this.opening) return this.opening;
-    throw new ProtocolError('no trace is open in this worker (send "open" first)');
+    throw new ProtocolError('', 'no trace is open in this worker (send "open" first)');
   }
 
   private async withCancel<T>(id: number, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -61,7 +61,7 @@ export class TraceService {
     const id = req.id;
     switch (req.type) {
       case 'open': {
-        if (this.trace || this.opening) throw new ProtocolError(`this worker already has a trace open; start another worker for ${req.path}`);
+        if (this.trace || this.opening) throw new ProtocolError('', `this worker already has a trace open; start another worker for ${req.path}`);
         const opening = this.withCancel(id, (signal) =>
           LargeTrace.open(req.path, { stride: req.stride, traceEvents: req.traceEvents, uri: req.uri, signal, onProgress: this.progress(id) }),
         );

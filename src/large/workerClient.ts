@@ -1,7 +1,7 @@
 // The host side of the large-trace worker: start it, send typed requests, get promises of their
 // answers, progress callbacks and cancellation. Used by the extension, the bench and the tests.
 import { Worker } from 'node:worker_threads';
-import { parseWorkerResponse, type RequestType, type ResultOf, type WorkerRequest, type WorkerResponse } from './protocol.js';
+import { parseWorkerResponse, type RequestType, type ResultOf, type WorkerRequest, type WorkerResponse } from '../shared/protocol/largeTrace.js';
 
 type RequestBody<T extends RequestType> = T extends unknown ? Omit<Extract<WorkerRequest, { type: T }>, 'id'> : never;
 

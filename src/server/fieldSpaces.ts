@@ -3,8 +3,9 @@
 // region_add's iova is a GPA …); a field not listed here is not an address.
 import type { FieldValue } from '../trace/types.js';
 import type { Space } from '../trace/replay/spaces.js';
-import { bdf, sidToBdf } from '../trace/replay/fields.js';
+import { formatBdf, sidToBdf } from '../model/pciAddress.js';
 import { U64_MAX } from '../model/u64.js';
+import { pointerText } from '../trace/replay/fields.js';
 
 /** How a field's range continues past its value. */
 export type Extent =
@@ -37,15 +38,12 @@ export interface EventSpaces {
 
 const num = (v: FieldValue | undefined): number | undefined =>
   typeof v === 'number' ? v : typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : typeof v === 'boolean' ? Number(v) : undefined;
-const ptr = (name: string) => (f: Record<string, FieldValue>) => {
-  const v = f[name];
-  return typeof v === 'bigint' || typeof v === 'number' ? '0x' + v.toString(16) : typeof v === 'string' ? v : undefined;
-};
+const ptr = (name: string) => (f: Record<string, FieldValue>) => pointerText(f[name]);
 const byBdf = (bus: string, slot: string, fn: string) => (f: Record<string, FieldValue>) => {
   const b = num(f[bus]);
   const s = num(f[slot]);
   const n = num(f[fn]);
-  return b === undefined || s === undefined || n === undefined ? undefined : bdf(b, s, n);
+  return b === undefined || s === undefined || n === undefined ? undefined : formatBdf(b, s, n);
 };
 const bySid = (f: Record<string, FieldValue>) => {
   const sid = num(f.sid);

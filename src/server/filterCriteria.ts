@@ -2,7 +2,8 @@
 // (an open document's index) and the large-trace worker (a streaming scan of the file).
 import { parseU64 } from '../model/u64.js';
 import { isSpace, type Space } from '../trace/replay/spaces.js';
-import type { FieldValue, TraceRecord } from '../trace/types.js';
+import type { TraceRecord } from '../trace/types.js';
+import { pointerText } from '../trace/replay/fields.js';
 import { EVENT_SPACES } from './fieldSpaces.js';
 import type { FilterCriteria } from './protocol.js';
 import { RequestError } from './requestError.js';
@@ -51,7 +52,7 @@ export function parseCriteria(c: FilterCriteria): ParsedCriteria {
   return out;
 }
 
-const asText = (v: FieldValue | undefined): string | undefined => (typeof v === 'bigint' || typeof v === 'number' ? '0x' + v.toString(16) : typeof v === 'string' ? v : undefined);
+const asText = pointerText;
 
 /** Does the event line name this device: the device its addresses belong to, or any pointer it prints. */
 export function namesDevice(rec: Extract<TraceRecord, { kind: 'event' }>, device: string): boolean {

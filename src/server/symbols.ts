@@ -3,6 +3,7 @@
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
 import { hex } from '../model/u64.js';
 import type { FieldValue } from '../trace/types.js';
+import { pointerText } from '../trace/replay/fields.js';
 import { lineRange } from './diagnostics.js';
 import type { TraceIndex } from './traceIndex.js';
 
@@ -22,7 +23,7 @@ export function statusText(v: number): string {
 }
 
 const show = (v: FieldValue | undefined): string => (typeof v === 'bigint' ? hex(v) : typeof v === 'number' ? String(v) : String(v ?? '?'));
-const ptr = (v: FieldValue | undefined): string => (typeof v === 'bigint' || typeof v === 'number' ? '0x' + v.toString(16) : String(v ?? '?'));
+const ptr = (v: FieldValue | undefined): string => pointerText(v) ?? String(v ?? '?');
 
 export function documentSymbols(index: TraceIndex): DocumentSymbol[] {
   const out: DocumentSymbol[] = [];

@@ -12,7 +12,7 @@ import type { Guest } from '../harness/guest.js';
 import { withSuiteGuest, guestAttachArgs, startAdapter, TEST } from './dapHarness.js';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
 import { RESOLVE_REQUEST, parseWireAnswer, type ResolveRequestArgs, type WireAnswer } from '../../src/shared/protocol/debugRequests.js';
-import { VIEW_EVENT, parseDebugEvent } from '../../src/shared/debugEvents.js';
+import { VIEW_EVENT, parseDebugEvent } from '../../src/shared/protocol/debugEvents.js';
 import { viewResolution } from '../../src/shared/viewFromTrace.js';
 import type { TranslationView } from '../../src/shared/translationView.js';
 import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
@@ -207,7 +207,7 @@ test('iovaLens/resolve: the live answer is a chain the translation tree highligh
 
     // what cannot be answered live says why, as the answer's error
     assert.match((await resolve({ space: 'iova', addr: '0x1000' })).error ?? '', /not read from a live VM/);
-    await assert.rejects(dc.customRequest(RESOLVE_REQUEST, { space: 'gpa', addr: 'nonsense' }), /arguments\.addr: expected a hex address/);
+    await assert.rejects(dc.customRequest(RESOLVE_REQUEST, { space: 'gpa', addr: 'nonsense' }), /arguments\.addr: expected a 64-bit hex address like "0x1000", got "nonsense"/);
     await dc.continueRequest({ threadId: 1 });
     await dc.disconnectRequest({});
   } finally {

@@ -2,7 +2,8 @@
 // else is refused with a message naming the event and the JSON path of the first bad field.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DebugEventError, STATUS_EVENT, VIEW_EVENT, isDebugEventName, parseDebugEvent } from '../../src/shared/debugEvents.js';
+import { STATUS_EVENT, VIEW_EVENT, isDebugEventName, parseDebugEvent } from '../../src/shared/protocol/debugEvents.js';
+import { ProtocolError } from '../../src/shared/protocol/check.js';
 import type { TranslationView } from '../../src/shared/translationView.js';
 
 const view = (): TranslationView => ({
@@ -30,7 +31,7 @@ test('a view and a status event parse back to what was sent', () => {
 
 test('garbage is refused with the event name, the path of the bad field and what was expected', () => {
   const bad = (event: string, body: unknown, re: RegExp): void => {
-    assert.throws(() => parseDebugEvent(event, body), (e: unknown) => e instanceof DebugEventError && re.test(e.message), `${event} ${JSON.stringify(body)}`);
+    assert.throws(() => parseDebugEvent(event, body), (e: unknown) => e instanceof ProtocolError && re.test(e.message), `${event} ${JSON.stringify(body)}`);
   };
   bad('iovaLens/nonsense', {}, /unknown IOVA Lens debug event "iovaLens\/nonsense" \(known: iovaLens\/view, iovaLens\/status\)/);
   bad(VIEW_EVENT, null, /^iovaLens\/view: body: expected an object, got null$/);

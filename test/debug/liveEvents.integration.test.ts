@@ -12,7 +12,7 @@ import type { Guest } from '../harness/guest.js';
 import { withSuiteGuest, guestAttachArgs, ROOT, startAdapter, TEST } from './dapHarness.js';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
 import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
-import { STATUS_EVENT, VIEW_EVENT, parseDebugEvent, type StatusEventBody } from '../../src/shared/debugEvents.js';
+import { STATUS_EVENT, VIEW_EVENT, parseDebugEvent, type StatusEventBody } from '../../src/shared/protocol/debugEvents.js';
 import type { TranslationView, ViewNode } from '../../src/shared/translationView.js';
 import { systemFlatView } from './flatViewText.js';
 

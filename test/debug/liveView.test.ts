@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { buildLiveView, friendlyReason } from '../../src/debug/liveView.js';
 import { loadAttachedTrace, type AttachedTrace } from '../../src/debug/attachedTrace.js';
 import { MAX_VIEW_MAPPINGS, traceSection } from '../../src/debug/traceView.js';
-import { parseDebugEvent, VIEW_EVENT } from '../../src/shared/debugEvents.js';
+import { parseDebugEvent, VIEW_EVENT } from '../../src/shared/protocol/debugEvents.js';
 import type { TranslationView, ViewNode } from '../../src/shared/translationView.js';
 import { closeAllPeers } from '../qemu/fakePeers.js';
 import { systemFlatView } from './flatViewText.js';

@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { TraceService } from '../../src/large/service.js';
-import { parseViewerMessage, type HostMessage, type LargeTraceSummary, type WorkerResponse } from '../../src/large/protocol.js';
+import { parseViewerMessage, type HostMessage, type LargeTraceSummary, type WorkerResponse } from '../../src/shared/protocol/largeTrace.js';
 import { makeNonce, viewerHtml } from '../../src/extension/largeTrace/viewerHtml.js';
 
 export const ORIGIN = 'https://viewer.test';

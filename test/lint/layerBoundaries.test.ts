@@ -4,6 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ESLint } from 'eslint';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PRODUCT_ENTRIES, unreachedFiles } from './reachedFiles.js';
 
 const eslint = new ESLint({ cwd: process.cwd() });
 
@@ -52,10 +56,47 @@ for (const mod of ['vscode', '@vscode/debugadapter', 'vscode-languageserver/node
   });
 }
 
-test('webview/ reads only the model, the shared protocols, the space names and the large-trace protocol', async () => {
+test('webview/ reads only the model, src/shared (its protocols under src/shared/protocol) and the diagnostic headline', async () => {
   const imp = (p: string): string => `import type { X } from '${p}';\nexport type Y = X;\n`;
-  for (const ok of ['../../src/model/access.js', '../../src/shared/webviewProtocol.js', '../../src/trace/replay/spaces.js', '../../src/trace/replay/headline.js', '../../src/large/protocol.js', './dom.js'])
+  for (const ok of ['../../src/model/space.js', '../../src/shared/protocol/webview.js', '../../src/shared/protocol/largeTrace.js', '../../src/shared/translationView.js', '../../src/trace/replay/headline.js', './dom.js'])
     assert.equal(await restricted(imp(ok), 'webview/tree/probe.ts'), false, ok);
-  for (const bad of ['../../src/trace/replay/engine.js', '../../src/server/hover.js', '../../src/large/largeTrace.js', '../../src/debug/session.js', '../../src/extension/extension.js', '../../src/qemu/discover.js'])
+  for (const bad of ['../../src/trace/replay/engine.js', '../../src/trace/replay/spaces.js', '../../src/server/hover.js', '../../src/large/protocol.js', '../../src/large/largeTrace.js', '../../src/debug/session.js', '../../src/extension/extension.js', '../../src/qemu/discover.js'])
     assert.equal(await restricted(imp(bad), 'webview/tree/probe.ts'), true, bad);
+});
+
+// "Every file in src/model with runtime code is reached by a product entry point" (issue 12): a
+// model file only tests or `import type` reach is a second copy of a rule that ships elsewhere.
+test('every src/model file with runtime code is bundled by a product entry point', async () => {
+  for (const e of PRODUCT_ENTRIES) assert.ok(existsSync(e.file), `entry point ${e.file} exists (keep PRODUCT_ENTRIES in step with scripts/build.mjs)`);
+  const dead = await unreachedFiles(process.cwd(), PRODUCT_ENTRIES, 'src/model');
+  assert.deepEqual(dead, [], `src/model files no product entry point runs (wire them in or delete them and their tests):\n  ${dead.join('\n  ')}`);
+});
+
+// The rest of the product is held to the same, with one file that is there for the tests and
+// benchmarks on purpose (a seeded PRNG, so fuzz and generated traces repeat exactly).
+const NOT_PRODUCT = ['src/shared/prng.ts'];
+
+test('every src/ and webview/ file with runtime code is bundled by a product entry point (the test-only PRNG aside)', async () => {
+  const dead = [...(await unreachedFiles(process.cwd(), PRODUCT_ENTRIES, 'src')), ...(await unreachedFiles(process.cwd(), PRODUCT_ENTRIES, 'webview'))];
+  assert.deepEqual(dead, NOT_PRODUCT, `files no product entry point runs:\n  ${dead.join('\n  ')}`);
+});
+
+test('the reachability check sees runtime imports only: a file reached only by `import type`, or by nothing, is dead; types-only and re-export files need no reach', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lens-reach-'));
+  try {
+    const put = (name: string, text: string) => {
+      mkdirSync(join(dir, dirname(name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    };
+    put('main.ts', "import { used } from './lib/used.js';\nimport type { T } from './lib/typeOnly.js';\nimport { partly } from './lib/partly.js';\nexport const out: T = used(1) + partly();\n");
+    put('lib/used.ts', 'export const used = (n: number): number => n + 1;\n');
+    put('lib/typeOnly.ts', 'export type T = number;\nexport const runtime = (): number => 2;\n');
+    put('lib/partly.ts', 'export const partly = (): number => 3;\nexport function neverCalled(): number { return 4; }\n');
+    put('lib/orphan.ts', 'export const orphan = (): number => 5;\n');
+    put('lib/types.ts', 'export interface OnlyTypes { a: number }\nexport type Alias = string;\n');
+    put('lib/reexport.ts', "export { used } from './used.js';\nexport * from './types.js';\n");
+    assert.deepEqual(await unreachedFiles(dir, [{ file: 'main.ts', platform: 'node' }], 'lib'), ['lib/orphan.ts', 'lib/typeOnly.ts']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve, type ResolveContext } from '../../src/model/resolver.js';
 import { GuestMemoryMap } from '../../src/model/memory/guestMemoryMap.js';
-import { DeviceIotlb } from '../../src/model/iotlb/deviceIotlb.js';
+import { ListIotlb as DeviceIotlb } from './fixtures/listIotlb.js';
 import type { Hop } from '../../src/model/translation.js';
 import { currentTree, legacyTree } from './fixtures/fakeSvqTree.js';
 import { PC_RAM_HVA, q35SmmView } from './fixtures/q35Smm.js';

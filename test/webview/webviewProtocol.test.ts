@@ -2,7 +2,7 @@
 // an error naming the field, and nothing anyone can post makes the parser throw.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFromWebview, parseToWebview } from '../../src/shared/webviewProtocol.js';
+import { parseFromWebview, parseToWebview } from '../../src/shared/protocol/webview.js';
 import type { TranslationView } from '../../src/shared/translationView.js';
 import { prng } from '../../src/shared/prng.js';
 
@@ -45,22 +45,22 @@ test('garbage is an error that says what and where', () => {
   bad(null, 'to', /message: expected an object, got null/);
   bad('view', 'to', /expected an object, got "view"/);
   bad({ type: 'paint' }, 'to', /message\.type: unknown message type "paint"/);
-  bad({ type: 'view', view: { ...view, sections: [{ id: 'a', label: 7 }] } }, 'to', /message\.view\.sections\[0\]\.label: expected a string, got number 7/);
-  bad({ type: 'view', view: { ...view, sections: [{ id: 'a', label: 'x', start: '0x10000000000000000' }] } }, 'to', /sections\[0\]\.start: "0x10000000000000000" is not a 64-bit hex address/);
+  bad({ type: 'view', view: { ...view, sections: [{ id: 'a', label: 7 }] } }, 'to', /message\.view\.sections\[0\]\.label: expected a string, got 7$/);
+  bad({ type: 'view', view: { ...view, sections: [{ id: 'a', label: 'x', start: '0x10000000000000000' }] } }, 'to', /sections\[0\]\.start: expected a 64-bit hex address like "0x1000", got "0x10000000000000000"/);
   bad({ type: 'view', view: { ...view, sections: [{ id: 'a', label: 'x', perm: 7 }] } }, 'to', /sections\[0\]\.perm: expected an integer in 0\.\.3/);
   bad({ type: 'view', view: { ...view, strips: [{ ...view.strips[0], last: '0xfff' }] } }, 'to', /segments\[0\]: segment \[0x1000, 0x80000fff\] is not inside the strip \[0x0, 0xfff\]/);
-  bad({ type: 'resolution', resolution: { query: 'q', chains: [[{ space: 'phys', addr: '0x1' }]] } }, 'to', /chains\[0\]\[0\]\.space: unknown address space "phys"/);
+  bad({ type: 'resolution', resolution: { query: 'q', chains: [[{ space: 'phys', addr: '0x1' }]] } }, 'to', /chains\[0\]\[0\]\.space: expected an address space \(gpa, hva, iova, giova\), got "phys"/);
   bad({ type: 'busy', busy: 'yes' }, 'to', /message\.busy: expected a boolean/);
-  bad({ type: 'goToLine', line: 0 }, 'from', /message\.line: expected an integer in 1\.\./);
+  bad({ type: 'goToLine', line: 0 }, 'from', /message\.line: expected an integer ≥ 1, got 0/);
   bad({ type: 'goToLine', line: 2.5 }, 'from', /message\.line/);
   bad({ type: 'resolve', query: { addr: '' } }, 'from', /message\.query\.addr: empty address/);
-  bad({ type: 'resolve', query: { addr: '0x1', space: 'ram' } }, 'from', /message\.query\.space: unknown address space "ram"/);
+  bad({ type: 'resolve', query: { addr: '0x1', space: 'ram' } }, 'from', /message\.query\.space: expected an address space \(gpa, hva, iova, giova\), got "ram"/);
   bad({ type: 'openMemory', memoryRef: 'javascript:alert(1)' }, 'from', /not a space-named memory reference/);
   bad({ type: 'eval', code: '1' }, 'from', /unknown message type "eval"/);
   // nesting beyond any real tree is refused rather than recursed into
   let deep: Record<string, unknown> = { id: 'x', label: 'x' };
   for (let i = 0; i < 50; i++) deep = { id: `n${i}`, label: 'n', children: [deep] };
-  bad({ type: 'view', view: { ...view, sections: [deep] } }, 'to', /nested deeper than 16/);
+  bad({ type: 'view', view: { ...view, sections: [deep] } }, 'to', /nested deeper than 32 levels/);
 });
 
 test('fuzz: random values and mutated messages never throw', () => {

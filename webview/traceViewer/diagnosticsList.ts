@@ -1,6 +1,6 @@
 // The trace's diagnostics as a list under the toolbar (the "N diagnostics" button opens it) and
 // next / previous navigation from the cursor (the buttons, F8 and Shift+F8), like the editor's.
-import type { Diagnostic } from '../../src/large/protocol.js';
+import type { Diagnostic } from '../../src/shared/protocol/largeTrace.js';
 
 /** at most this many rows in the list; navigation still walks every diagnostic fetched */
 const MAX_LISTED = 2000;

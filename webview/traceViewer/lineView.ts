@@ -2,7 +2,7 @@
 // the number of lines. Rows are either every line of the file or the matches of a filter, each
 // showing its original line number. Lines are fetched in blocks and kept in a bounded cache.
 // Past the height a browser can scroll, the scrollbar maps proportionally onto the rows.
-import type { Diagnostic, LineText } from '../../src/large/protocol.js';
+import type { Diagnostic, LineText } from '../../src/shared/protocol/largeTrace.js';
 import { isAddressToken, tokenizeLine } from './tokenize.js';
 import { diagnosticHeadline } from '../../src/trace/replay/headline.js';
 

@@ -1,7 +1,7 @@
 // The trace viewer webview: a read-only view of a trace of any size. Lines, hovers, definitions,
 // diagnostics and filters come from the extension (which asks the trace worker); this side only
 // draws what is on screen and turns keys and clicks into requests.
-import type { FilterCriteria, HostMessage } from '../../src/large/protocol.js';
+import type { FilterCriteria, HostMessage } from '../../src/shared/protocol/largeTrace.js';
 import { DiagnosticsList } from './diagnosticsList.js';
 import { renderMarkdown } from './hoverCard.js';
 import { LineView } from './lineView.js';

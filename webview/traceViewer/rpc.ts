@@ -1,6 +1,6 @@
 // Requests from the viewer to the extension (which forwards them to the trace worker): ids,
 // promises, progress callbacks. The viewer trusts only messages whose type it knows.
-import type { HostMessage, ResultOf, ViewerRequest, WorkerResponse } from '../../src/large/protocol.js';
+import type { HostMessage, ResultOf, ViewerRequest, WorkerResponse } from '../../src/shared/protocol/largeTrace.js';
 
 type ViewerType = ViewerRequest['type'];
 type Body<T extends ViewerType> = T extends unknown ? Omit<Extract<ViewerRequest, { type: T }>, 'id'> : never;

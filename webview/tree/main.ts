@@ -3,7 +3,7 @@
 // the user asks). A malformed message or a rendering bug shows an error line, never a blank view.
 import './tree.css';
 import type { TranslationView, ViewNode, ViewResolution } from '../../src/shared/translationView.js';
-import { parseToWebview, type ToWebview } from '../../src/shared/webviewProtocol.js';
+import { parseToWebview, type ToWebview } from '../../src/shared/protocol/webview.js';
 import { parseAddressQuery } from '../../src/shared/addressQuery.js';
 import { byId, clear, el } from './dom.js';
 import { ResolveBox } from './resolveBox.js';

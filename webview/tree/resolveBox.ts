@@ -1,9 +1,9 @@
 // The resolve box: an address (and optionally its space and device) in, the translation chain
 // out, each hop a button that brings its tree node into view.
 import type { ViewHop, ViewResolution } from '../../src/shared/translationView.js';
-import type { ResolveAsk } from '../../src/shared/webviewProtocol.js';
+import type { ResolveAsk } from '../../src/shared/protocol/webview.js';
 import { parseAddressQuery } from '../../src/shared/addressQuery.js';
-import { isSpace, SPACES, spaceTitle } from '../../src/trace/replay/spaces.js';
+import { isSpace, SPACES, spaceTitle } from '../../src/model/space.js';
 import { permName, isPerm } from '../../src/model/access.js';
 import { clear, el } from './dom.js';
 import type { TreeState } from './state.js';

@@ -1,6 +1,6 @@
 // What the webview keeps across reloads (vscode.setState): what the user opened, typed and
 // scrolled to. Read back defensively: the stored value may come from an older version.
-import { isSpace, type Space } from '../../src/trace/replay/spaces.js';
+import { isSpace, type Space } from '../../src/model/space.js';
 
 export type StripScale = 'linear' | 'log';
 

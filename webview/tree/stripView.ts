@@ -2,12 +2,12 @@
 // drawn as inline SVG built node by node. The scale in use is written under the strips.
 import type { SpaceStrip } from '../../src/shared/translationView.js';
 import { sizeText } from '../../src/shared/viewFromTrace.js';
+import { hex } from '../../src/model/u64.js';
 import { clear, el, svgEl } from './dom.js';
 import type { StripScale } from './state.js';
 import { layoutStrip, MIN_SEGMENT_UNITS, STRIP_UNITS } from './stripLayout.js';
 
 const HEIGHT = 24;
-const hx = (v: bigint): string => '0x' + v.toString(16);
 
 export const SCALE_LEGEND: Record<StripScale, string> = {
   linear: 'Linear scale: widths are proportional to size over the whole strip; a mapping too small to see is drawn 3 pixels wide so it stays visible (zoom in for its true width).',
@@ -42,7 +42,7 @@ function stripFigure(strip: SpaceStrip, index: number, scale: StripScale, chain:
     const size = sizeText(p.last - p.start + 1n);
     if (p.kind === 'hole') {
       const path = svgEl('path', { className: 'hole', attrs: { d: `M${p.x} 0h${p.width}v${HEIGHT}h${-p.width}z`, fill: `url(#${hatch})` } });
-      path.appendChild(svgEl('title', { text: `hole [${hx(p.start)}, ${hx(p.last)}] · ${size} unmapped` }));
+      path.appendChild(svgEl('title', { text: `hole [${hex(p.start)}, ${hex(p.last)}] · ${size} unmapped` }));
       svg.appendChild(path);
       continue;
     }

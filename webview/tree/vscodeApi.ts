@@ -1,5 +1,5 @@
 // The one handle the webview has on VS Code: typed messages out, persisted state in and out.
-import type { FromWebview } from '../../src/shared/webviewProtocol.js';
+import type { FromWebview } from '../../src/shared/protocol/webview.js';
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;

@@ -7,7 +7,7 @@ import { UsageError, type CliIO } from '../io.js';
 import { resolve as resolveChain, type ResolveContext } from '../../model/resolver.js';
 import type { GiovaTranslation, Hop, Resolution, Space } from '../../model/translation.js';
 import { hex } from '../../model/u64.js';
-import { parseBdf, type PciBdf } from '../../model/viommu/vtdFormat.js';
+import { parseBdf, type PciBdf } from '../../model/pciAddress.js';
 import { walkVtd } from '../../model/viommu/vtdWalker.js';
 import { dmaViewOf, LiveSession, NO_GDB_REASON, readLiveMemory, readVtdRegisters } from '../../qemu/snapshot/index.js';
 import { liveFailure, openLivePeers } from './snapshot.js';

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { LargeTraceWorker } from '../../large/workerClient.js';
-import { parseViewerMessage, type HostMessage, type LargeTraceSummary, type ViewerRequest } from '../../large/protocol.js';
+import { parseViewerMessage, type HostMessage, type LargeTraceSummary, type ViewerRequest } from '../../shared/protocol/largeTrace.js';
 import { makeNonce, viewerHtml } from './viewerHtml.js';
 import type { ViewerSurfaces } from './viewerSurfaces.js';
 import { publishViewerProblems } from './viewerProblems.js';

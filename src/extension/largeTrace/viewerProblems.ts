@@ -2,7 +2,7 @@
 // reaches the language server, so the viewer's own index (its worker) reports them; a trace that
 // is also open as a text document is left to the language server, so no problem shows twice.
 import * as vscode from 'vscode';
-import type { Diagnostic } from '../../large/protocol.js';
+import type { Diagnostic } from '../../shared/protocol/largeTrace.js';
 import { TRACE_LANGUAGE } from '../traceClient.js';
 
 /** Problems shows at most this many per file from here; the viewer's list has them all. */

@@ -3,7 +3,7 @@
 // state comes from the viewer's own trace worker, so it works on traces of any size).
 import * as vscode from 'vscode';
 import type { LargeTraceWorker } from '../../large/workerClient.js';
-import type { LargeTraceSummary, ResolveWireResult, StateAtResult } from '../../large/protocol.js';
+import type { LargeTraceSummary, ResolveWireResult, StateAtResult } from '../../shared/protocol/largeTrace.js';
 import type { Space } from '../../trace/replay/spaces.js';
 
 export interface ViewerSurface {

@@ -10,7 +10,7 @@
 // Hex Editor on the dump's title bar opens the same range in it, writable where the session allows.
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from '../../debug/args.js';
-import { STATUS_EVENT, VIEW_EVENT } from '../../shared/debugEvents.js';
+import { STATUS_EVENT, VIEW_EVENT } from '../../shared/protocol/debugEvents.js';
 import { formatHexDump, type DumpChunk } from './hexDump.js';
 
 export const MEMORY_SCHEME = 'iova-lens-memory';

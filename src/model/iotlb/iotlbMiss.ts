@@ -4,7 +4,14 @@
 // it the traced translation (vtd_dmar_translate between the two miss steps).
 import { IOMMU_RW, type Perm } from '../access.js';
 import { add64, hex, minU64 } from '../u64.js';
-import type { VhostMemoryRegion } from './vhostUapi.js';
+
+/** One row of the vhost memory table (struct vhost_memory_region). */
+export interface VhostMemoryRegion {
+  guestPhysAddr: bigint;
+  /** a length */
+  memorySize: bigint;
+  userspaceAddr: bigint;
+}
 
 export interface IotlbUpdatePlan {
   /** IOVA aligned down to the vIOMMU page */

@@ -1,6 +1,6 @@
 // The kernel vhost-vdpa IOTLB rules, per ASID (qemu-semantics §5.2, §4.8, §9.10), over a small
-// store so the trace replay (its memory-tuned timeline) and the in-memory DeviceIotlb keep the
-// same rules once:
+// store, so any source keeps them once (the trace replay runs them over its memory-tuned timeline,
+// src/trace/replay/vdpaKernelStore.ts):
 // - UPDATE: range checks, then any overlap with an entry of the ASID refuses it; a refused UPDATE
 //   leaves the IOTLB exactly as it was. Every refusal reads as errno 14 (EFAULT) in QEMU, so the
 //   reason comes from this state, never from the errno.

@@ -61,10 +61,9 @@ export const RTADDR_SMT = 1n << 10n;
 // ---------------------------------------------------------------------------------------------
 // Device ids
 
-export { type PciBdf, parseBdf, devfnOf, sidOf, bdfFromSid, canonicalDevice } from '../pciAddress.js';
-import { bdfText } from '../pciAddress.js';
-/** Canonical "BB:DD.F" of a parsed address (src/model/pciAddress.ts defines it). */
-export const formatBdf = bdfText;
+// BB:DD.F, devfn and source ids are src/model/pciAddress.ts's. (parseBdf stays re-exported here
+// for src/debug/liveTranslate.ts, which the resolver work owns; import it from pciAddress.)
+export { parseBdf } from '../pciAddress.js';
 
 // ---------------------------------------------------------------------------------------------
 // Root and context entries (legacy mode, 16 bytes each: lo then hi, little endian)

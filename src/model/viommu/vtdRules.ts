@@ -40,6 +40,17 @@ export function isPassThrough(dmarOn: boolean | undefined, iova: bigint, gpa: bi
   return dmarOn === false && iova === gpa;
 }
 
+/**
+ * The permission a traced translation grants: the one QEMU printed with it, else the R/W bits of
+ * the last second-level leaf traced for the device when that leaf lies in the translated page,
+ * else read-write (QEMU's IOTLB entry for RAM). 0 (a non-present leaf) translates nothing: QEMU
+ * faults instead.
+ */
+export function translationPerm(printed: Perm | undefined, leaf: { addr: bigint; perm: Perm } | undefined, pageStart: bigint, pageLast: bigint): Perm {
+  if (printed !== undefined) return printed;
+  return leaf && leaf.addr >= pageStart && leaf.addr <= pageLast ? leaf.perm : IOMMU_RW;
+}
+
 /** What QEMU's DMAR-off path grants. */
 export const PASS_THROUGH_PERM: Perm = IOMMU_RW;
 

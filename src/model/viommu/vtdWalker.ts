@@ -3,6 +3,7 @@
 // back as values with QEMU's fault reason and a sentence naming the device, level and IOVA.
 import { accessFlag, type Perm } from '../access.js';
 import { hex } from '../u64.js';
+import { bdfText, devfnOf, type PciBdf } from '../pciAddress.js';
 import { le64, type GpaReader, type SyncGpaReader, type TablePageMemo } from './guestPages.js';
 import {
   CONTEXT_RSVD_HI,
@@ -10,8 +11,6 @@ import {
   decodeContextEntry,
   decodeRootEntry,
   describePte,
-  devfnOf,
-  formatBdf,
   INTERRUPT_ADDR_FIRST,
   INTERRUPT_ADDR_LAST,
   isLeaf,
@@ -26,7 +25,6 @@ import {
   tableAddr,
   VtdFault,
   type ContextEntry,
-  type PciBdf,
   type TranslationType,
   type VtdConfig,
   type VtdFaultReason,
@@ -102,7 +100,7 @@ const entryAt = (page: Uint8Array, gpa: bigint): bigint => le64(page, Number(gpa
 /** vtd_dev_to_context_entry, legacy mode: root entry by bus, context entry by devfn, and checks. */
 export function* lookupContext(rtaddr: bigint, dev: PciBdf, c: VtdConfig): TableWalk<ContextLookup> {
   const steps: VtdWalkStep[] = [];
-  const name = formatBdf(dev);
+  const name = bdfText(dev);
   if (rtaddr & RTADDR_SMT)
     return fail('unsupported', undefined, `root table ${hex(rtaddr & ~0xfffn)} is in scalable mode (RTADDR bit 10 set); only legacy-mode walks are supported`, steps);
   const rootTable = rtaddr & ~0xfffn;
@@ -137,7 +135,7 @@ export function* lookupContext(rtaddr: bigint, dev: PciBdf, c: VtdConfig): Table
 
 /** The walk QEMU does on an IOTLB miss (vtd_iova_to_slpte plus the pass-through shortcut). */
 export function* translateWalk(req: VtdWalkRequest): TableWalk<VtdWalkResult> {
-  const device = formatBdf(req.device);
+  const device = bdfText(req.device);
   const { iova, config: c } = req;
   if (iova < 0n || iova > 0xffff_ffff_ffff_ffffn) return { ok: false, device, iova, kind: 'invalid', reason: `IOVA ${hex(iova)} is not a 64-bit address`, steps: [] };
   const ctx = yield* lookupContext(req.rtaddr, req.device, c);

@@ -35,7 +35,6 @@ export interface PciDevice {
   bars: PciBar[];
 }
 
-export { formatBdf };
 
 function device(v: JsonValue, where: string, out: PciDevice[]): void {
   const s = Shape.of(where, v);

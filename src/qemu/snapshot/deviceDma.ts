@@ -5,7 +5,7 @@
 // neighbouring IOVA pages need not be neighbours in guest-physical memory.
 import type { GuestMemoryMap } from '../../model/memory/guestMemoryMap.js';
 import { TablePageMemo } from '../../model/viommu/guestPages.js';
-import type { PciBdf } from '../../model/viommu/vtdFormat.js';
+import type { PciBdf } from '../../model/pciAddress.js';
 import { walkVtd } from '../../model/viommu/vtdWalker.js';
 import { add64, hex } from '../../model/u64.js';
 import type { LiveSession } from './liveSession.js';

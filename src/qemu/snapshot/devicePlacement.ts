@@ -2,7 +2,7 @@
 // bus/devfn) and whether its bus-master FlatView is rooted at a VT-d `-dmar` region, i.e. the
 // guest switched DMA remapping on for it. QEMU 7.2 names those regions `vtd-SS.F-dmar` (slot and
 // function only), so the view is found by that name plus a bus-master address space in it.
-import type { PciBdf } from '../../model/viommu/vtdFormat.js';
+import type { PciBdf } from '../../model/pciAddress.js';
 import type { FlatView } from '../parse/mtreeFlat.js';
 import type { PciDevice } from '../parse/pci.js';
 import type { VirtioDeviceRef } from '../parse/virtio.js';

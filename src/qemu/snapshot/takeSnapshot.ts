@@ -2,7 +2,7 @@
 // that do not depend on each other are pipelined; guest memory is read through the gdbstub in
 // one physical-mode section, page by page, cached. Without a gdbstub everything that needs guest
 // memory is null with NO_GDB_REASON and the rest is still there.
-import { parseBdf, type PciBdf } from '../../model/viommu/vtdFormat.js';
+import { parseBdf, type PciBdf } from '../../model/pciAddress.js';
 import type { GdbClient } from '../gdb/gdbClient.js';
 import type { QmpClient } from '../qmp/qmpClient.js';
 import type { QemuMonitor } from '../qmp/qemuMonitor.js';

@@ -1,6 +1,7 @@
 // Typed access to an event's fields. A missing or mistyped field is an EventFieldError that the
 // engine turns into a parse-error diagnostic on that line instead of a crash.
 import type { FieldValue } from '../types.js';
+import { hex } from '../../model/u64.js';
 
 export class EventFieldError extends Error {
   constructor(readonly event: string, readonly field: string, reason: string) {
@@ -41,11 +42,13 @@ export function optNumField(f: Fields, ...names: string[]): number | undefined {
   return undefined;
 }
 
+/** A pointer-like field as text: numbers in hex ("0x…"), text as printed, nothing otherwise. */
+export const pointerText = (v: FieldValue | undefined): string | undefined => (typeof v === 'bigint' ? hex(v) : typeof v === 'number' ? hex(BigInt(v)) : typeof v === 'string' ? v : undefined);
+
 export function ptrField(event: string, f: Fields, ...names: string[]): string {
   for (const n of names) {
-    const v = f[n];
-    if (typeof v === 'bigint' || typeof v === 'number') return '0x' + v.toString(16);
-    if (typeof v === 'string') return v;
+    const t = pointerText(f[n]);
+    if (t !== undefined) return t;
   }
   throw new EventFieldError(event, names[0], 'is missing');
 }
@@ -61,4 +64,3 @@ export function boolField(f: Fields, ...names: string[]): boolean {
 }
 
 /** PCI address "BB:DD.F" and VT-d source ids: one definition, in the model. */
-export { formatBdf as bdf, sidToBdf } from '../../model/pciAddress.js';

@@ -4,14 +4,13 @@
 // at the line and column of the offending value, and the event is not applied.
 import type { FieldValue, TraceRecord } from '../types.js';
 import type { ReplayContext } from './context.js';
-import { U64_MAX } from '../../model/u64.js';
+import { U64_MAX, hex } from '../../model/u64.js';
 
 type EventRecord = Extract<TraceRecord, { kind: 'event' }>;
 type Fields = Record<string, FieldValue>;
 type Check = (f: Fields) => { field: string; why: string } | undefined;
 
 const big = (v: FieldValue | undefined): bigint | undefined => (typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : undefined);
-const hx = (v: bigint): string => `0x${v.toString(16)}`;
 
 /** start + count - 1 past 2^64 - 1 */
 const wraps = (start: bigint, count: bigint): boolean => count > 0n && start + count - 1n > U64_MAX;
@@ -22,35 +21,35 @@ const checks: Record<string, Check> = {
     const iova = big(f.iova);
     const llend = big(f.llend);
     if (iova === undefined || llend === undefined || llend > iova) return undefined;
-    return { field: 'llend', why: `llend ${hx(llend)} is not above iova ${hx(iova)}: QEMU skips empty sections before this trace point` };
+    return { field: 'llend', why: `llend ${hex(llend)} is not above iova ${hex(iova)}: QEMU skips empty sections before this trace point` };
   },
   // region_del prints llend - 1 (inclusive), after the same iova >= llend check
   vhost_vdpa_listener_region_del: (f) => {
     const iova = big(f.iova);
     const last = big(f.llend);
     if (iova === undefined || last === undefined || last >= iova) return undefined;
-    return { field: 'llend', why: `last byte ${hx(last)} is below iova ${hx(iova)}` };
+    return { field: 'llend', why: `last byte ${hex(last)} is below iova ${hex(iova)}` };
   },
   vhost_vdpa_get_iova_range: (f) => {
     const first = big(f.first);
     const last = big(f.last);
     if (first === undefined || last === undefined || first <= last) return undefined;
-    return { field: 'last', why: `the usable IOVA range is inverted: first ${hx(first)} > last ${hx(last)}` };
+    return { field: 'last', why: `the usable IOVA range is inverted: first ${hex(first)} > last ${hex(last)}` };
   },
   vhost_vdpa_dma_map: (f) => {
     const iova = big(f.iova);
     const size = big(f.size);
     const uaddr = big(f.uaddr);
     if (size === undefined) return undefined;
-    if (uaddr !== undefined && wraps(uaddr, size)) return { field: 'size', why: `uaddr ${hx(uaddr)} + size ${hx(size)} wraps past 2^64` };
-    if (iova !== undefined && wraps(iova, size)) return { field: 'size', why: `iova ${hx(iova)} + size ${hx(size)} wraps past 2^64` };
+    if (uaddr !== undefined && wraps(uaddr, size)) return { field: 'size', why: `uaddr ${hex(uaddr)} + size ${hex(size)} wraps past 2^64` };
+    if (iova !== undefined && wraps(iova, size)) return { field: 'size', why: `iova ${hex(iova)} + size ${hex(size)} wraps past 2^64` };
     return undefined;
   },
   vhost_vdpa_dma_unmap: (f) => {
     const iova = big(f.iova);
     const size = big(f.size);
     if (size === 0n) return { field: 'size', why: 'an unmap of size 0 removes nothing; QEMU never sends one' };
-    if (iova !== undefined && size !== undefined && wraps(iova, size)) return { field: 'size', why: `iova ${hx(iova)} + size ${hx(size)} wraps past 2^64` };
+    if (iova !== undefined && size !== undefined && wraps(iova, size)) return { field: 'size', why: `iova ${hex(iova)} + size ${hex(size)} wraps past 2^64` };
     return undefined;
   },
   virtio_iommu_map: (f) => inverted(f, 'virt_start', 'virt_end'),
@@ -61,7 +60,7 @@ function inverted(f: Fields, startName: string, endName: string): { field: strin
   const start = big(f[startName]);
   const end = big(f[endName]);
   if (start === undefined || end === undefined || end >= start) return undefined;
-  return { field: endName, why: `${endName} ${hx(end)} is below ${startName} ${hx(start)}` };
+  return { field: endName, why: `${endName} ${hex(end)} is below ${startName} ${hex(start)}` };
 }
 
 /** 1-based column of a field's value in the line: after its label in the body, when found. */

@@ -4,12 +4,13 @@ import { faultReason, psiRange, slptePerm, translatedPage } from '../../model/vi
 import type { ReplayContext } from './context.js';
 import { ViommuState } from './vtdState.js';
 import { translationSeen } from './deviceIotlbFlow.js';
-import { type Fields, u64Field, numField, boolField, bdf, sidToBdf, EventFieldError } from './fields.js';
+import { type Fields, u64Field, numField, boolField, EventFieldError } from './fields.js';
+import { formatBdf, sidToBdf } from '../../model/pciAddress.js';
 
 export const viommu = (ctx: ReplayContext): ViommuState => (ctx.viommu ??= new ViommuState(ctx));
 
 export function onDmarTranslate(ctx: ReplayContext, ev: string, f: Fields): void {
-  const device = bdf(numField(ev, f, 'bus'), numField(ev, f, 'slot'), numField(ev, f, 'func', 'fn'));
+  const device = formatBdf(numField(ev, f, 'bus'), numField(ev, f, 'slot'), numField(ev, f, 'func', 'fn'));
   const page = translatedPage(u64Field(ev, f, 'iova'), u64Field(ev, f, 'mask'), u64Field(ev, f, 'gpa'));
   viommu(ctx).translated(device, page.start, page.last, page.gpa);
   translationSeen(ctx, device, page.start, page.last - page.start, page.gpa);
@@ -45,7 +46,7 @@ export function onInvGlobal(ctx: ReplayContext): void {
 }
 
 export function onSwitchAddressSpace(ctx: ReplayContext, ev: string, f: Fields): void {
-  const device = bdf(numField(ev, f, 'bus'), numField(ev, f, 'slot'), numField(ev, f, 'fn', 'func'));
+  const device = formatBdf(numField(ev, f, 'bus'), numField(ev, f, 'slot'), numField(ev, f, 'fn', 'func'));
   viommu(ctx).switchDevice(device, boolField(f, 'on'));
 }
 

@@ -6,7 +6,7 @@ import type { TableInfo, MapRecord } from './timeline.js';
 import { invalidateDeviceIotlbs } from './deviceIotlbFlow.js';
 import { InvalidationLog, type Invalidation } from './invalidationLog.js';
 import type { Perm } from '../../model/access.js';
-import { invalidatedDevices, isPassThrough } from '../../model/viommu/vtdRules.js';
+import { invalidatedDevices, isPassThrough, translationPerm } from '../../model/viommu/vtdRules.js';
 
 export { describe, type Invalidation } from './invalidationLog.js';
 
@@ -58,9 +58,9 @@ export class ViommuState {
   }
 
   /**
-   * A translation seen at this line: record it unless the same page already maps there. The
-   * permission is the R/W bits of the leaf QEMU traced for it (read-write when none was traced);
-   * with DMAR off for the device it is pass-through (identity) and no vIOMMU mapping.
+   * A translation seen at this line: record it unless the same page already maps there, with the
+   * permission the model's rule gives (translationPerm); with DMAR off for the device it is
+   * pass-through (identity) and no vIOMMU mapping.
    */
   translated(device: string, pageStart: bigint, pageLast: bigint, gpa: bigint, perm?: Perm): void {
     if (isPassThrough(this.translating.get(device)?.on, pageStart, gpa)) {
@@ -69,8 +69,8 @@ export class ViommuState {
     }
     const leaf = this.leaf.get(device);
     this.leaf.delete(device);
-    const granted: Perm = perm ?? (leaf && leaf.addr >= pageStart && leaf.addr <= pageLast ? leaf.perm : 3);
-    if (granted === 0) return; // a non-present leaf translates nothing (QEMU faults instead)
+    const granted = translationPerm(perm, leaf, pageStart, pageLast);
+    if (granted === 0) return;
     const tl = this.ctx.timeline;
     const t = this.table(device);
     const live = tl.overlapping(t.id, pageStart, pageLast);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuestPageMap } from '../../../src/model/viommu/guestPages.js';
-import { defaultVtdConfig, parseBdf } from '../../../src/model/viommu/vtdFormat.js';
+import { defaultVtdConfig } from '../../../src/model/viommu/vtdFormat.js';
+import { parseBdf } from '../../../src/model/pciAddress.js';
 import { walkVtd, walkVtdSync } from '../../../src/model/viommu/vtdWalker.js';
 
 // tests run from the repository root (scripts/run-tests.mjs)

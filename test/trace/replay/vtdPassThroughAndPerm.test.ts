@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeTraceText } from '../../../src/trace/analyze.js';
-import { slptePerm, psiRange } from '../../../src/model/viommu/vtdRules.js';
+import { slptePerm, psiRange, translationPerm } from '../../../src/model/viommu/vtdRules.js';
 
 const OFF = 'vtd_switch_address_space Device 00:02.0 switching address space (iommu enabled=0)';
 const ON = 'vtd_switch_address_space Device 00:02.0 switching address space (iommu enabled=1)';
@@ -58,4 +58,13 @@ test('slptePerm reads bit 0 (R) and bit 1 (W) only; psiRange refuses orders QEMU
   assert.deepEqual(psiRange(0x10000n, 4), { start: 0x10000n, last: 0x1ffffn });
   assert.equal(psiRange(0n, 53), undefined);
   assert.deepEqual(psiRange(0xffff_ffff_ffff_f000n, 52), { start: 0xffff_ffff_ffff_f000n, last: 0xffff_ffff_ffff_ffffn }, 'clipped at 2^64 - 1');
+});
+
+test('translationPerm: the printed permission wins, then a traced leaf inside the page, else read-write', () => {
+  const page = [0x5000n, 0x5fffn] as const;
+  assert.equal(translationPerm(2, { addr: 0x5008n, perm: 1 }, ...page), 2);
+  assert.equal(translationPerm(undefined, { addr: 0x5008n, perm: 1 }, ...page), 1);
+  assert.equal(translationPerm(undefined, { addr: 0x5fffn, perm: 0 }, ...page), 0, 'a non-present leaf at the last byte');
+  assert.equal(translationPerm(undefined, { addr: 0x6000n, perm: 1 }, ...page), 3, 'a leaf of another page says nothing about this one');
+  assert.equal(translationPerm(undefined, undefined, ...page), 3);
 });
