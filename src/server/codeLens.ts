@@ -20,8 +20,9 @@ export function codeLenses(index: TraceIndex, symbols: DocumentSymbol[] = docume
     else lens(start, `$(type-hierarchy) Translation tree at line ${start + 1}`, start + 1);
   }
   if (out.length === 0) {
-    const first = index.records.findIndex((r) => r?.kind === 'event');
-    if (first >= 0) lens(first, '$(type-hierarchy) Open the translation tree here (it follows the cursor)', first + 1);
+    let first = 0;
+    while (first < index.lineCount && index.kindAt(first) !== 'event') first++;
+    if (first < index.lineCount) lens(first, '$(type-hierarchy) Open the translation tree here (it follows the cursor)', first + 1);
   }
   return out;
 }

@@ -23,7 +23,7 @@ export interface DocumentIndexesOptions {
 
 interface Entry {
   version: number;
-  /** the newest text until its index is built (then the index's lines stand for it) */
+  /** the newest text until its index is built (then the index holds it) */
   text?: string;
   /** bumps on every update: a build whose generation is stale stops */
   generation: number;
@@ -61,7 +61,7 @@ export class DocumentIndexes {
   reconfigure(index: IndexOptions): void {
     this.opts = { ...this.opts, index };
     for (const [uri, e] of this.docs) {
-      const text = e.text ?? e.index?.lines.join('\n');
+      const text = e.text ?? e.index?.store.source;
       if (text !== undefined) this.update(uri, e.version, text, true);
     }
   }
@@ -69,7 +69,7 @@ export class DocumentIndexes {
   /** Rebuild one document now (e.g. its merged QEMU log changed). */
   rebuild(uri: string): void {
     const e = this.docs.get(uri);
-    const text = e?.text ?? e?.index?.lines.join('\n');
+    const text = e?.text ?? e?.index?.store.source;
     if (e && text !== undefined) this.update(uri, e.version, text, true);
   }
 

@@ -24,6 +24,23 @@ export function statusText(v: number): string {
 const show = (v: FieldValue | undefined): string => (typeof v === 'bigint' ? hex(v) : typeof v === 'number' ? String(v) : String(v ?? '?'));
 const ptr = (v: FieldValue | undefined): string => (typeof v === 'bigint' || typeof v === 'number' ? '0x' + v.toString(16) : String(v ?? '?'));
 
+/** The events the outline shows (the cases below). */
+const OUTLINE_EVENTS = new Set([
+  'vhost_vdpa_listener_begin_batch',
+  'vhost_vdpa_listener_commit',
+  'vhost_vdpa_dma_map',
+  'vhost_vdpa_dma_unmap',
+  'vhost_vdpa_init',
+  'vhost_vdpa_dev_start',
+  'vhost_dev_start',
+  'vhost_dev_stop',
+  'vhost_vdpa_reset_device',
+  'vtd_iotlb_reset',
+  'vtd_context_cache_reset',
+  'virtio_set_status',
+  'vhost_vdpa_add_status',
+]);
+
 export function documentSymbols(index: TraceIndex): DocumentSymbol[] {
   const out: DocumentSymbol[] = [];
   const status = new Map<string, number>();
@@ -43,7 +60,10 @@ export function documentSymbols(index: TraceIndex): DocumentSymbol[] {
   };
 
   for (let l = 0; l < index.lineCount; l++) {
-    const rec = index.records[l];
+    // the name first: only the outline's events are parsed
+    const name = index.eventNameAt(l);
+    if (name === undefined || !OUTLINE_EVENTS.has(name)) continue;
+    const rec = index.recordAt(l);
     if (rec?.kind !== 'event') continue;
     const f = rec.fields ?? {};
     switch (rec.name) {

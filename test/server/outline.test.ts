@@ -6,7 +6,7 @@ import { codeLenses } from '../../src/server/codeLens.js';
 import { inlayHints } from '../../src/server/inlayHints.js';
 import { STATE_AT_COMMAND } from '../../src/server/protocol.js';
 import { buildTraceIndex } from '../../src/server/traceIndex.js';
-import { sampleIndex } from './fixtures.js';
+import { sampleIndex, linesOf } from './fixtures.js';
 
 const whole = { start: { line: 0, character: 0 }, end: { line: 1 << 30, character: 0 } };
 
@@ -29,13 +29,13 @@ test('outline of the legacy sample: init, then four listener batches with their 
 test('outline of the vtd capture: status changes only when the status changes, resets listed', () => {
   const idx = sampleIndex('qemu-7.2-vtd-net/trace.log');
   const s = documentSymbols(idx);
-  const statusLines = idx.lines.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('virtio_set_status'));
+  const statusLines = linesOf(idx).map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('virtio_set_status'));
   const changes = s.filter((x) => x.name.startsWith('virtio '));
   assert.ok(changes.length > 0 && changes.length < statusLines.length / 4, `${changes.length} of ${statusLines.length}`);
   // consecutive entries of one device never repeat a status
   for (let i = 1; i < changes.length; i++) if (changes[i].name.split(' ')[1] === changes[i - 1].name.split(' ')[1]) assert.notEqual(changes[i].name, changes[i - 1].name);
   assert.ok(changes.some((c) => c.name.includes('DRIVER_OK')), 'the driver came up');
-  assert.equal(s.filter((x) => x.name === 'VT-d context cache reset').length, idx.lines.filter((l) => l.startsWith('vtd_context_cache_reset')).length);
+  assert.equal(s.filter((x) => x.name === 'VT-d context cache reset').length, linesOf(idx).filter((l) => l.startsWith('vtd_context_cache_reset')).length);
 });
 
 test('virtio status bits read as the spec names them', () => {
@@ -51,8 +51,8 @@ test('code lenses: one per outline entry, saying what it opens; a batch opens th
   assert.equal(lenses.length, symbols.length);
   assert.ok(lenses.length < idx.lineCount / 2, `${lenses.length} lenses in ${idx.lineCount} lines`);
   // the fixture's batches: begin_batch … commit; each lens sits on the begin and opens the commit
-  const begins = idx.lines.flatMap((l, i) => (l.includes('listener_begin_batch') ? [i + 1] : []));
-  const commits = idx.lines.flatMap((l, i) => (l.includes('listener_commit') ? [i + 1] : []));
+  const begins = linesOf(idx).flatMap((l, i) => (l.includes('listener_begin_batch') ? [i + 1] : []));
+  const commits = linesOf(idx).flatMap((l, i) => (l.includes('listener_commit') ? [i + 1] : []));
   const batchLenses = lenses.filter((l) => /after this batch/.test(l.command!.title));
   assert.deepEqual(batchLenses.map((l) => l.range.start.line + 1), begins);
   assert.deepEqual(batchLenses.map((l) => l.command!.arguments), commits.map((c) => [idx.uri, c]));
@@ -64,7 +64,7 @@ test('inlay hints: none unless enabled; then the next hop after each address', (
   const idx = sampleIndex('aliased-unmap-svq-legacy.log');
   assert.deepEqual(inlayHints(idx, whole, { enabled: false }), []);
   const hints = inlayHints(idx, whole, { enabled: true });
-  const on = (line: number) => hints.filter((h) => h.position.line === line - 1).map((h) => [idx.lines[line - 1].slice(0, h.position.character).split(' ').pop(), h.label]);
+  const on = (line: number) => hints.filter((h) => h.position.line === line - 1).map((h) => [linesOf(idx)[line - 1].slice(0, h.position.character).split(' ').pop(), h.label]);
   // the map of line 5 prints both ends (iova 0x1000, uaddr 0x7f7903e00000): no hint repeats them
   assert.deepEqual(on(5), []);
   // the region_add of line 3 prints GPA 0x0 and its HVA 0x7f7903e00000: nothing to add
