@@ -40,6 +40,9 @@ export interface LspFigures {
   hoverP50: number;
   hoverP99: number;
   hovers: number;
+  /** the outline and code lenses the editor asks for on open: time of both, outline entries */
+  outlineMs: number;
+  outlineEntries: number;
 }
 
 const quantile = (xs: number[], q: number): number => {
@@ -133,6 +136,15 @@ export async function measureLanguageServer(file: string, opts: MeasureOptions =
       times.push(performance.now() - s);
       if (!h) throw new Error(`no hover at line ${position.line + 1} column ${position.character}: ${lines[position.line]}`);
     }
+    let outlineMs = NaN;
+    let outlineEntries = 0;
+    if (hovers > 0) {
+      const s = performance.now();
+      const symbols = await conn.sendRequest<{ children?: unknown[] }[]>('textDocument/documentSymbol', { textDocument: { uri } });
+      await conn.sendRequest('textDocument/codeLens', { textDocument: { uri } });
+      outlineMs = performance.now() - s;
+      outlineEntries = symbols.reduce((n, x) => n + 1 + (x.children?.length ?? 0), 0);
+    }
     const after = await memory();
     const retained = after.heapUsed + after.external - (before.heapUsed + before.external);
     return {
@@ -149,6 +161,8 @@ export async function measureLanguageServer(file: string, opts: MeasureOptions =
       hoverP50: times.length ? quantile(times, 0.5) : NaN,
       hoverP99: times.length ? quantile(times, 0.99) : NaN,
       hovers: times.length,
+      outlineMs,
+      outlineEntries,
     };
   } finally {
     await conn.sendRequest('shutdown').catch(() => undefined);
@@ -171,7 +185,8 @@ function report(name: string, gen: GeneratedTrace, f: LspFigures, floor: LspFigu
       `(receiving the document alone: ${floor.serverLoopMaxMs.toFixed(0)} ms), a request waited <= ${f.maxStallMs.toFixed(0)} ms), ${f.diagnostics} diagnostics at ${f.diagnosticsMs.toFixed(0)} ms\n` +
       `  ${''.padEnd(22)} kept ${f.retainedPerLine.toFixed(0)} B/line, ${f.indexPerLine.toFixed(0)} B/line beside the text (line index + replay history; goal <= 100); ` +
       `peak RSS ${f.peakRssMB.toFixed(0)} MB (goal <= 300; receiving the document alone peaks at ${floor.peakRssMB.toFixed(0)} MB); ` +
-      `hover p50 ${f.hoverP50.toFixed(1)} ms, p99 ${f.hoverP99.toFixed(1)} ms over ${f.hovers} (goal p99 <= 50)`,
+      `hover p50 ${f.hoverP50.toFixed(1)} ms, p99 ${f.hoverP99.toFixed(1)} ms over ${f.hovers} (goal p99 <= 50); ` +
+      `outline (${f.outlineEntries} entries) and code lenses in ${f.outlineMs.toFixed(0)} ms`,
   );
 }
 
@@ -183,7 +198,7 @@ export async function runLanguageServerBench(): Promise<void> {
     report(name, gen, await measureLanguageServer(gen.path), floor);
   };
   try {
-    console.log('language server over stdio (didOpen of the whole document, then 300 hovers at random address fields):');
+    console.log('language server over stdio (didOpen of the whole document, then 300 hovers at random address fields, the outline and the code lenses):');
     const file = join(dir, 'trace.log');
     // the realistic mix prints ~88 bytes a line
     for (const mb of [20, 50]) await run(`realistic ${mb} MB`, generateRealisticTrace(file, Math.round((mb * 1e6) / 88), 45 + mb));

@@ -80,3 +80,22 @@ test('inlay hints: a VT-d translation\'s printed gpa is not repeated; a later fa
   assert.deepEqual(h.filter((x) => x.position.line === 0), []);
   assert.deepEqual(h.filter((x) => x.position.line === 1).map((x) => x.label), ['→ GPA 0x14783123']);
 });
+
+test('a trace of many maps: the outline stops at its limit with an entry saying where; no code lens on it', () => {
+  const maps = Array.from({ length: 30 }, (_, i) => `vhost_vdpa_dma_map vdpa_shared:0x55d0 fd: 16 msg_type: 2 asid: 0 iova: 0x${(0x1000 * (i + 1)).toString(16)} size: 0x1000 uaddr: 0x7f0000001000 perm: 0x3 type: 2`);
+  const text = ['vhost_vdpa_init dev: 0x55d0, common dev: 0x55e0 vdpa: 0x7f00', 'vhost_vdpa_listener_begin_batch vdpa_shared:0x55d0 fd: 16 msg_type: 2 type: 5', ...maps, 'vhost_vdpa_listener_commit vdpa_shared:0x55d0 fd: 16 msg_type: 2 type: 6'].join('\n');
+  const idx = buildTraceIndex('file:///many.qtrace', text);
+  assert.equal(documentSymbols(idx, 1000).flatMap((s) => [s, ...(s.children ?? [])]).length, 32, 'under the limit: every entry');
+  const s = documentSymbols(idx, 10);
+  const all = s.flatMap((x) => [x, ...(x.children ?? [])]);
+  // init, the batch and 8 of its maps, then the stop
+  assert.equal(all.length, 11);
+  const stop = s[s.length - 1];
+  assert.match(stop.name, /^Outline stops here: 10 entries$/);
+  assert.equal(stop.range.start.line + 1, 11);
+  assert.match(stop.detail ?? '', /line 11 of 33/);
+  assert.equal(s[1].detail, '8 maps, 0 unmaps');
+  const lenses = codeLenses(idx, s);
+  assert.equal(lenses.length, 2);
+  assert.ok(lenses.every((l) => l.range.start.line + 1 < 11));
+});
