@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   mixes: async () => runCheckMixesBench(),
   snapshot: () => runSnapshotBench(),
   large: async () => (await import('./large.js')).runLargeBench(),
+  lsp: async () => (await import('./languageServer.js')).runLanguageServerBench(),
   soak: async () => (await import('./soak.js')).runSoakBench(),
 };
 

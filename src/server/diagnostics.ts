@@ -16,7 +16,20 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 /** The range of a whole 1-based trace line (clamped to the document). */
 export function lineRange(index: TraceIndex, line: number) {
   const l = Math.max(0, Math.min(index.lineCount - 1, line - 1));
-  return { start: { line: l, character: 0 }, end: { line: l, character: (index.lines[l] ?? '').length } };
+  return { start: { line: l, character: 0 }, end: { line: l, character: index.lineText(l)?.length ?? 0 } };
+}
+
+function firstNonBlank(index: TraceIndex): number {
+  for (let l = 0; l < index.lineCount; l++) if ((index.lineText(l) ?? '').trim() !== '') return l;
+  return -1;
+}
+
+function hasEventLine(index: TraceIndex): boolean {
+  for (let l = 0; l < index.lineCount; l++) {
+    const k = index.kindAt(l);
+    if (k === 'event' || k === 'malformed') return true;
+  }
+  return false;
 }
 
 export function diagnostics(index: TraceIndex, extra: readonly string[] = []): Diagnostic[] {
@@ -40,8 +53,8 @@ export function diagnostics(index: TraceIndex, extra: readonly string[] = []): D
     });
   }
   // a document opened as a trace that holds no event at all says so, on its first line
-  const firstText = index.lines.findIndex((l) => l.trim() !== '');
-  if (firstText >= 0 && !index.records.some((r) => r?.kind === 'event' || r?.kind === 'malformed')) {
+  const firstText = firstNonBlank(index);
+  if (firstText >= 0 && !hasEventLine(index)) {
     out.push({
       range: lineRange(index, firstText + 1),
       severity: DiagnosticSeverity.Warning,

@@ -1,5 +1,6 @@
 // The indexes of open documents, rebuilt after edits settle (debounce) a slice of lines at a
-// time, yielding to the event loop between slices so requests and edits are never blocked.
+// time (a line budget and a time budget), yielding to the event loop between slices so requests
+// and edits are never blocked for long.
 // An edit during a build abandons it; requests wait for the build of the newest version.
 import { TraceIndexBuilder, type IndexOptions, type TraceIndex } from './traceIndex.js';
 
@@ -10,8 +11,10 @@ export interface ProgressSink {
 
 export interface DocumentIndexesOptions {
   debounceMs?: number;
-  /** lines per slice between yields */
+  /** lines per slice between yields, at most */
   sliceLines?: number;
+  /** milliseconds per slice, at most (checked every few hundred lines): a slow stretch of a trace still yields */
+  sliceMs?: number;
   index?: IndexOptions;
   /** a finished index of the newest version of a document */
   onIndexed?: (index: TraceIndex, version: number, millis: number) => void;
@@ -23,7 +26,7 @@ export interface DocumentIndexesOptions {
 
 interface Entry {
   version: number;
-  /** the newest text until its index is built (then the index's lines stand for it) */
+  /** the newest text until its index is built (then the index holds it) */
   text?: string;
   /** bumps on every update: a build whose generation is stale stops */
   generation: number;
@@ -35,6 +38,19 @@ interface Entry {
 }
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Lines per check of the clock inside a slice. */
+const CHUNK_LINES = 128;
+
+/** One slice: up to `maxLines` lines or `maxMs` milliseconds; true when every line is in. */
+function stepFor(b: TraceIndexBuilder, maxLines: number, maxMs: number): boolean {
+  const t0 = performance.now();
+  for (let left = maxLines; left > 0; left -= CHUNK_LINES) {
+    if (b.step(Math.min(left, CHUNK_LINES))) return true;
+    if (performance.now() - t0 >= maxMs) return false;
+  }
+  return false;
+}
 
 export class DocumentIndexes {
   private readonly docs = new Map<string, Entry>();
@@ -61,7 +77,7 @@ export class DocumentIndexes {
   reconfigure(index: IndexOptions): void {
     this.opts = { ...this.opts, index };
     for (const [uri, e] of this.docs) {
-      const text = e.text ?? e.index?.lines.join('\n');
+      const text = e.text ?? e.index?.store.source;
       if (text !== undefined) this.update(uri, e.version, text, true);
     }
   }
@@ -69,7 +85,7 @@ export class DocumentIndexes {
   /** Rebuild one document now (e.g. its merged QEMU log changed). */
   rebuild(uri: string): void {
     const e = this.docs.get(uri);
-    const text = e?.text ?? e?.index?.lines.join('\n');
+    const text = e?.text ?? e?.index?.store.source;
     if (e && text !== undefined) this.update(uri, e.version, text, true);
   }
 
@@ -107,8 +123,9 @@ export class DocumentIndexes {
       const b = new TraceIndexBuilder(uri, text, this.opts.index);
       if (this.opts.progress && b.total > (this.opts.progressLines ?? 20000)) progress = await this.opts.progress(uri, b.total);
       const slice = this.opts.sliceLines ?? 5000;
+      const sliceMs = this.opts.sliceMs ?? 15;
       let lastPct = -1;
-      while (!b.step(slice)) {
+      while (!stepFor(b, slice, sliceMs)) {
         const pct = Math.floor((100 * b.done) / b.total);
         if (progress && pct !== lastPct) progress.report(pct, `${b.done} of ${b.total} lines`);
         lastPct = pct;

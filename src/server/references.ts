@@ -4,6 +4,7 @@
 import type { Location, Position } from 'vscode-languageserver';
 import type { Space } from '../trace/replay/spaces.js';
 import type { TraceIndex } from './traceIndex.js';
+import { EVENT_SPACES } from './fieldSpaces.js';
 
 export interface AddressQuery {
   /** undefined: any space (a bare address in the filter) */
@@ -18,7 +19,9 @@ export interface AddressQuery {
 export function linesTouching(index: TraceIndex, q: AddressQuery, limit = Infinity): { line: number; start: number; end: number }[] {
   const out: { line: number; start: number; end: number }[] = [];
   for (let l = 0; l < index.lineCount && out.length < limit; l++) {
-    if (index.records[l]?.kind !== 'event') continue;
+    // a line whose event has no address field cannot touch the query: not even parsed
+    const name = index.eventNameAt(l);
+    if (name === undefined || !EVENT_SPACES[name]) continue;
     for (const f of index.fields(l)) {
       const a = f.address;
       if (!a || (q.space !== undefined && a.space !== q.space) || a.start > q.last || a.last < q.start) continue;

@@ -49,15 +49,19 @@ export function filterLines(index: TraceIndex, c: FilterCriteria, limit = 100000
     candidates = linesTouching(index, { ...q.range, asid: q.asid }).map((h) => h.line);
   } else {
     candidates = [];
-    for (let l = 0; l < index.lineCount; l++) if (index.records[l]?.kind === 'event') candidates.push(l);
+    for (let l = 0; l < index.lineCount; l++) if (index.kindAt(l) === 'event') candidates.push(l);
   }
   const out: number[] = [];
   for (const l of candidates) {
-    const rec = index.records[l];
-    if (rec?.kind !== 'event') continue;
-    if (q.family !== undefined && !rec.name.startsWith(q.family)) continue;
+    // the name first: most lines are ruled out without parsing them
+    const name = index.eventNameAt(l);
+    if (name === undefined) continue;
+    if (q.family !== undefined && !name.startsWith(q.family)) continue;
     if (q.asid !== undefined && index.contextOf(l).asid !== q.asid) continue;
-    if (q.device !== undefined && !namesDevice(rec, q.device)) continue;
+    if (q.device !== undefined) {
+      const rec = index.recordAt(l);
+      if (rec?.kind !== 'event' || !namesDevice(rec, q.device)) continue;
+    }
     if (out.length === limit) return { lines: out, truncated: true };
     out.push(l + 1);
   }

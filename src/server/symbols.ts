@@ -25,8 +25,44 @@ export function statusText(v: number): string {
 const show = (v: FieldValue | undefined): string => (typeof v === 'bigint' ? hex(v) : typeof v === 'number' ? String(v) : String(v ?? '?'));
 const ptr = (v: FieldValue | undefined): string => pointerText(v) ?? String(v ?? '?');
 
-export function documentSymbols(index: TraceIndex): DocumentSymbol[] {
+/** The events the outline shows (the cases below). */
+const OUTLINE_EVENTS = new Set([
+  'vhost_vdpa_listener_begin_batch',
+  'vhost_vdpa_listener_commit',
+  'vhost_vdpa_dma_map',
+  'vhost_vdpa_dma_unmap',
+  'vhost_vdpa_init',
+  'vhost_vdpa_dev_start',
+  'vhost_dev_start',
+  'vhost_dev_stop',
+  'vhost_vdpa_reset_device',
+  'vtd_iotlb_reset',
+  'vtd_context_cache_reset',
+  'virtio_set_status',
+  'vhost_vdpa_add_status',
+]);
+
+/**
+ * Entries (children included) the outline shows at most: a trace of a million maps would make an
+ * outline no one reads, a response of hundreds of MB and as many code lenses. Past it one entry
+ * says where the outline stops; filter to matches lists the rest.
+ */
+export const OUTLINE_LIMIT = 5000;
+
+/** Outlines by index: the editor asks again for the outline, the breadcrumbs and the code lenses. */
+const outlines = new WeakMap<TraceIndex, DocumentSymbol[]>();
+
+export function documentSymbols(index: TraceIndex, limit = OUTLINE_LIMIT): DocumentSymbol[] {
+  const cached = limit === OUTLINE_LIMIT ? outlines.get(index) : undefined;
+  if (cached) return cached;
+  const out = outline(index, limit);
+  if (limit === OUTLINE_LIMIT) outlines.set(index, out);
+  return out;
+}
+
+function outline(index: TraceIndex, limit: number): DocumentSymbol[] {
   const out: DocumentSymbol[] = [];
+  let entries = 0;
   const status = new Map<string, number>();
   let batch: DocumentSymbol | undefined;
   let batchCounts = { map: 0, unmap: 0 };
@@ -34,7 +70,11 @@ export function documentSymbols(index: TraceIndex): DocumentSymbol[] {
     const range = lineRange(index, line0 + 1);
     return { name, kind, range, selectionRange: range, ...(detail ? { detail } : {}) };
   };
-  const add = (s: DocumentSymbol) => (batch ? batch.children!.push(s) : out.push(s));
+  const add = (s: DocumentSymbol) => {
+    entries++;
+    if (batch) batch.children!.push(s);
+    else out.push(s);
+  };
   const closeBatch = (endLine0: number) => {
     if (!batch) return;
     batch.range = { start: batch.range.start, end: lineRange(index, endLine0 + 1).end };
@@ -44,12 +84,21 @@ export function documentSymbols(index: TraceIndex): DocumentSymbol[] {
   };
 
   for (let l = 0; l < index.lineCount; l++) {
-    const rec = index.records[l];
+    // the name first: only the outline's events are parsed
+    const name = index.eventNameAt(l);
+    if (name === undefined || !OUTLINE_EVENTS.has(name)) continue;
+    if (entries >= limit) {
+      closeBatch(l - 1);
+      out.push(sym(l, `Outline stops here: ${limit} entries`, SymbolKind.Null, `line ${l + 1} of ${index.lineCount}; “Filter Trace to Matches…” lists the lines after it`));
+      return out;
+    }
+    const rec = index.recordAt(l);
     if (rec?.kind !== 'event') continue;
     const f = rec.fields ?? {};
     switch (rec.name) {
       case 'vhost_vdpa_listener_begin_batch':
         closeBatch(l - 1);
+        entries++;
         batch = { ...sym(l, 'listener batch', SymbolKind.Namespace), children: [] };
         batchCounts = { map: 0, unmap: 0 };
         break;

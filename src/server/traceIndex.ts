@@ -1,9 +1,10 @@
-// The language server's view of one document: the engine run over its text plus, per line,
-// the record the reader made of it. Features are functions of (index, position); this module
-// answers the position questions (which event, which field, which address space).
+// The language server's view of one document: the engine run over its text plus its lines (a
+// LineStore: a few bytes a line, the record of a line made again when a request needs it).
+// Features are functions of (index, position); this module answers the position questions
+// (which event, which field, which address space).
 import type { EventDef, FieldValue, TraceRecord } from '../trace/types.js';
 import { EventCatalog } from '../trace/catalog/eventCatalog.js';
-import { createLineClassifier, type LineClassifier } from '../trace/read/logLine.js';
+import { createLineClassifier } from '../trace/read/logLine.js';
 import { TraceEngine } from '../trace/replay/engine.js';
 import type { ReplayOptions } from '../trace/replay/context.js';
 import type { Space } from '../trace/replay/spaces.js';
@@ -11,6 +12,7 @@ import type { ResolveOptions } from '../trace/replay/resolveAt.js';
 import type { LineRecords } from '../trace/replay/lineRecords.js';
 import { QemuLogMerger, type QemuLog } from '../trace/qemuLog.js';
 import { bodySpans } from './fieldSpans.js';
+import { DocumentLines, type LineStore } from './documentLines.js';
 import { EVENT_SPACES, fieldBigint, fieldRange, type AddressField } from './fieldSpaces.js';
 
 export type EventRecord = Extract<TraceRecord, { kind: 'event' }>;
@@ -35,16 +37,34 @@ export interface EventLine {
 }
 
 export class TraceIndex {
-  /** 0-based line → the record of that line */
-  readonly records: TraceRecord[] = [];
   private readonly spanCache = new Map<number, FieldSpan[]>();
 
   constructor(
     readonly uri: string,
-    readonly lines: readonly string[],
+    readonly store: LineStore,
     readonly engine: TraceEngine,
     readonly catalog: EventCatalog,
   ) {}
+
+  /** The text of a 0-based line (undefined outside the document). */
+  lineText(line: number): string | undefined {
+    return this.store.text(line);
+  }
+
+  /** The record the reader made of a 0-based line (made again on demand). */
+  recordAt(line: number): TraceRecord | undefined {
+    return this.store.record(line);
+  }
+
+  /** The event name of a 0-based event line, without parsing the line. */
+  eventNameAt(line: number): string | undefined {
+    return this.store.eventName(line);
+  }
+
+  /** The record kind of a 0-based line, without parsing the line. */
+  kindAt(line: number): TraceRecord['kind'] | undefined {
+    return this.store.kind(line);
+  }
 
   /** 1-based trace line → mapping records created / removed by that line (from the timeline's logs) */
   get createdAt(): LineRecords {
@@ -59,9 +79,10 @@ export class TraceIndex {
   seal(): void {}
 
   eventAt(line: number): EventLine | undefined {
-    const rec = this.records[line];
+    if (this.store.kind(line) !== 'event') return undefined;
+    const rec = this.store.record(line);
     if (!rec || rec.kind !== 'event') return undefined;
-    const text = this.lines[line] ?? '';
+    const text = this.store.text(line) ?? '';
     const bodyStart = rec.body === '' ? text.trimEnd().length : text.length - rec.body.length;
     const nameEnd = rec.body === '' ? bodyStart : bodyStart - 1;
     return { rec, line, nameStart: nameEnd - rec.name.length, nameEnd, bodyStart };
@@ -85,7 +106,7 @@ export class TraceIndex {
         out.push(span);
       }
     }
-    if (this.spanCache.size > 4096) this.spanCache.clear();
+    if (this.spanCache.size >= 4096) this.spanCache.delete(this.spanCache.keys().next().value!);
     this.spanCache.set(line, out);
     return out;
   }
@@ -96,6 +117,8 @@ export class TraceIndex {
 
   /** The ASID / device a line's addresses belong to, in the names the engine's tables use. */
   contextOf(line: number): ResolveOptions {
+    const name = this.store.eventName(line);
+    if (name === undefined || !EVENT_SPACES[name]) return {};
     const ev = this.eventAt(line);
     const spaces = ev && EVENT_SPACES[ev.rec.name];
     if (!ev || !spaces || !ev.rec.fields) return {};
@@ -109,7 +132,7 @@ export class TraceIndex {
   }
 
   get lineCount(): number {
-    return this.lines.length;
+    return this.store.count;
   }
 }
 
@@ -126,40 +149,34 @@ export interface IndexOptions {
  */
 export class TraceIndexBuilder {
   private readonly index: TraceIndex;
-  private readonly classify: LineClassifier;
-  private next = 0;
+  private readonly lines: DocumentLines;
   private readonly merger: QemuLogMerger | undefined;
 
   constructor(uri: string, text: string, opts: IndexOptions = {}) {
     const catalog = opts.catalog ?? EventCatalog.builtin();
-    const lines = text.split('\n');
-    // a final newline ends the last line rather than starting an empty one
-    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-    for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
+    this.lines = new DocumentLines(text, createLineClassifier(catalog));
     const log = opts.qemuLog?.(uri);
-    this.index = new TraceIndex(uri, lines, new TraceEngine({ ...opts.replay, ...(log ? { qemuLog: true } : {}) }), catalog);
+    this.index = new TraceIndex(uri, this.lines, new TraceEngine({ ...opts.replay, ...(log ? { qemuLog: true } : {}) }), catalog);
     this.merger = log ? new QemuLogMerger(log, this.index.engine) : undefined;
-    this.classify = createLineClassifier(catalog);
   }
 
   step(maxLines: number): boolean {
-    const { lines, records, engine } = this.index;
-    const stop = Math.min(lines.length, this.next + maxLines);
-    for (; this.next < stop; this.next++) {
-      const rec = this.classify(lines[this.next], this.next + 1, 0);
-      records.push(rec);
+    const { engine } = this.index;
+    const stop = Math.min(this.lines.count, this.lines.done + maxLines);
+    while (this.lines.done < stop) {
+      const rec = this.lines.next();
       this.merger?.beforeRecord(rec);
       engine.push(rec);
     }
-    return this.next >= lines.length;
+    return this.lines.done >= this.lines.count;
   }
 
   get done(): number {
-    return this.next;
+    return this.lines.done;
   }
 
   get total(): number {
-    return this.index.lines.length;
+    return this.lines.count;
   }
 
   finish(): TraceIndex {

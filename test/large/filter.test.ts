@@ -16,8 +16,8 @@ import { samplePath, tempDir } from './helpers.js';
 function bruteForce(index: TraceIndex, c: FilterCriteria): number[] {
   const out: number[] = [];
   for (let l = 0; l < index.lineCount; l++) {
-    const rec = index.records[l];
-    if (rec.kind !== 'event') continue;
+    const rec = index.recordAt(l);
+    if (rec?.kind !== 'event') continue;
     if (c.family && !rec.name.startsWith(c.family)) continue;
     if (c.asid !== undefined && index.contextOf(l).asid !== c.asid) continue;
     if (c.device) {

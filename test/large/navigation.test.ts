@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { LargeTrace } from '../../src/large/largeTrace.js';
 import { hover as serverHover } from '../../src/server/hover.js';
-import { readable } from '../server/fixtures.js';
+import { readable, linesOf } from '../server/fixtures.js';
 import { definition as serverDefinition } from '../../src/server/definition.js';
 import { buildTraceIndex, type TraceIndex } from '../../src/server/traceIndex.js';
 import { resolveRequest, stateAt } from '../../src/server/requests.js';
@@ -17,7 +17,7 @@ async function both(name: string): Promise<{ large: LargeTrace; index: TraceInde
   const uri = pathToFileURL(samplePath(name)).toString();
   const large = await LargeTrace.open(samplePath(name), { uri, stride: 16 });
   const index = buildTraceIndex(uri, sampleText(name));
-  return { large, index, lines: [...index.lines] };
+  return { large, index, lines: linesOf(index) };
 }
 
 /** Every (line, column) at the start of an address field, as the server places fields. */

@@ -54,3 +54,33 @@ test('an edit during a build abandons it; close() releases waiters', async () =>
   assert.equal(await pending, undefined);
   assert.equal(await docs.get('u'), undefined);
 });
+
+test('a slice also ends on its time budget: with no time to spare, every few hundred lines yield', async () => {
+  const big = Array.from({ length: 100 }, () => legacy).join('');
+  const reports: number[] = [];
+  // a line budget that would take the whole document in one slice; the time budget cuts it
+  const docs = new DocumentIndexes({
+    sliceLines: 1e9,
+    sliceMs: 0,
+    progressLines: 100,
+    progress: async () => ({ report: (p) => reports.push(p), done: () => undefined }),
+  });
+  docs.update('big', 1, big, true);
+  const index = await docs.get('big');
+  assert.equal(index?.lineCount, 1800);
+  // 1800 lines in slices of 128: a report after each slice but the last
+  assert.equal(reports.length, Math.ceil(1800 / 128) - 1, String(reports));
+});
+
+test('reconfigure() and rebuild() index the same text again, from the index when the text was dropped', async () => {
+  const built: number[] = [];
+  const docs = new DocumentIndexes({ onIndexed: (i) => built.push(i.lineCount) });
+  docs.update('u', 1, legacy + 'vhost_vdpa_dma_map lab line\r\n', true);
+  const first = await docs.get('u');
+  docs.rebuild('u');
+  const second = await docs.get('u');
+  assert.notEqual(second, first);
+  assert.equal(second?.lineText(18), 'vhost_vdpa_dma_map lab line');
+  assert.deepEqual(second?.engine.diagnostics(), first?.engine.diagnostics());
+  assert.deepEqual(built, [19, 19]);
+});

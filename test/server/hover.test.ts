@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hover } from '../../src/server/hover.js';
 import { buildTraceIndex } from '../../src/server/traceIndex.js';
-import { sampleIndex, at, lineOf, readable } from './fixtures.js';
+import { sampleIndex, at, lineOf, readable, linesOf } from './fixtures.js';
 
 const text = (h: ReturnType<typeof hover>): string => {
   assert.ok(h, 'no hover');
@@ -27,13 +27,13 @@ test('legacy sample, hover on the unmap iova (line 17): the removed map of line 
   assert.doesNotMatch(md, /should have been/);
   // the chain comes before the problem
   assert.ok(md.indexOf('**As of') < md.indexOf('Problems on this line'));
-  assert.equal(h!.range!.start.character, idx.lines[16].indexOf('0x1000 size'));
+  assert.equal(h!.range!.start.character, linesOf(idx)[16].indexOf('0x1000 size'));
 });
 
 test('vtd capture: hover on a vtd_dmar_translate iova gives the GPA QEMU printed on that line', () => {
   const idx = sampleIndex('qemu-7.2-vtd-net/trace.log');
   const line = lineOf(idx, 'vtd_dmar_translate');
-  const printed = /iova (0x[0-9a-f]+) -> gpa (0x[0-9a-f]+) mask (0x[0-9a-f]+)/.exec(idx.lines[line - 1])!;
+  const printed = /iova (0x[0-9a-f]+) -> gpa (0x[0-9a-f]+) mask (0x[0-9a-f]+)/.exec(linesOf(idx)[line - 1])!;
   const md = text(hover(idx, at(idx, line, printed[1])));
   assert.match(md, /guest IOVA `0x[0-9a-f]+`\*\* — field `iova` of `vtd_dmar_translate` \(device 00:02\.0\)/);
   // the chain starts at the printed iova and its GPA hop is the printed gpa (page offset kept)

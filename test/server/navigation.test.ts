@@ -7,7 +7,7 @@ import { diagnostics } from '../../src/server/diagnostics.js';
 import { definition } from '../../src/server/definition.js';
 import { references } from '../../src/server/references.js';
 import { buildTraceIndex } from '../../src/server/traceIndex.js';
-import { sampleIndex, at } from './fixtures.js';
+import { sampleIndex, at, linesOf } from './fixtures.js';
 
 const lines = (locs: { range: { start: { line: number } } }[]) => locs.map((l) => l.range.start.line + 1);
 
@@ -17,7 +17,7 @@ test('diagnostics: aliased-unmap on line 17 as an error on its event name, relat
   assert.ok(d);
   assert.equal(d.severity, DiagnosticSeverity.Error);
   // on the event name: a hover on the line's addresses shows their chain, not the message again
-  const name = idx.lines[16].indexOf('vhost_vdpa_dma_unmap');
+  const name = linesOf(idx)[16].indexOf('vhost_vdpa_dma_unmap');
   assert.deepEqual(d.range, { start: { line: 16, character: name }, end: { line: 16, character: name + 'vhost_vdpa_dma_unmap'.length } });
   // Problems shows the headline as the row, the detail under it
   assert.equal(d.message.split('\n')[0], "Unmap removed another region's mapping: IOVA [0x1000, 0x20fff]");
@@ -33,7 +33,7 @@ test('diagnostics: a parse error starts at the column the reader names', () => {
   assert.equal(d.length, 1);
   assert.equal(d[0].code, 'parse-error');
   // the value that does not parse starts right after "iova: 0x"
-  assert.equal(d[0].range.start.character, idx.lines[0].indexOf('zz'));
+  assert.equal(d[0].range.start.character, linesOf(idx)[0].indexOf('zz'));
 });
 
 test('definition: the unmap of line 17 goes to the map it removes (line 5)', () => {
@@ -52,8 +52,8 @@ test('definition: region_del goes to its region_add; an address goes to the map 
 test('definition: a DMA fault goes to the invalidation that removed the translation', () => {
   const text = readFileSync('test/fixtures/traces/dma-fault.log', 'utf8');
   const idx = buildTraceIndex('u', text);
-  const inv = idx.lines.findIndex((l) => l.startsWith('vtd_inv_desc_iotlb_pages')) + 1;
-  const fault = idx.lines.findIndex((l) => l.startsWith('vtd_dmar_fault')) + 1;
+  const inv = linesOf(idx).findIndex((l) => l.startsWith('vtd_inv_desc_iotlb_pages')) + 1;
+  const fault = linesOf(idx).findIndex((l) => l.startsWith('vtd_dmar_fault')) + 1;
   assert.ok(inv > 0 && fault > inv);
   assert.deepEqual(lines(definition(idx, at(idx, fault, '0xffeb8040'))), [inv]);
 });
@@ -62,7 +62,7 @@ test('references of the unmapped IOVA: the map of line 5 and the unmap of line 1
   const idx = sampleIndex('aliased-unmap-svq-legacy.log');
   const refs = references(idx, at(idx, 17, '0x1000'));
   assert.deepEqual(lines(refs), [5, 17]);
-  assert.equal(idx.lines[4].slice(refs[0].range.start.character, refs[0].range.end.character), '0x1000');
+  assert.equal(linesOf(idx)[4].slice(refs[0].range.start.character, refs[0].range.end.character), '0x1000');
   // the region's GPA range is referenced by its region_add and region_del
   assert.deepEqual(lines(references(idx, at(idx, 15, '0xfeda0000'))), [11, 15]);
 });

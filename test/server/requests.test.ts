@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { filterLines, RequestError, resolveRequest, stateAt } from '../../src/server/requests.js';
-import { sampleIndex } from './fixtures.js';
+import { sampleIndex, linesOf } from './fixtures.js';
 
 const legacy = () => sampleIndex('aliased-unmap-svq-legacy.log');
 
@@ -43,7 +43,7 @@ test('filter: by IOVA range, by family, by device, by ASID', () => {
 
 test('filter: a bare address matches it in any space; hva matches a region_add whose section covers it', () => {
   const idx = legacy();
-  const lines = idx.lines;
+  const lines = linesOf(idx);
   // every line with an address field of any space covering 0x1000: by the fixture's printed values
   const expected: number[] = [];
   lines.forEach((l, i) => {

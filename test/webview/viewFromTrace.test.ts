@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { stateAt, resolveRequest } from '../../src/server/requests.js';
 import type { ViewNode, TranslationView } from '../../src/shared/translationView.js';
 import { sizeText, viewFromState, viewResolution } from '../../src/shared/viewFromTrace.js';
-import { sampleIndex } from '../server/fixtures.js';
+import { sampleIndex, linesOf } from '../server/fixtures.js';
 import type { TraceIndex } from '../../src/server/traceIndex.js';
 
 const legacy = (): TraceIndex => sampleIndex('aliased-unmap-svq-legacy.log');
@@ -31,7 +31,7 @@ test('IOVA trees: each ASID 0 mapping is the dma_map of its line (size is a leng
   assert.equal(dev.length, 1);
   assert.equal(dev[0].children![0].label, 'ASID 0');
   const maps = mappings(iova);
-  const dmaMapLines = idx.lines.map((l, i) => [l, i + 1] as const).filter(([l, n]) => l.includes('vhost_vdpa_dma_map') && n <= 16);
+  const dmaMapLines = linesOf(idx).map((l, i) => [l, i + 1] as const).filter(([l, n]) => l.includes('vhost_vdpa_dma_map') && n <= 16);
   assert.equal(maps.length, dmaMapLines.length);
   for (const [text, line] of dmaMapLines) {
     const node = maps.find((m) => m.createdLine === line);
@@ -50,7 +50,7 @@ test('time travel: the unmap of line 17 takes the IOVA 0x1000 node away; the oth
   const idx = legacy();
   const before = mappings(section(viewAt(idx, 16), 'iova'));
   const after = mappings(section(viewAt(idx, 17), 'iova'));
-  const unmapIova = field(idx.lines[16], 'iova');
+  const unmapIova = field(linesOf(idx)[16], 'iova');
   assert.ok(before.some((m) => BigInt(m.start!) === unmapIova));
   assert.ok(!after.some((m) => BigInt(m.start!) === unmapIova), 'the unmapped range is gone at line 17');
   assert.deepEqual(
@@ -70,7 +70,7 @@ test('guest memory: listener sections from region_add (exclusive llend), the SMR
   const idx = legacy();
   const v = viewAt(idx, 14);
   const maps = mappings(section(v, 'memory'));
-  const adds = idx.lines.map((l, i) => [l, i + 1] as const).filter(([l, n]) => l.includes('region_add') && n <= 14);
+  const adds = linesOf(idx).map((l, i) => [l, i + 1] as const).filter(([l, n]) => l.includes('region_add') && n <= 14);
   assert.equal(maps.length, adds.length);
   for (const [text, line] of adds) {
     const node = maps.find((m) => m.createdLine === line)!;
@@ -125,7 +125,7 @@ test('real VT-d capture: vIOMMU pages of 00:02.0 are the vtd_dmar_translate line
   const maps = mappings(viommu);
   assert.ok(maps.length > 0);
   for (const m of maps) {
-    const text = idx.lines[m.createdLine! - 1];
+    const text = linesOf(idx)[m.createdLine! - 1];
     const g = /vtd_dmar_translate dev 00:02\.00 iova (0x[0-9a-f]+) -> gpa (0x[0-9a-f]+) mask (0x[0-9a-f]+)/.exec(text);
     assert.ok(g, `line ${m.createdLine} is a translation: ${text}`);
     assert.equal(BigInt(m.start!), BigInt(g[1]));
