@@ -1,0 +1,88 @@
+// A live snapshot as a source of the one resolver: QEMU's memory map (GPA ⇄ HVA, aliases give
+// several GPAs for one HVA) and the vIOMMU's answers for the guest IOVAs walked ahead of the
+// question (the walk reads guest memory over the gdbstub, so it is async; resolve is not).
+import type { Perm } from './access.js';
+import type { GuestMemoryMap } from './memory/guestMemoryMap.js';
+import type { ResolveSource } from './resolve.js';
+import type { ResolveHop } from './resolution.js';
+import { hex } from './u64.js';
+
+/** The vIOMMU's answer for one guest IOVA of one device. */
+export type GiovaAnswer = { ok: true; gpa: bigint; perm?: Perm; owner?: string } | { ok: false; reason: string };
+
+export interface GiovaTranslator {
+  translate(device: string, giova: bigint): GiovaAnswer;
+}
+
+/** The answers walked ahead: one guest IOVA of one device, or none. */
+export function walkedGiova(device: string, giova: bigint, answer: GiovaAnswer): GiovaTranslator {
+  return { translate: (d, a) => (d === device && a === giova ? answer : { ok: false, reason: `guest IOVA ${hex(a)} of ${d} was not walked` }) };
+}
+
+/** How a live VT-d walk names the leaf that translated a guest IOVA (level 0: pass-through). */
+export const vtdLeafText = (device: string, domainId: number, level: number): string => `VT-d ${device} domain ${domainId} ${level === 0 ? 'pass-through' : `level ${level} leaf`}`;
+
+export const LIVE_IOVA_REFUSAL = 'device IOVAs (the vhost/vDPA IOTLB) are not read from a live VM: attach a trace to the session for them';
+
+export function liveSource(memory: GuestMemoryMap, viommu?: GiovaTranslator): ResolveSource {
+  const regionOf = (gpa: bigint): { owner?: string } => {
+    const r = memory.findRange(gpa);
+    return r ? { owner: r.name } : {};
+  };
+  const giova = (hop: ResolveHop): GiovaAnswer => {
+    if (hop.device === undefined) return { ok: false, reason: `guest IOVA ${hex(hop.addr)}: name the device (BB:DD.F); guest IOVAs are per device` };
+    if (!viommu) return { ok: false, reason: `guest IOVA ${hex(hop.addr)} of ${hop.device}: no vIOMMU translation was read` };
+    return viommu.translate(hop.device, hop.addr);
+  };
+  return {
+    describe(hop, q) {
+      if (hop.space === 'gpa') return { ...hop, ...regionOf(hop.addr) };
+      if (hop.space !== 'giova') return hop;
+      const at: ResolveHop = q.device === undefined ? hop : { ...hop, device: q.device };
+      const t = giova(at);
+      return t.ok ? { ...at, ...(t.owner !== undefined ? { owner: t.owner } : {}), ...(t.perm !== undefined ? { perm: t.perm } : {}) } : at;
+    },
+    next(chain) {
+      const here = chain[chain.length - 1]!;
+      switch (here.space) {
+        case 'giova': {
+          const t = giova(here);
+          return t.ok ? [{ space: 'gpa', addr: t.gpa, ...regionOf(t.gpa) }] : [];
+        }
+        case 'gpa': {
+          const r = memory.gpaToHva(here.addr);
+          if (!r.ok) return [];
+          const block = r.ramBlock ? { owner: `RAMBlock '${r.ramBlock.name}' +${hex(r.offsetInRegion)}` } : {};
+          return [{ space: 'hva', addr: r.hva, ...block }];
+        }
+        case 'hva':
+          return memory.hvaToGpas(here.addr).map((v) => ({ space: 'gpa', addr: v.gpa, owner: v.range.name }));
+        case 'iova':
+          return [];
+      }
+    },
+    nowhere(hop) {
+      switch (hop.space) {
+        case 'giova': {
+          const t = giova(hop);
+          return t.ok ? `guest IOVA ${hex(hop.addr)} translates to GPA ${hex(t.gpa)}` : t.reason;
+        }
+        case 'gpa': {
+          const r = memory.gpaToHva(hop.addr);
+          return r.ok ? `GPA ${hex(hop.addr)} has HVA ${hex(r.hva)}` : r.reason;
+        }
+        case 'hva':
+          return `HVA ${hex(hop.addr)} is in no RAM block mapped into guest-physical memory`;
+        case 'iova':
+          return LIVE_IOVA_REFUSAL;
+      }
+    },
+    note(a) {
+      // a chain that reached a GPA the memory map cannot take on to an HVA (MMIO, a hole)
+      const last = a.hops[a.hops.length - 1];
+      if (a.error !== undefined || a.hops.length < 2 || last?.space !== 'gpa' || a.hops.some((h) => h.space === 'hva')) return undefined;
+      const r = memory.gpaToHva(last.addr);
+      return r.ok ? undefined : r.reason;
+    },
+  };
+}
