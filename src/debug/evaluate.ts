@@ -3,8 +3,8 @@
 // file asks it and formats its answers as console lines.
 import { hex } from '../model/u64.js';
 import { CONSOLE_HELP, parseConsoleCommand, type ConsoleCommand } from './commandLine.js';
-import { liveSource, vtdLeafText, walkedGiova, type GiovaAnswer } from '../model/liveSource.js';
-import { resolve as resolveIn } from '../model/resolve.js';
+import { liveSource, vtdLeafAnswer, walkedGiova, type GiovaAnswer } from '../model/liveSource.js';
+import { resolve as resolveIn, type ResolveSource, type ResolveSources } from '../model/resolve.js';
 import type { ResolveAnswer, ResolveHop } from '../model/resolution.js';
 import type { Space } from '../model/space.js';
 import type { SnapshotAddr } from '../qemu/snapshot/types.js';
@@ -46,16 +46,17 @@ export function consoleLines(answers: readonly ResolveAnswer[]): string {
 }
 
 /**
- * resolve(space, addr) against the live VM: what the translation tree's resolve box asks over the
+ * resolve(space, addr) against the live VM, and the attached trace's tables after its last line
+ * when the session has one (`timeline`): what the translation tree's resolve box asks over the
  * iovaLens/resolve request. A refusal (no gdbstub, VM running) is the answer's error, not an exception.
  */
-export async function liveResolve(target: QemuTarget, space: Space | undefined, addr: bigint, device: string | undefined): Promise<ResolveAnswer> {
+export async function liveResolve(target: QemuTarget, space: Space | undefined, addr: bigint, device: string | undefined, timeline?: ResolveSource): Promise<ResolveAnswer> {
   try {
     if (space === 'iova' || (space === 'giova' && device === undefined)) {
       const { map } = await target.memoryMap();
-      return resolveIn(space, addr, { live: liveSource(map) }, device === undefined ? {} : { device });
+      return resolveIn(space, addr, { live: liveSource(map), ...(timeline ? { timeline } : {}) }, device === undefined ? {} : { device });
     }
-    const all = await answers(target, space ?? 'any', addr, device);
+    const all = await answers(target, space ?? 'any', addr, device, timeline);
     if (all.length === 1) return all[0]!;
     // several spaces: the first chain that goes somewhere is the main one, the others alternatives,
     // and why the rest go nowhere is the note
@@ -75,22 +76,22 @@ export async function liveResolve(target: QemuTarget, space: Space | undefined, 
 export function giovaAnswer(device: string, t: SnapshotAddr): GiovaAnswer {
   if (t.gpa === null) return { ok: false, reason: t.reason ?? `guest IOVA ${hex(t.addr)} of ${device} does not translate` };
   if (!t.walk) return { ok: true, gpa: t.gpa };
-  return { ok: true, gpa: t.gpa, perm: t.walk.perm, owner: vtdLeafText(device, t.walk.domainId, t.walk.level) };
+  return vtdLeafAnswer(device, t.addr, { ...t.walk, addrMask: t.walk.pageSize - 1n, gpa: t.gpa });
 }
 
-async function giova(target: QemuTarget, device: string, addr: bigint): Promise<ResolveAnswer> {
+async function giova(target: QemuTarget, device: string, addr: bigint, timeline?: ResolveSource): Promise<ResolveAnswer> {
   if (!target.gdb) throw new TargetRefusal(noGdbReason(`walking GIOVA ${hex(addr)} of ${device}`));
   const t = await target.translateGiova(device, addr);
   const { map } = await target.memoryMap();
-  return resolveIn('giova', addr, { live: liveSource(map, walkedGiova(device, addr, giovaAnswer(device, t))) }, { device });
+  return resolveIn('giova', addr, { live: liveSource(map, walkedGiova(device, addr, giovaAnswer(device, t))), ...(timeline ? { timeline } : {}) }, { device });
 }
 
 const goes = (a: ResolveAnswer): boolean => a.error === undefined && a.hops.length > 1;
 
-async function answers(target: QemuTarget, space: 'gpa' | 'hva' | 'giova' | 'any', addr: bigint, device: string | undefined): Promise<ResolveAnswer[]> {
-  if (space === 'giova') return [await giova(target, device!, addr)];
+async function answers(target: QemuTarget, space: 'gpa' | 'hva' | 'giova' | 'any', addr: bigint, device: string | undefined, timeline?: ResolveSource): Promise<ResolveAnswer[]> {
+  if (space === 'giova') return [await giova(target, device!, addr, timeline)];
   const { map } = await target.memoryMap();
-  const live = { live: liveSource(map) };
+  const live: ResolveSources = { live: liveSource(map), ...(timeline ? { timeline } : {}) };
   if (space !== 'any') return [resolveIn(space, addr, live)];
   // Every space the number is valid in: a GPA inside a region, an HVA of guest RAM, and a GIOVA
   // of the named device (or of each device behind the vIOMMU) when it walks to a page.
@@ -102,7 +103,7 @@ async function answers(target: QemuTarget, space: 'gpa' | 'hva' | 'giova' | 'any
   if (target.gdb && !target.running) {
     const devices = device !== undefined ? [device] : (await target.snapshot()).virtio.filter((v) => v.behindIommu && v.pci).map((v) => v.pci!);
     for (const d of devices) {
-      const g = await giova(target, d, addr);
+      const g = await giova(target, d, addr, timeline);
       if (g.hops.length > 1 || device !== undefined) out.push(g);
     }
   }

@@ -211,7 +211,7 @@ export class IovaLensSession extends DebugSession {
     if (command !== RESOLVE_REQUEST) return super.customRequest(command, response, args);
     await this.answer(response, async () => {
       const a = parseResolveArgs(args);
-      return wireAnswer(await liveResolve(this.live(), a.space, BigInt(a.addr), a.device));
+      return wireAnswer(await liveResolve(this.live(), a.space, BigInt(a.addr), a.device, this.trace?.resolveSource));
     });
   }
 

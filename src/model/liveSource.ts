@@ -5,7 +5,8 @@ import type { Perm } from './access.js';
 import type { GuestMemoryMap } from './memory/guestMemoryMap.js';
 import type { ResolveSource } from './resolve.js';
 import type { ResolveHop } from './resolution.js';
-import { hex } from './u64.js';
+import { add64, hex } from './u64.js';
+import { PASS_THROUGH_PERM, translatedPage } from './viommu/vtdRules.js';
 
 /** The vIOMMU's answer for one guest IOVA of one device. */
 export type GiovaAnswer = { ok: true; gpa: bigint; perm?: Perm; owner?: string } | { ok: false; reason: string };
@@ -19,10 +20,30 @@ export function walkedGiova(device: string, giova: bigint, answer: GiovaAnswer):
   return { translate: (d, a) => (d === device && a === giova ? answer : { ok: false, reason: `guest IOVA ${hex(a)} of ${d} was not walked` }) };
 }
 
-/** How a live VT-d walk names the leaf that translated a guest IOVA (level 0: pass-through). */
-export const vtdLeafText = (device: string, domainId: number, level: number): string => `VT-d ${device} domain ${domainId} ${level === 0 ? 'pass-through' : `level ${level} leaf`}`;
+/** What a live VT-d walk found for one guest IOVA: the leaf (level 0: pass-through) and its page. */
+export interface VtdLeaf {
+  domainId: number;
+  level: number;
+  perm: Perm;
+  /** length - 1 of the page the leaf maps */
+  addrMask: bigint;
+  gpa: bigint;
+}
 
-export const LIVE_IOVA_REFUSAL = 'device IOVAs (the vhost/vDPA IOTLB) are not read from a live VM: attach a trace to the session for them';
+/**
+ * A live walk as the vIOMMU's answer, by the rules the trace replay applies to QEMU's own
+ * translations: the page the leaf covers (translatedPage) and the GPA at the same offset in it.
+ */
+export function vtdLeafAnswer(device: string, giova: bigint, leaf: VtdLeaf): GiovaAnswer {
+  const page = translatedPage(giova, leaf.addrMask, leaf.gpa);
+  const how = leaf.level === 0 ? 'pass-through' : `level ${leaf.level} leaf`;
+  return { ok: true, gpa: add64(page.gpa, giova - page.start), perm: leaf.perm, owner: `VT-d ${device} domain ${leaf.domainId} ${how} [${hex(page.start)}, ${hex(page.last)}] → GPA ${hex(page.gpa)}` };
+}
+
+/** DMA that QEMU does not translate for this device (no DMAR root, translation off): GIOVA = GPA. */
+export const untranslatedAnswer = (giova: bigint, why: string): GiovaAnswer => ({ ok: true, gpa: giova, perm: PASS_THROUGH_PERM, owner: `${why}: GIOVA = GPA` });
+
+export const LIVE_IOVA_REFUSAL = 'device IOVAs (the vhost/vDPA IOTLB) are not read from a live VM: only a trace attached to the session shows them';
 
 export function liveSource(memory: GuestMemoryMap, viommu?: GiovaTranslator): ResolveSource {
   const regionOf = (gpa: bigint): { owner?: string } => {

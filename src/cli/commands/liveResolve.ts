@@ -4,7 +4,7 @@
 // through the guest's VT-d tables, which needs the gdbstub; GPA → HVA needs only QMP.
 import { oneValue, type ParsedArgs, addressArg } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
-import { liveSource, vtdLeafText, walkedGiova, type GiovaAnswer, type GiovaTranslator } from '../../model/liveSource.js';
+import { liveSource, untranslatedAnswer, vtdLeafAnswer, walkedGiova, type GiovaAnswer, type GiovaTranslator } from '../../model/liveSource.js';
 import { resolveFirst } from '../../model/resolve.js';
 import type { ResolveAnswer } from '../../model/resolution.js';
 import { spaceTitle } from '../../model/space.js';
@@ -50,15 +50,15 @@ function request(args: ParsedArgs): LiveRequest {
 
 /** The vIOMMU's answer for the one GIOVA asked about, walked ahead (the resolver is synchronous). */
 async function giovaTranslation(session: LiveSession, views: Parameters<typeof dmaViewOf>[0], device: PciBdf, name: string, giova: bigint): Promise<GiovaAnswer> {
-  if (!dmaViewOf(views, device)) return { ok: true, gpa: giova, perm: 3, owner: `${name} DMA is not translated (no vtd-…-dmar root in mtree): GIOVA = GPA` };
+  if (!dmaViewOf(views, device)) return untranslatedAnswer(giova, `${name} DMA is not translated (no vtd-…-dmar root in mtree)`);
   if (!session.gdb) return { ok: false, reason: NO_GDB_REASON };
   const vtd = await readVtdRegisters(session.gdb);
-  if (!vtd.translationEnabled) return { ok: true, gpa: giova, perm: 3, owner: 'VT-d translation disabled (GSTS.TES clear): GIOVA = GPA' };
+  if (!vtd.translationEnabled) return untranslatedAnswer(giova, 'VT-d translation disabled (GSTS.TES clear)');
   if (vtd.rtaddr === null) return { ok: false, reason: 'VT-d root table pointer not set (GSTS.RTPS clear)' };
   const r = await walkVtd({ rtaddr: vtd.rtaddr, device, iova: giova, config: vtd.config }, session.reader);
   session.checkAlive();
   if (!r.ok) return { ok: false, reason: r.reason };
-  return { ok: true, gpa: r.gpa, perm: r.perm, owner: vtdLeafText(name, r.domainId, r.level) };
+  return vtdLeafAnswer(name, giova, r);
 }
 
 export async function runLiveResolve(args: ParsedArgs, io: CliIO): Promise<number> {
