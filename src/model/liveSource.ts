@@ -46,9 +46,11 @@ export const untranslatedAnswer = (giova: bigint, why: string): GiovaAnswer => (
 export const LIVE_IOVA_REFUSAL = 'device IOVAs (the vhost/vDPA IOTLB) are not read from a live VM: only a trace attached to the session shows them';
 
 export function liveSource(memory: GuestMemoryMap, viommu?: GiovaTranslator): ResolveSource {
-  const regionOf = (gpa: bigint): { owner?: string } => {
+  // a GPA hop: the region that holds it, and the alias windows it is reached through
+  const regionOf = (gpa: bigint): { owner?: string; note?: string } => {
     const r = memory.findRange(gpa);
-    return r ? { owner: r.name } : {};
+    const aliases = memory.aliasesAt(gpa);
+    return { ...(r ? { owner: r.name } : {}), ...(aliases.length ? { note: aliases.map((a) => `via alias '${a.name}' @${a.target} ${hex(a.targetOffset)}`).join('; ') } : {}) };
   };
   const giova = (hop: ResolveHop): GiovaAnswer => {
     if (hop.device === undefined) return { ok: false, reason: `guest IOVA ${hex(hop.addr)}: name the device (BB:DD.F); guest IOVAs are per device` };
@@ -74,10 +76,12 @@ export function liveSource(memory: GuestMemoryMap, viommu?: GiovaTranslator): Re
           const r = memory.gpaToHva(here.addr);
           if (!r.ok) return [];
           const block = r.ramBlock ? { owner: `RAMBlock '${r.ramBlock.name}' +${hex(r.offsetInRegion)}` } : {};
-          return [{ space: 'hva', addr: r.hva, ...block }];
+          const elsewhere = memory.hvaToGpas(r.hva).filter((v) => v.gpa !== here.addr);
+          const also = elsewhere.length ? { note: `also visible at GPA ${elsewhere.map((v) => hex(v.gpa)).join(', ')}` } : {};
+          return [{ space: 'hva', addr: r.hva, ...block, ...also }];
         }
         case 'hva':
-          return memory.hvaToGpas(here.addr).map((v) => ({ space: 'gpa', addr: v.gpa, owner: v.range.name }));
+          return memory.hvaToGpas(here.addr).map((v) => ({ space: 'gpa', addr: v.gpa, ...regionOf(v.gpa) }));
         case 'iova':
           return [];
       }

@@ -18,6 +18,8 @@ export interface ResolveHop {
   perm?: Perm;
   asid?: number;
   device?: string;
+  /** what else is true of this hop: the alias windows a GPA is reached through, the other GPAs an HVA shows at */
+  note?: string;
 }
 
 export interface ResolveAnswer {

@@ -49,6 +49,19 @@ test('an HVA seen at two GPAs (an alias) gives two chains, two console lines', (
   const a = resolve('hva', HVA + 0xb0000n, { live: liveSource(aliased) });
   assert.deepEqual([a.hops[1]!.addr, a.alternatives.map((c) => c[1]!.addr)], [0xb0000n, [0xfedb0000n]]);
   assert.equal(consoleLines([a]), 'hva 0x7f00000b0000 -> gpa 0xb0000, in pc.ram\nhva 0x7f00000b0000 -> gpa 0xfedb0000, in pc.ram');
+  // from one GPA, the HVA hop says where else the guest sees those bytes
+  assert.equal(resolve('gpa', 0xfedb0000n, { live: liveSource(aliased) }).hops[1]!.note, 'also visible at GPA 0xb0000');
+});
+
+test('a GPA reached through an alias window names it on its hop', () => {
+  const q35 = new GuestMemoryMap({
+    regions: [{ start: 0n, last: 0x7fff_ffffn, name: 'pc.ram', offsetInRegion: 0n, kind: 'ram', readonly: false }],
+    ramBlocks: [{ name: 'pc.ram', hva: HVA, usedLength: 0x8000_0000n, maxLength: 0x8000_0000n, offset: 0n }],
+    aliases: [{ name: 'ram-below-4g', target: 'pc.ram', targetOffset: 0n, start: 0n, last: 0x7fff_ffffn }],
+  });
+  const a = resolve('gpa', 0x1000n, { live: liveSource(q35) });
+  assert.equal(a.hops[0]!.note, "via alias 'ram-below-4g' @pc.ram 0x0");
+  assert.equal(consoleLines([a]), 'gpa 0x1000 -> hva 0x7f0000001000, in pc.ram');
 });
 
 test('an HVA outside guest RAM is named with the reason', () => {

@@ -12,6 +12,7 @@ const hopJson = (h: ResolveHop) => ({
   ...(h.perm !== undefined ? { perm: h.perm } : {}),
   ...(h.asid !== undefined ? { asid: h.asid } : {}),
   ...(h.device !== undefined ? { device: h.device } : {}),
+  ...(h.note !== undefined ? { note: h.note } : {}),
 });
 
 export function resolveJson(r: ResolveAnswer): object {
@@ -27,7 +28,8 @@ export function resolveJson(r: ResolveAnswer): object {
 const hopText = (h: ResolveHop) =>
   `${spaceTitle[h.space]}${h.asid !== undefined ? ` (ASID ${h.asid})` : ''} ${hex(h.addr)}` +
   (h.owner ? `  — ${h.owner}` : '') +
-  (h.createdLine !== undefined ? ` (line ${h.createdLine})` : '');
+  (h.createdLine !== undefined ? ` (line ${h.createdLine})` : '') +
+  (h.note !== undefined ? ` (${h.note})` : '');
 
 /** `header` says where the answer comes from; a trace answer defaults to its line. */
 export function resolveText(r: ResolveAnswer, header = `as of line ${r.line ?? '?'}`): string {
