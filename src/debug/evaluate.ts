@@ -3,11 +3,10 @@
 // file asks it and formats its answers as console lines.
 import { hex } from '../model/u64.js';
 import { CONSOLE_HELP, parseConsoleCommand, type ConsoleCommand } from './commandLine.js';
-import { liveSource, vtdLeafAnswer, walkedGiova, type GiovaAnswer } from '../model/liveSource.js';
+import { liveSource, walkedGiova } from '../model/liveSource.js';
 import { resolve as resolveIn, type ResolveSource, type ResolveSources } from '../model/resolve.js';
 import type { ResolveAnswer, ResolveHop } from '../model/resolution.js';
 import type { Space } from '../model/space.js';
-import type { SnapshotAddr } from '../qemu/snapshot/types.js';
 import { noGdbReason, TargetRefusal, type QemuTarget } from './target.js';
 
 export async function evaluate(target: QemuTarget, expression: string): Promise<string> {
@@ -72,18 +71,11 @@ export async function liveResolve(target: QemuTarget, space: Space | undefined, 
   }
 }
 
-/** The live vIOMMU's answer in the model's words: the VT-d leaf that translated it, or why not. */
-export function giovaAnswer(device: string, t: SnapshotAddr): GiovaAnswer {
-  if (t.gpa === null) return { ok: false, reason: t.reason ?? `guest IOVA ${hex(t.addr)} of ${device} does not translate` };
-  if (!t.walk) return { ok: true, gpa: t.gpa };
-  return vtdLeafAnswer(device, t.addr, { ...t.walk, addrMask: t.walk.pageSize - 1n, gpa: t.gpa });
-}
-
 async function giova(target: QemuTarget, device: string, addr: bigint, timeline?: ResolveSource): Promise<ResolveAnswer> {
   if (!target.gdb) throw new TargetRefusal(noGdbReason(`walking GIOVA ${hex(addr)} of ${device}`));
   const t = await target.translateGiova(device, addr);
   const { map } = await target.memoryMap();
-  return resolveIn('giova', addr, { live: liveSource(map, walkedGiova(device, addr, giovaAnswer(device, t))), ...(timeline ? { timeline } : {}) }, { device });
+  return resolveIn('giova', addr, { live: liveSource(map, walkedGiova(device, addr, t)), ...(timeline ? { timeline } : {}) }, { device });
 }
 
 const goes = (a: ResolveAnswer): boolean => a.error === undefined && a.hops.length > 1;

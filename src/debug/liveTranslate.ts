@@ -9,6 +9,8 @@ import type { QemuMonitor } from '../qemu/qmp/qemuMonitor.js';
 import { DeviceDma, newDmaSetup } from '../qemu/snapshot/deviceDma.js';
 import { LiveSession } from '../qemu/snapshot/liveSession.js';
 import { readLiveMemory } from '../qemu/snapshot/memoryMap.js';
+import { walkLiveGiova } from '../qemu/snapshot/liveGiova.js';
+import type { GiovaAnswer } from '../model/liveSource.js';
 import type { SnapshotRegion } from '../qemu/snapshot/types.js';
 import { readVtdRegisters } from '../qemu/snapshot/vtdRegisters.js';
 
@@ -28,6 +30,16 @@ export async function withDeviceDma<T>(mon: QemuMonitor, gdb: GdbClient, device:
       const setup = newDmaSetup(session, memory.map, vtd, why);
       return fn(new DeviceDma(setup, parseBdf(device), true, `device ${device}`));
     });
+  } finally {
+    session.close();
+  }
+}
+
+/** One guest IOVA of one device walked in the VM, as the model's vIOMMU answer (the CLI asks the same). */
+export async function walkGiova(mon: QemuMonitor, gdb: GdbClient, device: string, giova: bigint): Promise<GiovaAnswer> {
+  const session = new LiveSession(mon, gdb);
+  try {
+    return await gdb.memory.physical(async () => walkLiveGiova(session, await readLiveMemory(session), parseBdf(device), device, giova));
   } finally {
     session.close();
   }

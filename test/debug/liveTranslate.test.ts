@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GuestMemoryMap } from '../../src/model/memory/guestMemoryMap.js';
-import { liveSource, walkedGiova } from '../../src/model/liveSource.js';
+import { liveSource, untranslatedAnswer, vtdLeafAnswer, walkedGiova } from '../../src/model/liveSource.js';
 import { resolve } from '../../src/model/resolve.js';
-import { consoleLines, giovaAnswer } from '../../src/debug/evaluate.js';
+import { consoleLines } from '../../src/debug/evaluate.js';
 
 const HVA = 0x7f00_0000_0000n;
 const map = new GuestMemoryMap({
@@ -71,19 +71,20 @@ test('an HVA outside guest RAM is named with the reason', () => {
 });
 
 test('a walked GIOVA: the VT-d leaf owns it, then GPA and HVA; a failed walk is the error', () => {
-  const walked = { addr: 0xfffff240n, space: 'giova' as const, gpa: 0x1_0000_0240n, hva: null, walk: { domainId: 4, level: 1, perm: 3 as const, pageSize: 0x1000n } };
-  const a = resolve('giova', 0xfffff240n, { live: liveSource(map, walkedGiova('00:02.0', 0xfffff240n, giovaAnswer('00:02.0', walked))) }, { device: '00:02.0' });
+  const walked = vtdLeafAnswer('00:02.0', 0xfffff240n, { domainId: 4, level: 1, perm: 3, addrMask: 0xfffn, gpa: 0x1_0000_0240n });
+  const a = resolve('giova', 0xfffff240n, { live: liveSource(map, walkedGiova('00:02.0', 0xfffff240n, walked)) }, { device: '00:02.0' });
   assert.deepEqual(a.hops.map((h) => [h.space, h.addr]), [['giova', 0xfffff240n], ['gpa', 0x1_0000_0240n], ['hva', 0x7f00_8000_0240n]]);
   assert.deepEqual([a.hops[0]!.owner, a.hops[0]!.perm, a.hops[0]!.device], ['VT-d 00:02.0 domain 4 level 1 leaf [0xfffff000, 0xffffffff] → GPA 0x100000000', 3, '00:02.0']);
   assert.equal(consoleLines([a]), 'giova 0xfffff240 (00:02.0) -> gpa 0x100000240, hva 0x7f0080000240, in pc.ram');
-  const toMmio = resolve('giova', 0x1000n, { live: liveSource(map, walkedGiova('00:02.0', 0x1000n, { ok: true, gpa: 0xfee0_0010n })) }, { device: '00:02.0' });
-  assert.equal(consoleLines([toMmio]), "giova 0x1000 (00:02.0) -> gpa 0xfee00010, in apic-msi (GPA 0xfee00010 is not RAM (mmio region 'apic-msi'))");
-  const failed = resolve('giova', 0x2000n, { live: liveSource(map, walkedGiova('00:02.0', 0x2000n, giovaAnswer('00:02.0', { addr: 0x2000n, space: 'giova', gpa: null, hva: null, reason: 'VT-d walk of GIOVA 0x2000: not present' }))) }, { device: '00:02.0' });
+  const toMmio = resolve('giova', 0xfee0_0010n, { live: liveSource(map, walkedGiova('00:02.0', 0xfee0_0010n, untranslatedAnswer(0xfee0_0010n, 'VT-d translation disabled (GSTS.TES clear)'))) }, { device: '00:02.0' });
+  assert.deepEqual([toMmio.hops[0]!.owner, toMmio.hops[0]!.perm], ['VT-d translation disabled (GSTS.TES clear): GIOVA = GPA', 3]);
+  assert.equal(consoleLines([toMmio]), "giova 0xfee00010 (00:02.0) -> gpa 0xfee00010, in apic-msi (GPA 0xfee00010 is not RAM (mmio region 'apic-msi'))");
+  const failed = resolve('giova', 0x2000n, { live: liveSource(map, walkedGiova('00:02.0', 0x2000n, { ok: false, reason: 'VT-d walk of GIOVA 0x2000: not present' })) }, { device: '00:02.0' });
   assert.equal(consoleLines([failed]), 'giova 0x2000 (00:02.0) -> nothing (VT-d walk of GIOVA 0x2000: not present)');
 });
 
 test('a 2 MiB superpage leaf: the page and the GPA at the same offset in it, as the trace replay computes them', () => {
-  const leaf = giovaAnswer('00:03.0', { addr: 0x2f_1234n, space: 'giova', gpa: 0x4_02f1_234n, hva: null, walk: { domainId: 1, level: 2, perm: 1, pageSize: 0x20_0000n } });
+  const leaf = vtdLeafAnswer('00:03.0', 0x2f_1234n, { domainId: 1, level: 2, perm: 1, addrMask: 0x1f_ffffn, gpa: 0x4_02f1_234n });
   assert.deepEqual(leaf, { ok: true, gpa: 0x4_02f1_234n, perm: 1, owner: 'VT-d 00:03.0 domain 1 level 2 leaf [0x200000, 0x3fffff] → GPA 0x40200000' });
 });
 

@@ -4,14 +4,13 @@
 // through the guest's VT-d tables, which needs the gdbstub; GPA → HVA needs only QMP.
 import { oneValue, type ParsedArgs, addressArg } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
-import { liveSource, untranslatedAnswer, vtdLeafAnswer, walkedGiova, type GiovaAnswer, type GiovaTranslator } from '../../model/liveSource.js';
+import { liveSource, walkedGiova, type GiovaTranslator } from '../../model/liveSource.js';
 import { resolveFirst } from '../../model/resolve.js';
 import type { ResolveAnswer } from '../../model/resolution.js';
 import { spaceTitle } from '../../model/space.js';
 import { hex } from '../../model/u64.js';
 import { canonicalDevice, parseBdf, type PciBdf } from '../../model/viommu/vtdFormat.js';
-import { walkVtd } from '../../model/viommu/vtdWalker.js';
-import { dmaViewOf, LiveSession, NO_GDB_REASON, readLiveMemory, readVtdRegisters } from '../../qemu/snapshot/index.js';
+import { LiveSession, readLiveMemory, walkLiveGiova } from '../../qemu/snapshot/index.js';
 import { liveFailure, openLivePeers } from './snapshot.js';
 import { termLines } from '../termText.js';
 import { resolveJson, resolveText } from '../report/resolveReport.js';
@@ -48,19 +47,6 @@ function request(args: ParsedArgs): LiveRequest {
   return { addr, space: spaceText as LiveSpace | undefined, device, deviceText };
 }
 
-/** The vIOMMU's answer for the one GIOVA asked about, walked ahead (the resolver is synchronous). */
-async function giovaTranslation(session: LiveSession, views: Parameters<typeof dmaViewOf>[0], device: PciBdf, name: string, giova: bigint): Promise<GiovaAnswer> {
-  if (!dmaViewOf(views, device)) return untranslatedAnswer(giova, `${name} DMA is not translated (no vtd-…-dmar root in mtree)`);
-  if (!session.gdb) return { ok: false, reason: NO_GDB_REASON };
-  const vtd = await readVtdRegisters(session.gdb);
-  if (!vtd.translationEnabled) return untranslatedAnswer(giova, 'VT-d translation disabled (GSTS.TES clear)');
-  if (vtd.rtaddr === null) return { ok: false, reason: 'VT-d root table pointer not set (GSTS.RTPS clear)' };
-  const r = await walkVtd({ rtaddr: vtd.rtaddr, device, iova: giova, config: vtd.config }, session.reader);
-  session.checkAlive();
-  if (!r.ok) return { ok: false, reason: r.reason };
-  return vtdLeafAnswer(name, giova, r);
-}
-
 export async function runLiveResolve(args: ParsedArgs, io: CliIO): Promise<number> {
   const req = request(args);
   let peers: Awaited<ReturnType<typeof openLivePeers>> | undefined;
@@ -75,7 +61,7 @@ export async function runLiveResolve(args: ParsedArgs, io: CliIO): Promise<numbe
         const spaces: LiveSpace[] = req.space ? [req.space] : req.device ? ['giova', 'gpa', 'hva'] : ['gpa', 'hva'];
         const name = req.deviceText === undefined ? undefined : canonicalDevice(req.deviceText);
         let viommu: GiovaTranslator | undefined;
-        if (spaces.includes('giova')) viommu = walkedGiova(name!, req.addr, await giovaTranslation(session, memory.views, req.device!, name!, req.addr));
+        if (spaces.includes('giova')) viommu = walkedGiova(name!, req.addr, await walkLiveGiova(session, memory, req.device!, name!, req.addr));
         const q = name === undefined ? {} : { device: name };
         const { answer, resolved } = resolveFirst(spaces, req.addr, { live: liveSource(memory.map, viommu) }, q);
         if (!resolved && spaces.length > 1) answer.error = `${hex(req.addr)} resolves in none of ${spaces.map((s) => spaceTitle[s]).join(', ')}: ${answer.error ?? ''}`;
