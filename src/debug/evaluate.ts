@@ -9,11 +9,12 @@ import type { ResolveAnswer, ResolveHop } from '../model/resolution.js';
 import type { Space } from '../model/space.js';
 import { noGdbReason, TargetRefusal, type QemuTarget } from './target.js';
 
-export async function evaluate(target: QemuTarget, expression: string): Promise<string> {
-  return run(target, parseConsoleCommand(expression));
+/** `timeline`: the session's attached trace after its last line, resolved together with the VM. */
+export async function evaluate(target: QemuTarget, expression: string, timeline?: ResolveSource): Promise<string> {
+  return run(target, parseConsoleCommand(expression), timeline);
 }
 
-async function run(target: QemuTarget, cmd: ConsoleCommand): Promise<string> {
+async function run(target: QemuTarget, cmd: ConsoleCommand, timeline: ResolveSource | undefined): Promise<string> {
   switch (cmd.kind) {
     case 'help':
       return CONSOLE_HELP;
@@ -22,22 +23,25 @@ async function run(target: QemuTarget, cmd: ConsoleCommand): Promise<string> {
       return regions.map((r) => `${hex(r.start)}-${hex(r.last)} ${r.kind.padEnd(5)} ${r.name}${r.hva !== null ? ` hva ${hex(r.hva)}` : ''}`).join('\n');
     }
     case 'walk':
-      return consoleLines([await giova(target, cmd.device, cmd.addr)]);
+      return consoleLines([await giova(target, cmd.device, cmd.addr, timeline)]);
     case 'resolve':
-      return consoleLines(await answers(target, cmd.space, cmd.addr, cmd.device));
+      return consoleLines(await answers(target, cmd.space, cmd.addr, cmd.device, timeline));
   }
 }
 
 /**
  * One line per chain: `gpa 0x… -> hva 0x…, in REGION`, `giova 0x… (BB:DD.F) -> gpa 0x…, hva 0x…,
- * in REGION`, or `… -> nothing (why)`. The main chain carries the answer's error or note.
+ * in REGION`, or `… -> nothing (why)`; a device IOVA an attached trace adds is `iova 0x… (ASID N,
+ * trace line L)`. The main chain carries the answer's error or note.
  */
+const iovaWhere = (h: ResolveHop): string => [h.asid !== undefined ? `ASID ${h.asid}` : undefined, h.createdLine !== undefined ? `trace line ${h.createdLine}` : undefined].filter(Boolean).join(', ') || 'device';
+
 export function consoleLines(answers: readonly ResolveAnswer[]): string {
   const line = (chain: readonly ResolveHop[], why: string | undefined): string => {
     const [q, ...rest] = chain;
     const what = q!.space === 'giova' ? `giova ${hex(q!.addr)} (${q!.device ?? '?'})` : `${q!.space} ${hex(q!.addr)}`;
     const gpa = chain.find((h) => h.space === 'gpa');
-    const parts = rest.filter((h) => h.space === 'gpa' || h.space === 'hva').map((h) => `${h.space} ${hex(h.addr)}`);
+    const parts = rest.map((h) => `${h.space} ${hex(h.addr)}${h.space === 'iova' ? ` (${iovaWhere(h)})` : ''}`);
     if (gpa?.owner !== undefined) parts.push(`in ${gpa.owner}`);
     return `${what} -> ${parts.join(', ') || 'nothing'}${why !== undefined ? ` (${why})` : ''}`;
   };

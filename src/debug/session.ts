@@ -203,7 +203,7 @@ export class IovaLensSession extends DebugSession {
   protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
     // A typo in the Debug Console is answered there (VS Code prints a failed evaluate as an error
     // line in the console); only showUser would also pop a notification.
-    await this.answer(response, async () => ({ result: await evaluate(this.live(), args.expression), variablesReference: 0 }), args.context !== 'repl');
+    await this.answer(response, async () => ({ result: await evaluate(this.live(), args.expression, this.trace?.resolveSource), variablesReference: 0 }), args.context !== 'repl');
   }
 
   /** iovaLens/resolve: the live answer for the translation tree (src/shared/protocol/debugRequests.ts). */

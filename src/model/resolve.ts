@@ -20,7 +20,7 @@ export interface ResolveSource {
   readonly line?: number;
 }
 
-/** A timeline at line N, a live snapshot, or both; the live one answers first. */
+/** A timeline at line N, a live snapshot, or both; the live one answers first and wins a space it answers. */
 export interface ResolveSources {
   timeline?: ResolveSource;
   live?: ResolveSource;
@@ -56,10 +56,14 @@ export function resolve(space: Space, addr: bigint, sources: ResolveSources, q: 
 /** Expand a chain until no source continues it; several continuations become several chains. */
 function expand(hops: ResolveHop[], list: ResolveSource[], q: ResolveQuery): Chain[] {
   const next: ResolveHop[] = [];
-  for (const s of list)
+  for (const s of list) {
+    // the live VM is the present: where it takes this hop into a space, a trace's older tables
+    // for that space are not asked (they fill only what the VM cannot show, such as device IOVAs)
+    const answered = new Set(next.map((h) => h.space));
     for (const h of s.next(hops, q))
-      // a chain visits each space once; two sources agreeing on a hop give it once
-      if (!hops.some((x) => x.space === h.space) && !next.some((x) => x.space === h.space && x.addr === h.addr)) next.push(h);
+      // a chain visits each space once; one source's repeated hop is given once
+      if (!answered.has(h.space) && !hops.some((x) => x.space === h.space) && !next.some((x) => x.space === h.space && x.addr === h.addr)) next.push(h);
+  }
   if (next.length === 0) {
     if (hops.length === 1) return [{ hops, error: list.map((s) => s.nowhere(hops[0]!, q)).join('; ') }];
     return [{ hops }];

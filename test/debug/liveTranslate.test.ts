@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GuestMemoryMap } from '../../src/model/memory/guestMemoryMap.js';
 import { liveSource, untranslatedAnswer, vtdLeafAnswer, walkedGiova } from '../../src/model/liveSource.js';
-import { resolve } from '../../src/model/resolve.js';
+import { resolve, type ResolveSource } from '../../src/model/resolve.js';
 import { consoleLines } from '../../src/debug/evaluate.js';
 
 const HVA = 0x7f00_0000_0000n;
@@ -91,4 +91,15 @@ test('a 2 MiB superpage leaf: the page and the GPA at the same offset in it, as 
 test('device IOVAs are not read from a live VM; a GIOVA without a device says to name one', () => {
   assert.match(resolve('iova', 0x1000n, live).error ?? '', /not read from a live VM/);
   assert.match(resolve('giova', 0x1000n, live).error ?? '', /name the device/);
+});
+
+test('with a trace attached, the device IOVA the trace adds is printed with its ASID and trace line', () => {
+  // a trace that maps the VM's HVA of GPA 0x1000 at IOVA 0x2000 (line 5)
+  const timeline: ResolveSource = {
+    line: 20,
+    next: (c) => (c[c.length - 1]!.addr === 0x7f00_0000_1000n ? [{ space: 'iova', addr: 0x2000n, asid: 0, createdLine: 5 }] : []),
+    nowhere: () => 'not in the trace',
+  };
+  const a = resolve('gpa', 0x1000n, { live: liveSource(map), timeline });
+  assert.equal(consoleLines([a]), 'gpa 0x1000 -> hva 0x7f0000001000, iova 0x2000 (ASID 0, trace line 5), in pc.ram');
 });

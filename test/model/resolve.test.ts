@@ -61,4 +61,13 @@ test('both sources: the live memory map takes a GPA to its HVA, the trace at lin
   const both = resolve('gpa', 0x4000_1000n, { live: liveSource(map), timeline }, { asid: 0 });
   assert.deepEqual(chain(both.hops), ['gpa:0x40001000', `hva:0x${hva.toString(16)}`, 'iova:0x8000']);
   assert.deepEqual([both.line, both.hops[2]!.createdLine, both.hops[2]!.asid], [60, fromTrace.hops[1]!.createdLine, 0]);
+  // where the VM shows a GPA at another HVA than the trace's sections did, the VM wins that hop
+  // (the trace's older HVA is no alternative); the trace still finds the device IOVA of the GPA
+  // through the map made for its section, as QEMU does
+  const gpa = fromTrace.hops[2]!.addr;
+  const elsewhere = new GuestMemoryMap({ regions: [{ start: 0n, last: 0xfffffn, name: 'pc.ram', offsetInRegion: 0n, kind: 'ram', readonly: false, hva: 0x5555_0000_0000n }] });
+  const moved = resolve('gpa', gpa, { live: liveSource(elsewhere), timeline }, { asid: 0 });
+  assert.deepEqual(chain(moved.hops), [`gpa:0x${gpa.toString(16)}`, `hva:0x${(0x5555_0000_0000n + gpa).toString(16)}`, 'iova:0x8000']);
+  assert.deepEqual(moved.alternatives, []);
+  assert.deepEqual(chain(resolve('gpa', gpa, { timeline }, { asid: 0 }).hops), [`gpa:0x${gpa.toString(16)}`, `hva:0x${hva.toString(16)}`, 'iova:0x8000']);
 });
