@@ -7,6 +7,8 @@ import { hex } from '../model/u64.js';
 import type { QemuLayout } from '../model/qemuLayout.js';
 import { analyzeTraceFile } from '../trace/analyze.js';
 import type { TableState } from '../trace/replay/engine.js';
+import { TraceResolver } from '../trace/replay/resolveAt.js';
+import type { ResolveSource } from '../model/resolve.js';
 import type { Space } from '../trace/replay/spaces.js';
 import type { MapRecord, TableKind } from '../trace/replay/timeline.js';
 
@@ -35,6 +37,8 @@ export interface AttachedTrace {
   /** the state shown is the one after this (last) line */
   line: number;
   devices: TraceDevice[];
+  /** the trace's tables after that line as a source of the model's resolver (resolved with the live VM) */
+  resolveSource?: ResolveSource;
 }
 
 export interface TraceLoad {
@@ -72,7 +76,7 @@ export async function loadAttachedTrace(path: string, traceEvents: string[] | un
   for (const d of findings.slice(0, MAX_FINDINGS)) messages.push(`${path}:${d.line}: ${d.severity}: ${d.message}`);
   if (findings.length > MAX_FINDINGS) messages.push(`${path}: ${findings.length - MAX_FINDINGS} more findings (iova-lens check ${fileName} lists them all)`);
   const line = engine.summary().lines;
-  return { trace: { path, fileName, line, devices: groupTables(engine.stateAt(line)) }, messages };
+  return { trace: { path, fileName, line, devices: groupTables(engine.stateAt(line)), resolveSource: new TraceResolver(engine.timeline).at(line) }, messages };
 }
 
 /**

@@ -203,7 +203,7 @@ export class IovaLensSession extends DebugSession {
   protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
     // A typo in the Debug Console is answered there (VS Code prints a failed evaluate as an error
     // line in the console); only showUser would also pop a notification.
-    await this.answer(response, async () => ({ result: await evaluate(this.live(), args.expression), variablesReference: 0 }), args.context !== 'repl');
+    await this.answer(response, async () => ({ result: await evaluate(this.live(), args.expression, this.trace?.resolveSource), variablesReference: 0 }), args.context !== 'repl');
   }
 
   /** iovaLens/resolve: the live answer for the translation tree (src/shared/protocol/debugRequests.ts). */
@@ -211,7 +211,7 @@ export class IovaLensSession extends DebugSession {
     if (command !== RESOLVE_REQUEST) return super.customRequest(command, response, args);
     await this.answer(response, async () => {
       const a = parseResolveArgs(args);
-      return wireAnswer(await liveResolve(this.live(), a.space, BigInt(a.addr), a.device));
+      return wireAnswer(await liveResolve(this.live(), a.space, BigInt(a.addr), a.device, this.trace?.resolveSource));
     });
   }
 

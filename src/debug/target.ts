@@ -13,10 +13,11 @@ import type { ChannelOpener } from '../qemu/channel.js';
 import { DEFAULT_TIMEOUT_MS } from '../qemu/timeouts.js';
 import { QemuMonitor } from '../qemu/qmp/qemuMonitor.js';
 import { takeSnapshot } from '../qemu/snapshot/takeSnapshot.js';
-import type { Snapshot, SnapshotAddr } from '../qemu/snapshot/types.js';
+import type { Snapshot } from '../qemu/snapshot/types.js';
 import { formatMemoryRef, parseMemoryRef } from './commandLine.js';
 import { canSingleStep, singleStep } from './gdbStep.js';
-import { liveMemoryMap, withDeviceDma } from './liveTranslate.js';
+import { liveMemoryMap, walkGiova, withDeviceDma } from './liveTranslate.js';
+import type { GiovaAnswer } from '../model/liveSource.js';
 
 export type TargetEvent =
   | { kind: 'stopped'; reason: 'pause' | 'entry' | 'breakpoint' | 'step'; threadId?: number }
@@ -327,10 +328,10 @@ export class QemuTarget {
     return run;
   }
 
-  /** Walk the guest's VT-d tables for one device address (GIOVA) and take it to GPA and HVA. */
-  async translateGiova(device: string, addr: bigint): Promise<SnapshotAddr> {
+  /** Walk the guest's VT-d tables for one device address (GIOVA): the vIOMMU's answer, GPA or why not. */
+  async translateGiova(device: string, addr: bigint): Promise<GiovaAnswer> {
     const gdb = this.stoppedGdb(`walking GIOVA ${hex(addr)} of ${device}`);
-    return this.exclusive(() => withDeviceDma(this.monitor, gdb, device, (dma) => dma.translate(addr)));
+    return this.exclusive(() => walkGiova(this.monitor, gdb, device, addr));
   }
 
   /** Read `count` bytes at `offset` from a space-named reference (see parseMemoryRef). */

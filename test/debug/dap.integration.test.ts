@@ -16,6 +16,7 @@ import { VIEW_EVENT, parseDebugEvent } from '../../src/shared/protocol/debugEven
 import { viewResolution } from '../../src/shared/viewFromTrace.js';
 import type { TranslationView } from '../../src/shared/translationView.js';
 import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
+import { analyzeTraceFile } from '../../src/trace/analyze.js';
 
 let guest: Guest;
 withSuiteGuest((g) => (guest = g));
@@ -157,6 +158,16 @@ test('attach with qemuLayout set (as the iovaLens.qemuLayout setting copies it):
       const threads = (await dc.threadsRequest()).body.threads;
       assert.ok(threads.length >= 1, `attached with qemuLayout ${layout}`);
       assert.equal(console.filter((o) => /aliased-unmap-svq-legacy\.log:17: warning: .*allocator \(current layout\)/.test(o)).length, divergences, `${layout}: ${console.join('')}`);
+      // a device IOVA is not in the live VM but in the attached trace: the resolve request answers
+      // from both sources, the trace's chain as of its last line, as the CLI resolves it
+      const { engine } = await analyzeTraceFile('samples/aliased-unmap-svq-legacy.log', { layout });
+      const want = engine.resolve('iova', 0x80001000n, engine.summary().lines);
+      assert.equal(want.error, undefined);
+      const got = parseWireAnswer((await dc.customRequest(RESOLVE_REQUEST, { space: 'iova', addr: '0x80001000' })).body);
+      const hops = (c: readonly { space: string; addr: string | bigint; createdLine?: number }[]) => c.map((h) => [h.space, BigInt(h.addr), h.createdLine]);
+      assert.equal(got.error, undefined, JSON.stringify(got));
+      assert.deepEqual(hops(got.hops), hops(want.hops));
+      assert.ok(got.hops.length >= 2);
       await dc.disconnectRequest({});
     } finally {
       await dc.stop();

@@ -270,6 +270,9 @@ test('resolve --qmp: a GIOVA of 00:02.0 walks to the recorded GPA and on to the 
   const plain = await cli((io) => runLiveResolve(args(['--qmp', q.endpoint, '0x100000']), io));
   assert.equal(plain.code, 0, plain.err);
   assert.match(plain.out, /GPA 0x100000 .*pc\.ram[\s\S]*→ HVA 0x7f1200100000/);
+  const nowhere = await cli((io) => runLiveResolve(args(['--qmp', q.endpoint, '0xdead00000000']), io));
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.out, /^live \(QEMU [^)]*\):\n {2}GPA 0xdead00000000\n {2}0xdead00000000 resolves in none of GPA, HVA: GPA 0xdead00000000 is not in the flat view\n/);
   const noGdb = await cli((io) => runLiveResolve(args(['--qmp', q.endpoint, '--device', '00:02.0', '--space', 'giova', '0xfffff240', '--json']), io));
   assert.equal(noGdb.code, 1);
   assert.match((JSON.parse(noGdb.out) as { error: string }).error, /no gdbstub/);

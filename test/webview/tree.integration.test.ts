@@ -13,7 +13,9 @@ import { sampleIndex } from '../server/fixtures.js';
 import { sampleSnapshot } from '../debug/sampleSnapshot.js';
 import { closeAllPeers } from '../qemu/fakePeers.js';
 import { buildLiveView } from '../../src/debug/liveView.js';
-import { answerOf } from '../../src/debug/liveTranslate.js';
+import { GuestMemoryMap } from '../../src/model/memory/guestMemoryMap.js';
+import { liveSource } from '../../src/model/liveSource.js';
+import { resolve } from '../../src/model/resolve.js';
 import { wireAnswer } from '../../src/shared/protocol/debugRequests.js';
 import { cspViolations, ensureBundle, focusedId, launchChromium, openTree, posted, rowIds, savedState, send, serveTree, type TreeServer } from './treePage.js';
 
@@ -174,8 +176,9 @@ test('resolve in a live session: the adapter\'s answer highlights the live chain
   const live = buildLiveView(snap, { sessionId: 's1', name: 'QEMU 7.2', stoppedAt: 'pause' });
   const ram = snap.memory.regions.find((r) => r.kind === 'ram' && r.hva !== null && r.last - r.start > 0x2000n)!;
   const gpa = ram.start + 0x1234n;
-  // what the adapter sends for iovaLens/resolve gpa: QEMU's region and HVA, as the live resolver's answer on the wire
-  const wire = wireAnswer(answerOf([{ space: 'gpa', addr: gpa, gpa, hva: ram.hva! + 0x1234n, region: ram.name }]));
+  // what the adapter sends for iovaLens/resolve gpa: the model's answer over QEMU's region, on the wire
+  const map = new GuestMemoryMap({ regions: [{ start: ram.start, last: ram.last, name: ram.name, offsetInRegion: 0n, kind: 'ram', readonly: false, hva: ram.hva! }] });
+  const wire = wireAnswer(resolve('gpa', gpa, { live: liveSource(map) }));
   const r = viewResolution(`gpa 0x${gpa.toString(16)}`, wire, live);
   await send(page, { type: 'view', view: live });
   await page.waitForSelector('.node');

@@ -2,7 +2,8 @@
 import { parseArgs, oneValue, addressArg } from '../args.js';
 import { UsageError, type CommandSpec } from '../io.js';
 import { analyzeTraceFile } from '../../trace/analyze.js';
-import { isSpace, SPACES, type Space } from '../../trace/replay/spaces.js';
+import { isSpace, SPACES } from '../../trace/replay/spaces.js';
+import { resolveFirst } from '../../model/resolve.js';
 import { resolveJson, resolveText } from '../report/resolveReport.js';
 import type { ResolveResult } from '../../trace/replay/resolveAt.js';
 import type { TraceEngine } from '../../trace/replay/engine.js';
@@ -57,12 +58,6 @@ export const resolveCommand: CommandSpec = {
 
 /** Without --space: the first space, in the order users most often mean, where ADDR resolves. */
 function resolveAnySpace(engine: TraceEngine, addr: bigint, line: number, opts: { asid?: number; device?: string }): ResolveResult {
-  const order: Space[] = ['iova', 'giova', 'gpa', 'hva'];
-  let first: ResolveResult | undefined;
-  for (const s of order) {
-    const r = engine.resolve(s, addr, line, opts);
-    if (!r.error && r.hops.length > 1) return r;
-    first ??= r;
-  }
-  return { ...first!, error: `0x${addr.toString(16)} is not mapped in any space (IOVA, guest IOVA, GPA, HVA) at line ${line}` };
+  const { answer, resolved } = resolveFirst(['iova', 'giova', 'gpa', 'hva'], addr, { timeline: engine.resolveSource(line) }, opts);
+  return { ...answer, line, ...(resolved ? {} : { error: `0x${addr.toString(16)} is not mapped in any space (IOVA, guest IOVA, GPA, HVA) at line ${line}` }) };
 }

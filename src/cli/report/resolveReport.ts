@@ -1,6 +1,7 @@
-// What `iova-lens resolve` prints: the chain of hops, or the JSON of the CLI contract.
+// What `iova-lens resolve` prints for the model's answer, from a trace or a live VM: the chain of
+// hops, or the JSON of the CLI contract (a live answer has no line and no creating lines).
 import { hex } from '../../model/u64.js';
-import type { ResolveHop, ResolveResult } from '../../trace/replay/resolveAt.js';
+import type { ResolveAnswer, ResolveHop } from '../../model/resolution.js';
 import { spaceTitle } from '../../trace/replay/spaces.js';
 
 const hopJson = (h: ResolveHop) => ({
@@ -11,11 +12,12 @@ const hopJson = (h: ResolveHop) => ({
   ...(h.perm !== undefined ? { perm: h.perm } : {}),
   ...(h.asid !== undefined ? { asid: h.asid } : {}),
   ...(h.device !== undefined ? { device: h.device } : {}),
+  ...(h.note !== undefined ? { note: h.note } : {}),
 });
 
-export function resolveJson(r: ResolveResult): object {
+export function resolveJson(r: ResolveAnswer): object {
   return {
-    line: r.line,
+    ...(r.line !== undefined ? { line: r.line } : {}),
     hops: r.hops.map(hopJson),
     alternatives: r.alternatives.map((c) => c.map(hopJson)),
     ...(r.error ? { error: r.error } : {}),
@@ -26,10 +28,12 @@ export function resolveJson(r: ResolveResult): object {
 const hopText = (h: ResolveHop) =>
   `${spaceTitle[h.space]}${h.asid !== undefined ? ` (ASID ${h.asid})` : ''} ${hex(h.addr)}` +
   (h.owner ? `  — ${h.owner}` : '') +
-  (h.createdLine !== undefined ? ` (line ${h.createdLine})` : '');
+  (h.createdLine !== undefined ? ` (line ${h.createdLine})` : '') +
+  (h.note !== undefined ? ` (${h.note})` : '');
 
-export function resolveText(r: ResolveResult): string {
-  const out = [`as of line ${r.line}:`, '  ' + r.hops.map(hopText).join('\n  → ')];
+/** `header` says where the answer comes from; a trace answer defaults to its line. */
+export function resolveText(r: ResolveAnswer, header = `as of line ${r.line ?? '?'}`): string {
+  const out = [`${header}:`, '  ' + r.hops.map(hopText).join('\n  → ')];
   if (r.error) out.push(`  ${r.error}`);
   if (r.note) out.push(`  → ${r.note}`);
   r.alternatives.forEach((c, i) => out.push(`alternative ${i + 1}:`, '  ' + c.map(hopText).join('\n  → ')));

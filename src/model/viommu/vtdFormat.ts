@@ -59,13 +59,6 @@ export const supportedLevels = (c: VtdConfig): number[] => (c.awBits === 39 ? [3
 export const RTADDR_SMT = 1n << 10n;
 
 // ---------------------------------------------------------------------------------------------
-// Device ids
-
-// BB:DD.F, devfn and source ids are src/model/pciAddress.ts's. (parseBdf stays re-exported here
-// for src/debug/liveTranslate.ts, which the resolver work owns; import it from pciAddress.)
-export { parseBdf } from '../pciAddress.js';
-
-// ---------------------------------------------------------------------------------------------
 // Root and context entries (legacy mode, 16 bytes each: lo then hi, little endian)
 
 /** Reserved bits of a legacy root entry's lo word (VTD_ROOT_ENTRY_RSVD): 11:1 and above HAW. */

@@ -6,6 +6,7 @@ import { handlers, type EventHandler } from './handlers.js';
 import { EventFieldError } from './fields.js';
 import type { Diagnostic } from './diagnostics.js';
 import { TraceResolver, type ResolveOptions, type ResolveResult } from './resolveAt.js';
+import type { ResolveSource } from '../../model/resolve.js';
 import type { Space } from './spaces.js';
 import type { MapRecord, TableInfo } from './timeline.js';
 import { reportLeaks } from './leaks.js';
@@ -167,6 +168,11 @@ export class TraceEngine {
 
   resolve(space: Space, addr: bigint, line: number, opts: ResolveOptions = {}): ResolveResult {
     return this.resolver.resolve(space, addr, line, opts);
+  }
+
+  /** The tables after line `line` as a source of the model's resolver (src/model/resolve.ts). */
+  resolveSource(line: number): ResolveSource & { line: number } {
+    return this.resolver.at(line);
   }
 
   /** The mapping record with this id (creation / removal lines, owner). */

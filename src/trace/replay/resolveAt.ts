@@ -1,14 +1,12 @@
-// "Where does this address go, as of line N": the chain of hops through the tables the trace
-// built (vIOMMU translations, listener sections / memory tables, vDPA IOTLBs per ASID).
+// "Where does this address go, as of line N": the trace's tables (vIOMMU translations, listener
+// sections / memory tables, vDPA IOTLBs per ASID) as a source of the model's one resolver.
 import { hex } from '../../model/u64.js';
-import type { ResolveAnswer, ResolveHop } from '../../model/resolution.js';
+import { resolve, type ResolveSource } from '../../model/resolve.js';
+import type { ResolveAnswer, ResolveHop, ResolveQuery } from '../../model/resolution.js';
 import type { Timeline, MapRecord, TableInfo } from './timeline.js';
 import { type Space, spaceTitle } from './spaces.js';
 
-export interface ResolveOptions {
-  asid?: number;
-  device?: string;
-}
+export type ResolveOptions = ResolveQuery;
 
 export type { ResolveHop } from '../../model/resolution.js';
 
@@ -27,7 +25,7 @@ export const HOST_ONLY_VA_NOTE =
   'host-only memory: a parent in VA mode (e.g. VDUSE) receives a map only of shared memory, so if QEMU allocated this buffer privately ' +
   '(QEMU 7.2 does for its SVQ vrings) the device never gets this map although the ioctl succeeded; a PA-mode parent does get it';
 
-function hostOnlyNote(hops: ResolveHop[]): string | undefined {
+function hostOnlyNote(hops: readonly ResolveHop[]): string | undefined {
   return hops.some((h) => h.space === 'hva' && h.owner?.startsWith('host-only memory')) ? HOST_ONLY_VA_NOTE : undefined;
 }
 
@@ -35,12 +33,23 @@ export class TraceResolver {
   constructor(private readonly tl: Timeline) {}
 
   resolve(space: Space, addr: bigint, line: number, opts: ResolveOptions = {}): ResolveResult {
-    const chains = this.expand([{ space, addr }], line, opts);
-    const ok = chains.filter((c) => !c.error);
-    const best = (ok.length ? ok : chains).sort((a, b) => b.hops.length - a.hops.length);
-    const [first, ...rest] = best;
-    const note = first.error ? (space === 'iova' ? this.orphanAt(addr, line, opts) : undefined) : (this.whyNoIova(first.hops, line, opts) ?? hostOnlyNote(first.hops));
-    return { line, hops: first.hops, alternatives: rest.filter((c) => !c.error).map((c) => c.hops), error: first.error, ...(note ? { note } : {}) };
+    return { ...resolve(space, addr, { timeline: this.at(line) }, opts), line };
+  }
+
+  /** The timeline as it stood after line `line`, as a source of the model's resolver. */
+  at(line: number): ResolveSource & { line: number } {
+    return {
+      line,
+      next: (chain, q) => this.step(chain[chain.length - 1]!, chain, line, q),
+      nowhere: (hop, q) => `${hex(hop.addr)} is not mapped in ${this.where(hop.space, q)} at line ${line}`,
+      note: (a, q) => this.note(a, line, q),
+    };
+  }
+
+  private note(a: ResolveAnswer, line: number, opts: ResolveOptions): string | undefined {
+    const first = a.hops[0];
+    if (a.error !== undefined) return first?.space === 'iova' ? this.orphanAt(first.addr, line, opts) : undefined;
+    return this.whyNoIova(a.hops, line, opts) ?? hostOnlyNote(a.hops);
   }
 
   /** An unmapped IOVA inside the orphaned rest of a cut map: the kernel may still translate it. */
@@ -53,7 +62,7 @@ export class TraceResolver {
   }
 
   /** A GPA/HVA chain that ends before any device IOVA: say so, and what last mapped it. */
-  private whyNoIova(hops: ResolveHop[], line: number, opts: ResolveOptions): string | undefined {
+  private whyNoIova(hops: readonly ResolveHop[], line: number, opts: ResolveOptions): string | undefined {
     const lastHop = hops[hops.length - 1];
     if (lastHop.space !== 'hva' || hops.some((h) => h.space === 'iova')) return undefined;
     const tables = this.tables(['iotlb'], opts, true);
@@ -78,17 +87,6 @@ export class TraceResolver {
     );
   }
 
-  /** Expand a chain until no table continues it; several continuations become several chains. */
-  private expand(hops: ResolveHop[], line: number, opts: ResolveOptions): { hops: ResolveHop[]; error?: string }[] {
-    const here = hops[hops.length - 1];
-    const next = this.step(here, hops, line, opts);
-    if (next.length === 0) {
-      if (hops.length === 1) return [{ hops, error: `${hex(here.addr)} is not mapped in ${this.where(here.space, opts)} at line ${line}` }];
-      return [{ hops }];
-    }
-    return next.flatMap((h) => this.expand([...hops, h], line, opts));
-  }
-
   private where(space: Space, opts: ResolveOptions): string {
     const parts = [spaceTitle[space]];
     if (space === 'iova') parts.push(opts.asid !== undefined ? `ASID ${opts.asid}` : 'any ASID');
@@ -96,7 +94,7 @@ export class TraceResolver {
     return parts.join(' ');
   }
 
-  private step(h: ResolveHop, chain: ResolveHop[], line: number, opts: ResolveOptions): ResolveHop[] {
+  private step(h: ResolveHop, chain: readonly ResolveHop[], line: number, opts: ResolveOptions): ResolveHop[] {
     const seen = (s: Space) => chain.some((x) => x.space === s);
     const out: ResolveHop[] = [];
     const push = (x: ResolveHop) => {

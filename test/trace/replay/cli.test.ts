@@ -106,6 +106,20 @@ test('resolve --json: GPA 0xfedb0000 at line 14 of the legacy sample, hop by hop
   ]);
 });
 
+test('resolve without --space: the first space where the address goes somewhere, IOVA first; nowhere names every space tried', async () => {
+  const r = await cli(['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '14', '0x2000011000', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.hops.map((h: { space: string; addr: string }) => [h.space, h.addr]), [
+    ['iova', '0x2000011000'],
+    ['hva', '0x7f7903eb0000'],
+    ['gpa', '0xb0000'],
+  ]);
+  const none = await cli(['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '14', '0xdead00000000']);
+  assert.equal(none.code, 1);
+  assert.match(none.out, /^as of line 14:\n {2}IOVA 0xdead00000000\n {2}0xdead00000000 is not mapped in any space \(IOVA, guest IOVA, GPA, HVA\) at line 14\n/);
+});
+
 test('resolve: an address mapped nowhere exits 1; a missing file or bad arguments exit 2', async () => {
   const none = await cli(['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '4', '--space', 'iova', '0x1000', '--json']);
   assert.equal(none.code, 1);
