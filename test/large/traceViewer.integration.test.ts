@@ -115,8 +115,15 @@ test('hover on a translated guest IOVA shows its chain down to the GPA QEMU prin
   await settled(page);
   const m = /iova (0x[0-9a-f]+) -> gpa (0x[0-9a-f]+)/.exec(want[target - 1])!;
   const token = page.locator(`#rows .row[data-line="${target}"] .addr`, { hasText: m[1] }).first();
-  await token.hover();
-  await page.waitForSelector('#hover:not([hidden])');
+  const card = page.locator('#hover:not([hidden])', { hasText: `guest IOVA ${m[1]}` });
+  // rows may still move under the mouse while the view settles: leave and hover again until the
+  // card is this token's
+  for (let tries = 0; ; tries++) {
+    await page.mouse.move(5, 5);
+    await token.hover();
+    if (await card.waitFor({ timeout: 3000 }).then(() => true, () => false)) break;
+    assert.ok(tries < 5, `no hover card for ${m[1]} on line ${target}: ${(await page.textContent('#hover')) ?? ''}`);
+  }
   const text = (await page.textContent('#hover')) ?? '';
   assert.match(text, new RegExp(`guest IOVA ${m[1]}`));
   assert.match(text, new RegExp(`GPA ${m[2]}`));
