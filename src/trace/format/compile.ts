@@ -3,6 +3,8 @@
 // hand: no regex, no per-field allocation besides the value itself. It runs once per trace line.
 import type { EventDef, FieldValue } from '../types.js';
 import { argKind, FormatError, parsePrintfFormat, type ArgKind, type Conversion } from './printfSpec.js';
+import { FastScan, fastMatcher } from './fastMatch.js';
+import { LiteralMismatch } from './literalMismatch.js';
 
 export type MatchResult =
   | { ok: true; fields: Record<string, FieldValue> }
@@ -19,6 +21,8 @@ export interface CompiledEvent {
    * index where it stops matching (call match() for the reason). For lazy field parsing.
    */
   test(body: string): number;
+  /** whether the body matches: test(body) < 0, often without the general matcher */
+  accepts(body: string): boolean;
 }
 
 export class EventDefError extends Error {
@@ -47,6 +51,8 @@ function scanKind(c: Conversion): Scan {
 const WORK_PER_CHAR = 8;
 const WORK_SLACK = 4096;
 const MAX_DIGITS = 64;
+/** failWhy of a literal that did not match: its text is written only when reported */
+const LITERAL = '\u0000literal';
 
 const exact = (s: string, start: number, end: number, radix: number): bigint => {
   const text = s.slice(start, end);
@@ -66,8 +72,16 @@ function intLimit(type: string): number {
   return Number.MAX_SAFE_INTEGER;
 }
 
+export interface CompileOptions {
+  /**
+   * Let fastMatch.ts answer for formats without strings or floats (default true). Off only to
+   * hold the two matchers to the same answers in tests.
+   */
+  fastPath?: boolean;
+}
+
 /** Compile once per definition; throws EventDefError when format and arguments disagree. */
-export function compileEvent(def: EventDef): CompiledEvent {
+export function compileEvent(def: EventDef, opts: CompileOptions = {}): CompiledEvent {
   let spec;
   try {
     spec = parsePrintfFormat(def.format);
@@ -108,9 +122,22 @@ export function compileEvent(def: EventDef): CompiledEvent {
   const literalMismatch = (s: string, p: number, lit: string): false => {
     let i = 0;
     while (i < lit.length && s.charCodeAt(p + i) === lit.charCodeAt(i)) i++;
-    const found = p + i < s.length ? JSON.stringify(s.slice(p + i, p + i + 12)) : 'end of line';
-    return fail(p + i, `expected ${JSON.stringify(lit.slice(i))}, found ${found}`);
+    // the text of why is written only when match() reports this failure (see why())
+    if (build && p + i > failAt) {
+      litText = s;
+      litLit = lit;
+      litI = i;
+      litAt = p + i;
+    }
+    return fail(p + i, LITERAL);
   };
+  let litText = '';
+  let litLit = '';
+  let litI = 0;
+  let litAt = 0;
+  /** The failure match() reports; a literal's mismatch is put into words only when read. */
+  const failure = (fallback: string): MatchResult =>
+    failWhy === LITERAL ? new LiteralMismatch(failAt, litText, litAt, litLit.slice(litI)) : { ok: false, index: failAt, reason: failWhy || fallback };
 
   // Scanners leave the value here and return the end index (or -1); with build off they only
   // validate, which skips the BigInt allocations that dominate the cost.
@@ -312,8 +339,11 @@ export function compileEvent(def: EventDef): CompiledEvent {
     return true;
   }
 
+  const fast = opts.fastPath !== false && fastFormat(scans) ? fastMatcher({ lits, scans: scans.map(toFast), kinds, names, limits, padLeft: widths.map((w, k) => (padLeft[k] ? w : 0)), padRight: widths.map((w, k) => (padRight[k] ? w : 0)) }) : undefined;
+
   const lead = lits[0];
   function test(body: string): number {
+    if (fast !== undefined && fast.test(body)) return -1;
     failAt = -1;
     reset(body.length);
     if (lead.length !== 0 && !body.startsWith(lead)) {
@@ -328,19 +358,39 @@ export function compileEvent(def: EventDef): CompiledEvent {
   }
 
   function match(body: string): MatchResult {
+    if (fast !== undefined) {
+      const fields = fast.match(body);
+      if (fields !== undefined) return { ok: true, fields };
+    }
     failAt = -1;
     failWhy = '';
     reset(body.length);
     build = true;
     if (lead.length !== 0 && !body.startsWith(lead)) {
       literalMismatch(body, 0, lead);
-      return { ok: false, index: failAt, reason: failWhy };
+      return failure('');
     }
     const out: Record<string, FieldValue> = {};
     if (run(body, 0, lead.length, out)) return { ok: true, fields: out };
     if (!hasString && failAt < 0) failAt = 0;
-    return { ok: false, index: failAt, reason: failWhy || 'text does not match the format' };
+    return failure('text does not match the format');
   }
 
-  return { def, argNames: names, argKinds: kinds, match, test };
+  const accepts = fast !== undefined ? fast.test : (body: string): boolean => test(body) < 0;
+  return { def, argNames: names, argKinds: kinds, match, test, accepts };
+}
+
+/** Formats fastMatch.ts decides alone: no string and no floating-point conversion. */
+const fastFormat = (scans: readonly Scan[]): boolean => scans.every((s) => s !== Scan.Str && s !== Scan.Float);
+
+function toFast(s: Scan): FastScan {
+  switch (s) {
+    case Scan.Hex: return FastScan.Hex;
+    case Scan.Dec: return FastScan.Dec;
+    case Scan.SignedDec: return FastScan.SignedDec;
+    case Scan.Ptr: return FastScan.Ptr;
+    case Scan.AltHex: return FastScan.AltHex;
+    case Scan.Oct: return FastScan.Oct;
+    default: return FastScan.Char;
+  }
 }

@@ -6,7 +6,7 @@
 //   comm-TID [CPU] flags SEC.USEC: tracing_mark_write: name body   (ftrace backend via trace_marker)
 import type { EventDef, FieldValue, LinePrefix, TraceRecord } from '../types.js';
 import { nameHashStep, type EventCatalog } from '../catalog/eventCatalog.js';
-import type { CompiledEvent } from '../format/compile.js';
+import type { CompiledEvent, MatchResult } from '../format/compile.js';
 import { parseFtracePrefix } from './ftracePrefix.js';
 
 const ISO_PREFIX = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)(?: \((\d+)\))? /;
@@ -72,6 +72,34 @@ class LazyEventRecord {
   }
 }
 
+/**
+ * An event line no format of its name accepts. The reason (the closest format's, in words) is
+ * written when first read: past the diagnostics cap a million damaged lines are only counted.
+ */
+class MalformedRecord {
+  readonly kind = 'malformed' as const;
+  private why: string | undefined;
+  constructor(
+    readonly line: number,
+    readonly offset: number,
+    readonly name: string,
+    readonly body: string,
+    readonly column: number,
+    readonly prefix: LinePrefix | undefined,
+    private readonly best: Extract<MatchResult, { ok: false }> | undefined,
+    private readonly source: string,
+    private readonly formats: number,
+  ) {}
+
+  get reason(): string {
+    if (this.why === undefined) {
+      const why = this.best === undefined ? '' : this.best.reason;
+      this.why = this.formats > 1 ? `${why} (closest of ${this.formats} formats: ${this.source})` : `${why} (format: ${this.source})`;
+    }
+    return this.why;
+  }
+}
+
 export interface LineClassifierOptions {
   /** parse field values on first access of `fields` instead of for every line */
   lazyFields?: boolean;
@@ -121,11 +149,11 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
     const { name, defs } = entry;
     if (lazy) {
       for (let i = 0; i < defs.length; i++) {
-        if (defs[i].test(body) < 0) return new LazyEventRecord(lineNo, offset, name, prefix, defs[i].def, body, defs[i]);
+        if (defs[i].accepts(body)) return new LazyEventRecord(lineNo, offset, name, prefix, defs[i].def, body, defs[i]);
       }
     }
     let bestAt = -1;
-    let bestWhy = '';
+    let best: Extract<MatchResult, { ok: false }> | undefined;
     let bestSource = '';
     for (let i = 0; i < defs.length; i++) {
       const r = defs[i].match(body);
@@ -135,12 +163,13 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
       }
       if (r.index > bestAt) {
         bestAt = r.index;
-        bestWhy = r.reason;
+        best = r;
         bestSource = defs[i].def.source;
       }
     }
-    const reason = defs.length > 1 ? `${bestWhy} (closest of ${defs.length} formats: ${bestSource})` : `${bestWhy} (format: ${bestSource})`;
-    return { kind: 'malformed', line: lineNo, offset, name, body, column: bodyStart + bestAt + 1, reason, prefix };
+    const rec = new MalformedRecord(lineNo, offset, name, body, bodyStart + bestAt + 1, prefix, best, bestSource, defs.length);
+    // records of the eager mode are plain objects (they may be copied or sent between threads)
+    return lazy ? rec : { kind: 'malformed', line: lineNo, offset, name, body, column: rec.column, reason: rec.reason, prefix };
   }
 
   function ftrace(line: string, lineNo: number, offset: number): TraceRecord | undefined {
