@@ -103,6 +103,11 @@ class MalformedRecord {
 export interface LineClassifierOptions {
   /** parse field values on first access of `fields` instead of for every line */
   lazyFields?: boolean;
+  /**
+   * With lazyFields: events whose fields are read anyway (the replay's handled events) are
+   * parsed at once, one walk over the body instead of a check now and a parse later.
+   */
+  eagerFields?: ReadonlySet<string>;
 }
 
 function isoPrefix(m: RegExpExecArray): LinePrefix {
@@ -124,6 +129,7 @@ export type LineClassifier = (line: string, lineNo: number, offset: number) => T
 /** Build the per-line classifier for a catalog (compiled formats are looked up by name). */
 export function createLineClassifier(catalog: EventCatalog, opts: LineClassifierOptions = {}): LineClassifier {
   const lazy = opts.lazyFields === true;
+  const eager = opts.eagerFields;
   /** Name + body starting at `p`; `prefix` already recognised (or undefined). */
   function event(line: string, p: number, lineNo: number, offset: number, prefix: LinePrefix | undefined, knownOnly = false): TraceRecord | undefined {
     const len = line.length;
@@ -147,7 +153,7 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
       return { kind: 'event', line: lineNo, offset, name, prefix, fields: undefined, def: undefined, body };
     }
     const { name, defs } = entry;
-    if (lazy) {
+    if (lazy && (eager === undefined || !eager.has(name))) {
       for (let i = 0; i < defs.length; i++) {
         if (defs[i].accepts(body)) return new LazyEventRecord(lineNo, offset, name, prefix, defs[i].def, body, defs[i]);
       }
