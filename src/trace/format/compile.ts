@@ -23,6 +23,10 @@ export interface CompiledEvent {
   test(body: string): number;
   /** whether the body matches: test(body) < 0, often without the general matcher */
   accepts(body: string): boolean;
+  /** accepts() on the body that starts at `start` in `text` (a line), without cutting it out */
+  acceptsAt(text: string, start: number): boolean;
+  /** match()'s fields for the body that starts at `start` in `text`, undefined when it fails */
+  fieldsAt(text: string, start: number): Record<string, FieldValue> | undefined;
 }
 
 export class EventDefError extends Error {
@@ -376,8 +380,13 @@ export function compileEvent(def: EventDef, opts: CompileOptions = {}): Compiled
     return failure('text does not match the format');
   }
 
-  const accepts = fast !== undefined ? fast.test : (body: string): boolean => test(body) < 0;
-  return { def, argNames: names, argKinds: kinds, match, test, accepts };
+  const acceptsAt = (text: string, start: number): boolean => (fast !== undefined ? fast.test(text, start) : test(text.slice(start)) < 0);
+  const fieldsAt = (text: string, start: number): Record<string, FieldValue> | undefined => {
+    if (fast !== undefined) return fast.match(text, start);
+    const r = match(text.slice(start));
+    return r.ok ? r.fields : undefined;
+  };
+  return { def, argNames: names, argKinds: kinds, match, test, accepts: (body) => acceptsAt(body, 0), acceptsAt, fieldsAt };
 }
 
 /** Formats fastMatch.ts decides alone: no string and no floating-point conversion. */

@@ -26,10 +26,10 @@ export interface FastFormat {
 }
 
 export interface FastMatcher {
-  /** whether the body matches the format */
-  test(body: string): boolean;
+  /** whether the body (the text from `start` to the end of `s`) matches the format */
+  test(s: string, start?: number): boolean;
   /** the fields when the body matches, else undefined */
-  match(body: string): Record<string, FieldValue> | undefined;
+  match(s: string, start?: number): Record<string, FieldValue> | undefined;
 }
 
 const MAX_DIGITS = 64;
@@ -130,9 +130,9 @@ export function fastMatcher(f: FastFormat): FastMatcher {
     return true;
   }
 
-  function walk(s: string, out: Record<string, FieldValue> | undefined): boolean {
-    if (!has(s, 0, lead)) return false;
-    let p = lead.length;
+  function walk(s: string, start: number, out: Record<string, FieldValue> | undefined): boolean {
+    if (!has(s, start, lead)) return false;
+    let p = start + lead.length;
     const build = out !== undefined;
     for (let k = 0; k < n; k++) {
       p = scan(s, p, k, build);
@@ -148,10 +148,11 @@ export function fastMatcher(f: FastFormat): FastMatcher {
   }
 
   return {
-    test: (body) => walk(body, undefined),
-    match(body) {
+    // on the whole line from the body's start: walking a sliced string costs more
+    test: (s, start = 0) => walk(s, start, undefined),
+    match(s, start = 0) {
       const out: Record<string, FieldValue> = {};
-      return walk(body, out) ? out : undefined;
+      return walk(s, start, out) ? out : undefined;
     },
   };
 }

@@ -52,22 +52,28 @@ function tidPrefix(s: string, start = 0): LinePrefix | undefined {
  */
 class LazyEventRecord {
   readonly kind = 'event' as const;
-  private parsed: Record<string, FieldValue> | undefined;
+  private bodyText: string | undefined;
   constructor(
     readonly line: number,
     readonly offset: number,
     readonly name: string,
     readonly prefix: LinePrefix | undefined,
     readonly def: EventDef,
-    readonly body: string,
+    /** the whole line and where the body starts in it (the body is cut out when read) */
+    private readonly text: string,
+    private readonly bodyStart: number,
     private readonly compiled: CompiledEvent,
+    /** already parsed (events the replay handles) */
+    private parsed: Record<string, FieldValue> | undefined,
   ) {}
 
+  get body(): string {
+    if (this.bodyText === undefined) this.bodyText = this.text.slice(this.bodyStart);
+    return this.bodyText;
+  }
+
   get fields(): Record<string, FieldValue> | undefined {
-    if (this.parsed === undefined) {
-      const r = this.compiled.match(this.body);
-      this.parsed = r.ok ? r.fields : {};
-    }
+    if (this.parsed === undefined) this.parsed = this.compiled.fieldsAt(this.text, this.bodyStart) ?? {};
     return this.parsed;
   }
 }
@@ -144,20 +150,27 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
     const atEnd = e === len;
     if (!atEnd && c !== 32) return undefined;
     const bodyStart = atEnd ? len : e + 1;
-    const body = atEnd ? '' : line.slice(bodyStart);
     const entry = catalog.lookupSpan(line, p, e, h);
     if (entry === undefined) {
+      const body = atEnd ? '' : line.slice(bodyStart);
       // unknown names count as events only when they look like one
       const name = line.slice(p, e);
       if (knownOnly || atEnd || (prefix === undefined && !EVENT_LIKE.test(name))) return undefined;
       return { kind: 'event', line: lineNo, offset, name, prefix, fields: undefined, def: undefined, body };
     }
     const { name, defs } = entry;
-    if (lazy && (eager === undefined || !eager.has(name))) {
+    if (lazy) {
+      // matched on the line itself; the body is cut out only if someone reads it
+      const parse = eager !== undefined && eager.has(name);
       for (let i = 0; i < defs.length; i++) {
-        if (defs[i].accepts(body)) return new LazyEventRecord(lineNo, offset, name, prefix, defs[i].def, body, defs[i]);
+        const d = defs[i];
+        if (parse) {
+          const fields = d.fieldsAt(line, bodyStart);
+          if (fields !== undefined) return new LazyEventRecord(lineNo, offset, name, prefix, d.def, line, bodyStart, d, fields);
+        } else if (d.acceptsAt(line, bodyStart)) return new LazyEventRecord(lineNo, offset, name, prefix, d.def, line, bodyStart, d, undefined);
       }
     }
+    const body = atEnd ? '' : line.slice(bodyStart);
     let bestAt = -1;
     let best: Extract<MatchResult, { ok: false }> | undefined;
     let bestSource = '';

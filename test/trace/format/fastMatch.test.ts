@@ -46,6 +46,13 @@ function same(p: { def: EventDef; fast: CompiledEvent; slow: CompiledEvent }, bo
   assert.deepEqual(f, s, `${p.def.source} on ${JSON.stringify(body)}`);
   assert.equal(p.fast.test(body), p.slow.test(body), `test() of ${p.def.source} on ${JSON.stringify(body)}`);
   assert.equal(p.fast.accepts(body), s.ok, `accepts() of ${p.def.source} on ${JSON.stringify(body)}`);
+  // the same body inside a line (what the reader passes), for both matchers
+  const line = `1@2.3:${p.def.name} ${body}`;
+  const at = line.length - body.length;
+  for (const c of [p.fast, p.slow]) {
+    assert.equal(c.acceptsAt(line, at), s.ok, `acceptsAt() of ${p.def.source} on ${JSON.stringify(line)}`);
+    assert.deepEqual(c.fieldsAt(line, at), s.ok ? s.fields : undefined, `fieldsAt() of ${p.def.source} on ${JSON.stringify(line)}`);
+  }
   compared++;
   if (s.ok) accepted++;
 }
