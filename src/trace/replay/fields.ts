@@ -41,10 +41,21 @@ export function optNumField(f: Fields, ...names: string[]): number | undefined {
   return undefined;
 }
 
+// The device pointer repeats on nearly every event: the last one's text is kept, so its map
+// lookups hash one interned string instead of a fresh one per event.
+let lastPtr: bigint | number | undefined;
+let lastPtrText = '';
+
 export function ptrField(event: string, f: Fields, ...names: string[]): string {
   for (const n of names) {
     const v = f[n];
-    if (typeof v === 'bigint' || typeof v === 'number') return '0x' + v.toString(16);
+    if (typeof v === 'bigint' || typeof v === 'number') {
+      if (v !== lastPtr) {
+        lastPtr = v;
+        lastPtrText = '0x' + v.toString(16);
+      }
+      return lastPtrText;
+    }
     if (typeof v === 'string') return v;
   }
   throw new EventFieldError(event, names[0], 'is missing');
