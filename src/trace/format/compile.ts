@@ -23,6 +23,8 @@ export interface CompiledEvent {
   test(body: string): number;
   /** whether the body matches: test(body) < 0, often without the general matcher */
   accepts(body: string): boolean;
+  /** match() by the general matcher alone: for a body known to fail, the column and reason */
+  explain(body: string): MatchResult;
   /** accepts() on the body that starts at `start` in `text` (a line), without cutting it out */
   acceptsAt(text: string, start: number): boolean;
   /** match()'s fields for the body that starts at `start` in `text`, undefined when it fails */
@@ -366,6 +368,10 @@ export function compileEvent(def: EventDef, opts: CompileOptions = {}): Compiled
       const fields = fast.match(body);
       if (fields !== undefined) return { ok: true, fields };
     }
+    return explain(body);
+  }
+
+  function explain(body: string): MatchResult {
     failAt = -1;
     failWhy = '';
     reset(body.length);
@@ -386,20 +392,11 @@ export function compileEvent(def: EventDef, opts: CompileOptions = {}): Compiled
     const r = match(text.slice(start));
     return r.ok ? r.fields : undefined;
   };
-  return { def, argNames: names, argKinds: kinds, match, test, accepts: (body) => acceptsAt(body, 0), acceptsAt, fieldsAt };
+  return { def, argNames: names, argKinds: kinds, match, explain, test, accepts: (body) => acceptsAt(body, 0), acceptsAt, fieldsAt };
 }
 
 /** Formats fastMatch.ts decides alone: no string and no floating-point conversion. */
 const fastFormat = (scans: readonly Scan[]): boolean => scans.every((s) => s !== Scan.Str && s !== Scan.Float);
-
-function toFast(s: Scan): FastScan {
-  switch (s) {
-    case Scan.Hex: return FastScan.Hex;
-    case Scan.Dec: return FastScan.Dec;
-    case Scan.SignedDec: return FastScan.SignedDec;
-    case Scan.Ptr: return FastScan.Ptr;
-    case Scan.AltHex: return FastScan.AltHex;
-    case Scan.Oct: return FastScan.Oct;
-    default: return FastScan.Char;
-  }
-}
+/** fastMatch.ts's name for each Scan, in Scan's order (Str and Float never reach it) */
+const TO_FAST: readonly FastScan[] = [FastScan.Hex, FastScan.Dec, FastScan.SignedDec, FastScan.Ptr, FastScan.AltHex, FastScan.Oct, FastScan.Char, FastScan.Char, FastScan.Char];
+const toFast = (s: Scan): FastScan => TO_FAST[s];

@@ -175,7 +175,8 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
     let best: Extract<MatchResult, { ok: false }> | undefined;
     let bestSource = '';
     for (let i = 0; i < defs.length; i++) {
-      const r = defs[i].match(body);
+      // lazy: every format already said no, so only the general matcher's explanation is wanted
+      const r = lazy ? defs[i].explain(body) : defs[i].match(body);
       if (r.ok) {
         const fields: Record<string, FieldValue> = r.fields;
         return { kind: 'event', line: lineNo, offset, name, prefix, fields, def: defs[i].def, body };

@@ -43,6 +43,7 @@ let accepted = 0;
 function same(p: { def: EventDef; fast: CompiledEvent; slow: CompiledEvent }, body: string): void {
   const f = plain(p.fast.match(body));
   const s = plain(p.slow.match(body));
+  assert.deepEqual(plain(p.fast.explain(body)), s, `explain() of ${p.def.source} on ${JSON.stringify(body)}`);
   assert.deepEqual(f, s, `${p.def.source} on ${JSON.stringify(body)}`);
   assert.equal(p.fast.test(body), p.slow.test(body), `test() of ${p.def.source} on ${JSON.stringify(body)}`);
   assert.equal(p.fast.accepts(body), s.ok, `accepts() of ${p.def.source} on ${JSON.stringify(body)}`);
