@@ -20,18 +20,20 @@ export interface CheckTimes {
   awk: number;
   wc: number;
   rssMB: number;
-  /** with IOVA_LENS_BENCH_BASELINE: the baseline CLI's time and peak RSS, and whether its --json was the same */
-  baseline?: { check: number; rssMB: number; sameOutput: boolean };
+  /** CPU time (user + system) of the fastest check run */
+  cpu: number;
+  /** with IOVA_LENS_BENCH_BASELINE: the baseline CLI's time, CPU, peak RSS, and whether its --json was the same */
+  baseline?: { check: number; cpu: number; rssMB: number; sameOutput: boolean };
 }
 
 /** One `check FILE --json` run of `cli`: wall time, peak RSS and the output. */
-function checkRun(cli: string, file: string): { ms: number; rssKiB: number; out: string } {
+function checkRun(cli: string, file: string): { ms: number; cpu: number; rssKiB: number; out: string } {
   const hook = join(process.cwd(), 'bench', 'rssHook.mjs');
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', hook, cli, 'check', file, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, ['--import', hook, cli, 'check', file, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, IOVA_LENS_BENCH_CPU: '1' } });
   const ms = performance.now() - t0;
   if (r.status !== 0 && r.status !== 1) throw new Error(`check failed (${r.status}): ${r.stderr}`);
-  return { ms, rssKiB: Number(/maxRSS_KiB=(\d+)/.exec(r.stderr)?.[1] ?? 0), out: r.stdout };
+  return { ms, cpu: Number(/cpu_ms=(\d+)/.exec(r.stderr)?.[1] ?? NaN), rssKiB: Number(/maxRSS_KiB=(\d+)/.exec(r.stderr)?.[1] ?? 0), out: r.stdout };
 }
 
 /**
@@ -47,13 +49,17 @@ export function measureCheck(file: string, runs = 2): CheckTimes {
   let baseRss = 0;
   let check = Infinity;
   let baseCheck = Infinity;
+  let cpu = NaN;
+  let baseCpu = NaN;
   let sameOutput = true;
   for (let i = 0; i < runs; i++) {
     const r = checkRun(cli, file);
+    if (r.ms < check) cpu = r.cpu;
     check = Math.min(check, r.ms);
     rssKiB = Math.max(rssKiB, r.rssKiB);
     if (base) {
       const b = checkRun(base, file);
+      if (b.ms < baseCheck) baseCpu = b.cpu;
       baseCheck = Math.min(baseCheck, b.ms);
       baseRss = Math.max(baseRss, b.rssKiB);
       sameOutput &&= b.out === r.out;
@@ -61,14 +67,17 @@ export function measureCheck(file: string, runs = 2): CheckTimes {
   }
   const awk = best(3, () => wall('awk', ['{n+=NF} END{print n}', file]).ms);
   const wc = best(3, () => wall('wc', ['-l', file]).ms);
-  const out: CheckTimes = { check, awk, wc, rssMB: rssKiB / 1024 };
-  if (base) out.baseline = { check: baseCheck, rssMB: baseRss / 1024, sameOutput };
+  const out: CheckTimes = { check, awk, wc, rssMB: rssKiB / 1024, cpu };
+  if (base) out.baseline = { check: baseCheck, cpu: baseCpu, rssMB: baseRss / 1024, sameOutput };
   return out;
 }
 
 /** " | baseline …" for a report line, or nothing without IOVA_LENS_BENCH_BASELINE. */
 export function baselineText(m: CheckTimes): string {
   const b = m.baseline;
-  if (!b) return '';
-  return ` | baseline check ${b.check.toFixed(0)} ms (${(b.check / m.awk).toFixed(2)}x awk), ${b.rssMB.toFixed(0)} MB; speed-up ${(b.check / m.check).toFixed(2)}x; --json ${b.sameOutput ? 'identical' : 'DIFFERS'}`;
+  if (!b) return ` (check CPU ${m.cpu} ms)`;
+  return (
+    ` | CPU: check ${m.cpu} ms, baseline ${b.cpu} ms (${(b.cpu / m.cpu).toFixed(2)}x)` +
+    ` | baseline wall ${b.check.toFixed(0)} ms (${(b.check / m.awk).toFixed(2)}x awk), ${b.rssMB.toFixed(0)} MB; wall speed-up ${(b.check / m.check).toFixed(2)}x; --json ${b.sameOutput ? 'identical' : 'DIFFERS'}`
+  );
 }
