@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureCheck } from './timing.js';
+import { baselineText, measureCheck } from './timing.js';
 import { generateTrace } from './genTrace.js';
 import { analyzeTraceFile } from '../src/trace/analyze.js';
 import type { Space } from '../src/trace/replay/spaces.js';
@@ -18,11 +18,13 @@ export async function runCheckBench(lines = 1_000_000): Promise<void> {
     const file = join(dir, 'trace.log');
     const gen = generateTrace(file, lines, 42);
     console.log(`check benchmark: ${gen.lines} lines, ${(gen.bytes / 1e6).toFixed(1)} MB generated trace`);
-    const { check, awk, wc, rssMB } = measureCheck(file, 3);
+    const m = measureCheck(file, 3);
+    const { check, awk, wc, rssMB } = m;
     console.log(`  check (CLI, whole process): ${check.toFixed(0)} ms`);
     console.log(`  awk '{n+=NF}':              ${awk.toFixed(0)} ms   check/awk = ${(check / awk).toFixed(2)} (goal <= 1.0)`);
     console.log(`  wc -l:                      ${wc.toFixed(0)} ms   check/wc  = ${(check / wc).toFixed(1)}`);
     console.log(`  peak RSS of check:          ${rssMB.toFixed(0)} MB (goal <= 300 MB)`);
+    if (m.baseline) console.log(`  baseline:                  ${baselineText(m).slice(3)}`);
 
     const t0 = performance.now();
     const { engine } = await analyzeTraceFile(file);

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureCheck } from './timing.js';
+import { baselineText, measureCheck } from './timing.js';
+import { writeFileSync } from 'node:fs';
 import { generatePairsTrace, generateRealisticTrace } from './genMixTrace.js';
 import type { GeneratedTrace } from './genTrace.js';
 
@@ -15,8 +16,17 @@ function report(name: string, gen: GeneratedTrace, runs: number): void {
   console.log(
     `  ${name.padEnd(22)} ${String(gen.lines).padStart(8)} lines ${(gen.bytes / 1e6).toFixed(1).padStart(6)} MB: ` +
       `check ${m.check.toFixed(0)} ms, awk ${m.awk.toFixed(0)} ms, wc -l ${m.wc.toFixed(0)} ms; ` +
-      `check/awk ${(m.check / m.awk).toFixed(2)} (goal <= 4), check/wc ${(m.check / m.wc).toFixed(1)}, peak RSS ${m.rssMB.toFixed(0)} MB (goal <= 300)`,
+      `check/awk ${(m.check / m.awk).toFixed(2)} (goal <= 4), check/wc ${(m.check / m.wc).toFixed(1)}, peak RSS ${m.rssMB.toFixed(0)} MB (goal <= 300)` + baselineText(m),
   );
+}
+
+/** Issue 15's big legal input: a million dma_map lines no format accepts (each a parse-error). */
+function malformedTrace(path: string, lines: number): GeneratedTrace {
+  const text: string[] = [];
+  for (let i = 0; i < lines; i++) text.push(`vhost_vdpa_dma_map vdpa:0x55d0 fd: 12 bogus ${i}`);
+  const data = text.join('\n') + '\n';
+  writeFileSync(path, data);
+  return { path, lines, bytes: Buffer.byteLength(data) };
 }
 
 export function runCheckMixesBench(): void {
@@ -27,6 +37,7 @@ export function runCheckMixesBench(): void {
     report('realistic 1M', generateRealisticTrace(file, 1_000_000, 42), 1);
     report('realistic 2M', generateRealisticTrace(file, 2_000_000, 43), 1);
     report('500k map/unmap pairs', generatePairsTrace(file, 500_000, 44), 1);
+    report('1M malformed lines', malformedTrace(file, 1_000_000), 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@
 // its smallest IOVA, so whole subtrees that cannot overlap or cannot beat the best are skipped.
 import { AugmentedTreap, PriorityStream, type TreapLinks } from './augmentedTreap.js';
 import type { DMAMap } from './dmaMap.js';
-import { add64 } from './u64.js';
+import { add64, u64Key } from './u64.js';
 
 interface TaddrNode extends TreapLinks<TaddrNode> {
   map: DMAMap;
@@ -44,7 +44,7 @@ function pull(n: TaddrNode): void {
 
 export class TranslatedIndex {
   private readonly treap = new AugmentedTreap<TaddrNode>(order, pull);
-  private readonly byKey = new Map<bigint, TaddrNode>();
+  private readonly byKey = new Map<number | bigint, TaddrNode>();
   private readonly priorities = new PriorityStream(0x2545f491);
 
   /** `key` is the node's IOVA (unique in the owning tree). */
@@ -52,13 +52,14 @@ export class TranslatedIndex {
     const a = map.translatedAddr;
     const n: TaddrNode = { map, a, b: add64(a, map.size), key, maxB: 0n, minKey: 0n, left: null, right: null, pri: this.priorities.next() };
     this.treap.insert(n);
-    this.byKey.set(key, n);
+    this.byKey.set(u64Key(key), n);
   }
 
   delete(key: bigint): void {
-    const n = this.byKey.get(key);
+    const k = u64Key(key);
+    const n = this.byKey.get(k);
     if (n === undefined) return;
-    this.byKey.delete(key);
+    this.byKey.delete(k);
     this.treap.remove(n);
   }
 

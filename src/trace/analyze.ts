@@ -4,6 +4,7 @@ import { EventCatalog, loadTraceEvents } from './catalog/eventCatalog.js';
 import { readTrace, TraceDecoder } from './read/traceReader.js';
 import { SimpletraceError } from './read/simpletrace.js';
 import { TraceEngine } from './replay/engine.js';
+import { handledEvents } from './replay/handlers.js';
 import type { ReplayOptions } from './replay/context.js';
 import type { TraceRecord } from './types.js';
 import { QemuLogMerger, type QemuLog } from './qemuLog.js';
@@ -50,7 +51,7 @@ export async function analyzeTraceFile(path: string, opts: AnalyzeOptions = {}):
         engine.push(rec);
         if (onRecord) onRecord(rec);
       },
-      { catalog, signal: opts.signal, onProgress: opts.onProgress, lazyFields: true },
+      { catalog, signal: opts.signal, onProgress: opts.onProgress, lazyFields: true, eagerFields: handledEvents },
     );
   } catch (e) {
     // a corrupt simpletrace file: keep what was read before the fault, say where it broke
@@ -74,7 +75,7 @@ export function analyzeTraceText(text: string, catalog: EventCatalog = EventCata
       merger?.beforeRecord(rec);
       engine.push(rec);
     },
-    { catalog, lazyFields: true },
+    { catalog, lazyFields: true, eagerFields: handledEvents },
   );
   decoder.push(Buffer.from(text, 'utf8'));
   decoder.end();

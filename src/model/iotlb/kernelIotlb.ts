@@ -166,6 +166,8 @@ export function invalidate<E extends KernelEntry>(store: KernelIotlbStore<E>, m:
     for (const e of store.overlapping(m.asid, s.first, s.last)) {
       removed.push(e);
       store.remove(e, m.line, e.state === 'live' ? 'invalidate' : 'trimmed');
+      // wholly inside the range: nothing of it is left over
+      if (e.iova >= s.first && e.last <= s.last) continue;
       const base = pick(e);
       const rest: KernelEntry = { ...base, state: 'orphaned', cutLine: e.state === 'live' ? m.line : e.cutLine, from: e.state === 'live' ? e : (e.from ?? e) };
       if (m.line === undefined) delete rest.cutLine;

@@ -3,6 +3,8 @@
 // hand: no regex, no per-field allocation besides the value itself. It runs once per trace line.
 import type { EventDef, FieldValue } from '../types.js';
 import { argKind, FormatError, parsePrintfFormat, type ArgKind, type Conversion } from './printfSpec.js';
+import { FastScan, fastMatcher } from './fastMatch.js';
+import { LiteralMismatch } from './literalMismatch.js';
 
 export type MatchResult =
   | { ok: true; fields: Record<string, FieldValue> }
@@ -19,6 +21,14 @@ export interface CompiledEvent {
    * index where it stops matching (call match() for the reason). For lazy field parsing.
    */
   test(body: string): number;
+  /** whether the body matches: test(body) < 0, often without the general matcher */
+  accepts(body: string): boolean;
+  /** match() by the general matcher alone: for a body known to fail, the column and reason */
+  explain(body: string): MatchResult;
+  /** accepts() on the body that starts at `start` in `text` (a line), without cutting it out */
+  acceptsAt(text: string, start: number): boolean;
+  /** match()'s fields for the body that starts at `start` in `text`, undefined when it fails */
+  fieldsAt(text: string, start: number): Record<string, FieldValue> | undefined;
 }
 
 export class EventDefError extends Error {
@@ -47,6 +57,8 @@ function scanKind(c: Conversion): Scan {
 const WORK_PER_CHAR = 8;
 const WORK_SLACK = 4096;
 const MAX_DIGITS = 64;
+/** failWhy of a literal that did not match: its text is written only when reported */
+const LITERAL = '\u0000literal';
 
 const exact = (s: string, start: number, end: number, radix: number): bigint => {
   const text = s.slice(start, end);
@@ -66,8 +78,16 @@ function intLimit(type: string): number {
   return Number.MAX_SAFE_INTEGER;
 }
 
+export interface CompileOptions {
+  /**
+   * Let fastMatch.ts answer for formats without strings or floats (default true). Off only to
+   * hold the two matchers to the same answers in tests.
+   */
+  fastPath?: boolean;
+}
+
 /** Compile once per definition; throws EventDefError when format and arguments disagree. */
-export function compileEvent(def: EventDef): CompiledEvent {
+export function compileEvent(def: EventDef, opts: CompileOptions = {}): CompiledEvent {
   let spec;
   try {
     spec = parsePrintfFormat(def.format);
@@ -108,9 +128,22 @@ export function compileEvent(def: EventDef): CompiledEvent {
   const literalMismatch = (s: string, p: number, lit: string): false => {
     let i = 0;
     while (i < lit.length && s.charCodeAt(p + i) === lit.charCodeAt(i)) i++;
-    const found = p + i < s.length ? JSON.stringify(s.slice(p + i, p + i + 12)) : 'end of line';
-    return fail(p + i, `expected ${JSON.stringify(lit.slice(i))}, found ${found}`);
+    // the text of why is written only when match() reports this failure (see why())
+    if (build && p + i > failAt) {
+      litText = s;
+      litLit = lit;
+      litI = i;
+      litAt = p + i;
+    }
+    return fail(p + i, LITERAL);
   };
+  let litText = '';
+  let litLit = '';
+  let litI = 0;
+  let litAt = 0;
+  /** The failure match() reports; a literal's mismatch is put into words only when read. */
+  const failure = (fallback: string): MatchResult =>
+    failWhy === LITERAL ? new LiteralMismatch(failAt, litText, litAt, litLit.slice(litI)) : { ok: false, index: failAt, reason: failWhy || fallback };
 
   // Scanners leave the value here and return the end index (or -1); with build off they only
   // validate, which skips the BigInt allocations that dominate the cost.
@@ -312,8 +345,11 @@ export function compileEvent(def: EventDef): CompiledEvent {
     return true;
   }
 
+  const fast = opts.fastPath !== false && fastFormat(scans) ? fastMatcher({ lits, scans: scans.map(toFast), kinds, names, limits, padLeft: widths.map((w, k) => (padLeft[k] ? w : 0)), padRight: widths.map((w, k) => (padRight[k] ? w : 0)) }) : undefined;
+
   const lead = lits[0];
   function test(body: string): number {
+    if (fast !== undefined && fast.test(body)) return -1;
     failAt = -1;
     reset(body.length);
     if (lead.length !== 0 && !body.startsWith(lead)) {
@@ -328,19 +364,39 @@ export function compileEvent(def: EventDef): CompiledEvent {
   }
 
   function match(body: string): MatchResult {
+    if (fast !== undefined) {
+      const fields = fast.match(body);
+      if (fields !== undefined) return { ok: true, fields };
+    }
+    return explain(body);
+  }
+
+  function explain(body: string): MatchResult {
     failAt = -1;
     failWhy = '';
     reset(body.length);
     build = true;
     if (lead.length !== 0 && !body.startsWith(lead)) {
       literalMismatch(body, 0, lead);
-      return { ok: false, index: failAt, reason: failWhy };
+      return failure('');
     }
     const out: Record<string, FieldValue> = {};
     if (run(body, 0, lead.length, out)) return { ok: true, fields: out };
     if (!hasString && failAt < 0) failAt = 0;
-    return { ok: false, index: failAt, reason: failWhy || 'text does not match the format' };
+    return failure('text does not match the format');
   }
 
-  return { def, argNames: names, argKinds: kinds, match, test };
+  const acceptsAt = (text: string, start: number): boolean => (fast !== undefined ? fast.test(text, start) : test(text.slice(start)) < 0);
+  const fieldsAt = (text: string, start: number): Record<string, FieldValue> | undefined => {
+    if (fast !== undefined) return fast.match(text, start);
+    const r = match(text.slice(start));
+    return r.ok ? r.fields : undefined;
+  };
+  return { def, argNames: names, argKinds: kinds, match, explain, test, accepts: (body) => acceptsAt(body, 0), acceptsAt, fieldsAt };
 }
+
+/** Formats fastMatch.ts decides alone: no string and no floating-point conversion. */
+const fastFormat = (scans: readonly Scan[]): boolean => scans.every((s) => s !== Scan.Str && s !== Scan.Float);
+/** fastMatch.ts's name for each Scan, in Scan's order (Str and Float never reach it) */
+const TO_FAST: readonly FastScan[] = [FastScan.Hex, FastScan.Dec, FastScan.SignedDec, FastScan.Ptr, FastScan.AltHex, FastScan.Oct, FastScan.Char, FastScan.Char, FastScan.Char];
+const toFast = (s: Scan): FastScan => TO_FAST[s];

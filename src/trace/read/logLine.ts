@@ -6,7 +6,7 @@
 //   comm-TID [CPU] flags SEC.USEC: tracing_mark_write: name body   (ftrace backend via trace_marker)
 import type { EventDef, FieldValue, LinePrefix, TraceRecord } from '../types.js';
 import { nameHashStep, type EventCatalog } from '../catalog/eventCatalog.js';
-import type { CompiledEvent } from '../format/compile.js';
+import type { CompiledEvent, MatchResult } from '../format/compile.js';
 import { parseFtracePrefix } from './ftracePrefix.js';
 
 const ISO_PREFIX = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)(?: \((\d+)\))? /;
@@ -52,29 +52,68 @@ function tidPrefix(s: string, start = 0): LinePrefix | undefined {
  */
 class LazyEventRecord {
   readonly kind = 'event' as const;
-  private parsed: Record<string, FieldValue> | undefined;
+  private bodyText: string | undefined;
   constructor(
     readonly line: number,
     readonly offset: number,
     readonly name: string,
     readonly prefix: LinePrefix | undefined,
     readonly def: EventDef,
-    readonly body: string,
+    /** the whole line and where the body starts in it (the body is cut out when read) */
+    private readonly text: string,
+    private readonly bodyStart: number,
     private readonly compiled: CompiledEvent,
+    /** already parsed (events the replay handles) */
+    private parsed: Record<string, FieldValue> | undefined,
   ) {}
 
+  get body(): string {
+    if (this.bodyText === undefined) this.bodyText = this.text.slice(this.bodyStart);
+    return this.bodyText;
+  }
+
   get fields(): Record<string, FieldValue> | undefined {
-    if (this.parsed === undefined) {
-      const r = this.compiled.match(this.body);
-      this.parsed = r.ok ? r.fields : {};
-    }
+    if (this.parsed === undefined) this.parsed = this.compiled.fieldsAt(this.text, this.bodyStart) ?? {};
     return this.parsed;
+  }
+}
+
+/**
+ * An event line no format of its name accepts. The reason (the closest format's, in words) is
+ * written when first read: past the diagnostics cap a million damaged lines are only counted.
+ */
+class MalformedRecord {
+  readonly kind = 'malformed' as const;
+  private why: string | undefined;
+  constructor(
+    readonly line: number,
+    readonly offset: number,
+    readonly name: string,
+    readonly body: string,
+    readonly column: number,
+    readonly prefix: LinePrefix | undefined,
+    private readonly best: Extract<MatchResult, { ok: false }> | undefined,
+    private readonly source: string,
+    private readonly formats: number,
+  ) {}
+
+  get reason(): string {
+    if (this.why === undefined) {
+      const why = this.best === undefined ? '' : this.best.reason;
+      this.why = this.formats > 1 ? `${why} (closest of ${this.formats} formats: ${this.source})` : `${why} (format: ${this.source})`;
+    }
+    return this.why;
   }
 }
 
 export interface LineClassifierOptions {
   /** parse field values on first access of `fields` instead of for every line */
   lazyFields?: boolean;
+  /**
+   * With lazyFields: events whose fields are read anyway (the replay's handled events) are
+   * parsed at once, one walk over the body instead of a check now and a parse later.
+   */
+  eagerFields?: ReadonlySet<string>;
 }
 
 function isoPrefix(m: RegExpExecArray): LinePrefix {
@@ -96,6 +135,7 @@ export type LineClassifier = (line: string, lineNo: number, offset: number) => T
 /** Build the per-line classifier for a catalog (compiled formats are looked up by name). */
 export function createLineClassifier(catalog: EventCatalog, opts: LineClassifierOptions = {}): LineClassifier {
   const lazy = opts.lazyFields === true;
+  const eager = opts.eagerFields;
   /** Name + body starting at `p`; `prefix` already recognised (or undefined). */
   function event(line: string, p: number, lineNo: number, offset: number, prefix: LinePrefix | undefined, knownOnly = false): TraceRecord | undefined {
     const len = line.length;
@@ -110,9 +150,9 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
     const atEnd = e === len;
     if (!atEnd && c !== 32) return undefined;
     const bodyStart = atEnd ? len : e + 1;
-    const body = atEnd ? '' : line.slice(bodyStart);
     const entry = catalog.lookupSpan(line, p, e, h);
     if (entry === undefined) {
+      const body = atEnd ? '' : line.slice(bodyStart);
       // unknown names count as events only when they look like one
       const name = line.slice(p, e);
       if (knownOnly || atEnd || (prefix === undefined && !EVENT_LIKE.test(name))) return undefined;
@@ -120,27 +160,36 @@ export function createLineClassifier(catalog: EventCatalog, opts: LineClassifier
     }
     const { name, defs } = entry;
     if (lazy) {
+      // matched on the line itself; the body is cut out only if someone reads it
+      const parse = eager !== undefined && eager.has(name);
       for (let i = 0; i < defs.length; i++) {
-        if (defs[i].test(body) < 0) return new LazyEventRecord(lineNo, offset, name, prefix, defs[i].def, body, defs[i]);
+        const d = defs[i];
+        if (parse) {
+          const fields = d.fieldsAt(line, bodyStart);
+          if (fields !== undefined) return new LazyEventRecord(lineNo, offset, name, prefix, d.def, line, bodyStart, d, fields);
+        } else if (d.acceptsAt(line, bodyStart)) return new LazyEventRecord(lineNo, offset, name, prefix, d.def, line, bodyStart, d, undefined);
       }
     }
+    const body = atEnd ? '' : line.slice(bodyStart);
     let bestAt = -1;
-    let bestWhy = '';
+    let best: Extract<MatchResult, { ok: false }> | undefined;
     let bestSource = '';
     for (let i = 0; i < defs.length; i++) {
-      const r = defs[i].match(body);
+      // lazy: every format already said no, so only the general matcher's explanation is wanted
+      const r = lazy ? defs[i].explain(body) : defs[i].match(body);
       if (r.ok) {
         const fields: Record<string, FieldValue> = r.fields;
         return { kind: 'event', line: lineNo, offset, name, prefix, fields, def: defs[i].def, body };
       }
       if (r.index > bestAt) {
         bestAt = r.index;
-        bestWhy = r.reason;
+        best = r;
         bestSource = defs[i].def.source;
       }
     }
-    const reason = defs.length > 1 ? `${bestWhy} (closest of ${defs.length} formats: ${bestSource})` : `${bestWhy} (format: ${bestSource})`;
-    return { kind: 'malformed', line: lineNo, offset, name, body, column: bodyStart + bestAt + 1, reason, prefix };
+    const rec = new MalformedRecord(lineNo, offset, name, body, bodyStart + bestAt + 1, prefix, best, bestSource, defs.length);
+    // records of the eager mode are plain objects (they may be copied or sent between threads)
+    return lazy ? rec : { kind: 'malformed', line: lineNo, offset, name, body, column: rec.column, reason: rec.reason, prefix };
   }
 
   function ftrace(line: string, lineNo: number, offset: number): TraceRecord | undefined {

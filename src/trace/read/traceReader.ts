@@ -21,6 +21,8 @@ export interface TraceReadOptions extends CatalogOptions {
    * when most events are not looked at; records are then class instances, not plain objects.
    */
   lazyFields?: boolean;
+  /** with lazyFields: names whose fields are built at once (see LineClassifierOptions) */
+  eagerFields?: ReadonlySet<string>;
 }
 
 export interface TraceFileOptions extends TraceReadOptions {
@@ -162,7 +164,7 @@ export class TraceDecoder {
       this.bin = new SimpletraceDecoder(catalog, this.deliver);
     } else {
       const max = this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-      const { sink, flush } = textSink(createLineClassifier(catalog, { lazyFields: this.opts.lazyFields }), max, this.deliver);
+      const { sink, flush } = textSink(createLineClassifier(catalog, { lazyFields: this.opts.lazyFields, eagerFields: this.opts.eagerFields }), max, this.deliver);
       this.text = new LineSplitter(sink, max);
       this.flushText = flush;
     }

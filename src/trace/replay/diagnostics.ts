@@ -67,6 +67,18 @@ export class DiagnosticSink {
     this.byLine = undefined;
   }
 
+  /**
+   * Count one more diagnostic of `code` without its text when the code is past its limit and
+   * the first one left out is kept already (what add() would do); false: call add().
+   */
+  countIfFull(code: DiagnosticCode): boolean {
+    const over = this.dropped.get(code);
+    if (over === undefined) return false;
+    this.perCode.set(code, (this.perCode.get(code) ?? 0) + 1);
+    over.count++;
+    return true;
+  }
+
   /** By line, errors first; a fresh array (callers may keep or change it). */
   sorted(): Diagnostic[] {
     return [...this.ordered()];

@@ -66,7 +66,7 @@ export class TraceEngine {
         this.events++;
         this.malformed++;
         this.count(rec.name);
-        ctx.diags.add({ code: 'parse-error', severity: 'warning', line: rec.line, column: rec.column, message: `${rec.name}: ${rec.reason} (column ${rec.column})` });
+        if (!ctx.diags.countIfFull('parse-error')) ctx.diags.add({ code: 'parse-error', severity: 'warning', line: rec.line, column: rec.column, message: `${rec.name}: ${rec.reason} (column ${rec.column})` });
         return;
       case 'event':
         // no error line came between the last map and this event: the kernel accepted it

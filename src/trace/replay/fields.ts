@@ -45,10 +45,22 @@ export function optNumField(f: Fields, ...names: string[]): number | undefined {
 /** A pointer-like field as text: numbers in hex ("0x…"), text as printed, nothing otherwise. */
 export const pointerText = (v: FieldValue | undefined): string | undefined => (typeof v === 'bigint' ? hex(v) : typeof v === 'number' ? hex(BigInt(v)) : typeof v === 'string' ? v : undefined);
 
+// The device pointer repeats on nearly every event: the last one's text is kept, so its map
+// lookups hash one interned string instead of a fresh one per event.
+let lastPtr: bigint | number | undefined;
+let lastPtrText = '';
+
 export function ptrField(event: string, f: Fields, ...names: string[]): string {
   for (const n of names) {
-    const t = pointerText(f[n]);
-    if (t !== undefined) return t;
+    const v = f[n];
+    if (typeof v === 'bigint' || typeof v === 'number') {
+      if (v !== lastPtr) {
+        lastPtr = v;
+        lastPtrText = '0x' + v.toString(16);
+      }
+      return lastPtrText;
+    }
+    if (typeof v === 'string') return v;
   }
   throw new EventFieldError(event, names[0], 'is missing');
 }

@@ -60,3 +60,6 @@ export const handlers: Record<string, EventHandler> = Object.fromEntries(
     },
   ]),
 );
+
+/** Events the replay reads the fields of: a reader may parse them at once instead of lazily. */
+export const handledEvents: ReadonlySet<string> = new Set(Object.keys(table));
