@@ -8,6 +8,7 @@ import { isSimpletraceFile, simpletraceToText } from './simpletraceText.js';
 import { TraceDecoder } from '../trace/read/traceReader.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../trace/read/lineSource.js';
 import { TraceEngine, type TableState } from '../trace/replay/engine.js';
+import { handledEvents } from '../trace/replay/handlers.js';
 import type { ReplayOptions } from '../trace/replay/context.js';
 import type { Diagnostic } from '../trace/replay/diagnostics.js';
 import type { ResolveOptions, ResolveResult } from '../trace/replay/resolveAt.js';
@@ -71,7 +72,7 @@ export class LargeTrace {
     const decoder = new TraceDecoder((rec) => {
       built.line(rec.line, rec.offset);
       engine.push(rec);
-    }, { catalog, lazyFields: true, maxLineBytes: DEFAULT_MAX_LINE_BYTES });
+    }, { catalog, lazyFields: true, eagerFields: handledEvents, maxLineBytes: DEFAULT_MAX_LINE_BYTES });
     const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
       throw new LargeTraceError(`cannot open trace ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     });
