@@ -5,6 +5,10 @@
 import type { VhostIovaLayout } from './vhostIovaTree.js';
 import { GuestMemoryMap } from './memory/guestMemoryMap.js';
 import type { FlatRange, RamBlock } from './memory/types.js';
+import type { GiovaTranslation, GiovaTranslator } from './translation.js';
+import type { Perm } from './access.js';
+import { parseBdf, sidOf } from './pciAddress.js';
+import { hex } from './u64.js';
 
 export interface InternalRamBlock {
   /** RAMBlock.idstr */
@@ -110,4 +114,26 @@ export function internalsMemoryMap(s: QemuInternals): GuestMemoryMap {
   }));
   const ramBlocks: RamBlock[] = s.ramBlocks.map((b) => ({ name: b.name, hva: b.host, usedLength: b.usedLength, maxLength: b.maxLength, offset: b.offset }));
   return new GuestMemoryMap({ regions, ramBlocks });
+}
+
+/**
+ * intel-iommu's own IOTLB as a vIOMMU for the resolver: a GIOVA translates when QEMU has an entry
+ * for the device's source id covering it (what vtd_lookup_iotlb would hit; PASID not considered).
+ * A miss says so: the IOTLB is a cache, not the page table.
+ */
+export function iotlbTranslator(iotlb: readonly InternalIotlbEntry[]): GiovaTranslator {
+  return {
+    translate(device: string, giova: bigint): GiovaTranslation {
+      let sid: number;
+      try {
+        sid = sidOf(parseBdf(device));
+      } catch (e) {
+        return { ok: false, reason: (e as Error).message };
+      }
+      const e = iotlb.find((x) => x.sid === sid && (giova & x.mask) === x.iova);
+      if (!e) return { ok: false, reason: `QEMU's VT-d IOTLB has no entry for GIOVA ${hex(giova)} of ${device} (the IOTLB caches translations QEMU made since the last invalidation; walk the guest's tables with resolve --qmp --gdb)` };
+      const pageMask = ~e.mask & 0xffff_ffff_ffff_ffffn;
+      return { ok: true, gpa: e.gpa | (giova & pageMask), perm: e.perm as Perm, pageMask, owner: { kind: 'iotlb-entry', name: `VT-d IOTLB ${device} domain ${e.domain}`, start: e.iova, last: e.iova | pageMask } };
+    },
+  };
 }

@@ -64,7 +64,7 @@ async function giovaTranslation(session: LiveSession, views: Parameters<typeof d
 
 const ownerText = (h: Hop): string | null => (h.owner ? `${h.owner.kind} '${h.owner.name}' [${hex(h.owner.start)}, ${hex(h.owner.last)}]` : null);
 
-const hopJson = (h: Hop): Record<string, unknown> => ({
+export const hopJson = (h: Hop): Record<string, unknown> => ({
   space: h.space,
   addr: hex(h.addr),
   owner: ownerText(h),
@@ -74,7 +74,7 @@ const hopJson = (h: Hop): Record<string, unknown> => ({
   ...(h.note !== undefined ? { note: h.note } : {}),
 });
 
-function resolutionText(r: Resolution, qemu: string): string {
+export function resolutionText(r: Resolution, qemu: string): string {
   const chain = (c: Hop[]): string => '  ' + c.map((h) => `${TITLE[h.space]} ${hex(h.addr)}${h.owner ? `  — ${ownerText(h)}` : ''}${h.note ? ` (${h.note})` : ''}`).join('\n  → ');
   const out = [`live (QEMU ${qemu}):`, chain(r.hops)];
   if (r.error) out.push(`  ${r.error}`);

@@ -47,20 +47,27 @@ async function readVdpaIovaTree(mem: QemuMemory, vdpa: bigint, what: string): Pr
     layoutOf(mem, 'DMAMap', ['iova', 'translated_addr', 'size', 'perm']),
   ]);
   const t = new Bytes(await mem.read(tree, Number(T.size)), `VhostIOVATree of ${what}`);
-  const maps = async (field: string, label: string): Promise<{ iova: bigint; last: bigint; taddr: bigint; perm: number }[]> => {
+  const maps = async (field: string, label: string, keyOf: (m: { iova: bigint; taddr: bigint }) => bigint): Promise<{ iova: bigint; last: bigint; taddr: bigint; perm: number }[]> => {
     const iovaTree = t.u64(T.off[field as 'iova_taddr_map']);
     if (iovaTree === 0n) throw new LayoutCheckError(`VhostIOVATree of ${what}`, `${field} is NULL`);
     const gtree = new Bytes(await mem.read(iovaTree + I.off.tree, 8), 'IOVATree.tree').u64(0n);
     const entries = await walkGTree(mem, gtree, `${label} of ${what}`);
     const bufs = await Promise.all(entries.map((e) => mem.read(e.key, Number(M.size))));
+    let prevLast = -1n;
     return bufs.map((b, i) => {
       const m = new Bytes(b, `DMAMap at 0x${entries[i]!.key.toString(16)}`);
       const iova = m.u64(M.off.iova);
-      return { iova, last: (iova + m.u64(M.off.size)) & 0xffff_ffff_ffff_ffffn, taddr: m.u64(M.off.translated_addr), perm: m.u32(M.off.perm) };
+      const size = m.u64(M.off.size);
+      const map = { iova, last: (iova + size) & 0xffff_ffff_ffff_ffffn, taddr: m.u64(M.off.translated_addr), perm: m.u32(M.off.perm) };
+      // the tree's compare function orders non-overlapping ranges by key: in-order must ascend
+      const key = keyOf(map);
+      if (key <= prevLast) throw new LayoutCheckError(`${label} of ${what}`, `node ${i} starts at key 0x${key.toString(16)}, not after the previous node's last 0x${prevLast.toString(16)}`);
+      prevLast = key + size;
+      return map;
     });
   };
-  if (!current) return { layout: 'legacy', maps: await maps('iova_taddr_map', 'IOVA tree') };
-  const [hva, gpa] = await Promise.all([maps('iova_taddr_map', 'IOVA→HVA tree'), maps('gpa_iova_map', 'GPA→IOVA tree')]);
+  if (!current) return { layout: 'legacy', maps: await maps('iova_taddr_map', 'IOVA tree', (m) => m.iova) };
+  const [hva, gpa] = await Promise.all([maps('iova_taddr_map', 'IOVA→HVA tree', (m) => m.iova), maps('gpa_iova_map', 'GPA→IOVA tree', (m) => m.taddr)]);
   const all: InternalIovaMap[] = [...hva, ...gpa.map((m) => ({ ...m, gpa: m.taddr }))];
   all.sort((a, b) => (a.iova < b.iova ? -1 : a.iova > b.iova ? 1 : 0));
   return { layout: 'current', maps: all };
