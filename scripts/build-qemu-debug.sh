@@ -138,31 +138,35 @@ build_one() {
   fi
   need_build_deps
   local start=$SECONDS work="$CACHE/work-$line"
-  rm -rf "$work"; mkdir -p "$work"
-  log "fetching qemu $version source from $suite"
-  (cd "$work" && apt_private "$suite" source --download-only -qq "qemu=$version") \
-    || die "apt-get source qemu=$version failed"
-  # dpkg-source applies Debian's own patches (debian/patches), as Debian builds it
-  (cd "$work" && dpkg-source --no-check -x ./*.dsc src >/dev/null) \
-    || die "dpkg-source -x failed in $work"
-  printf '%s\n' "$DEVICES" >"$work/src/configs/devices/x86_64-softmmu/iova-lens.mak"
   local env=()
   if [ "$line" = 10.0 ]; then
     local mroot; mroot=$(backport_meson)
-    local pyd; pyd=$(echo "$mroot"/usr/lib/python3/dist-packages)
-    env=(PYTHONPATH="$pyd" PATH="$mroot/usr/bin:$PATH")
+    env=(PYTHONPATH="$mroot/usr/lib/python3/dist-packages" PATH="$mroot/usr/bin:$PATH")
   fi
-  mkdir -p "$work/build"
-  log "configuring (lean, debug info): ${CONFIGURE[*]}"
-  (cd "$work/build" && env "${env[@]}" ../src/configure --prefix="$prefix.tmp" "${CONFIGURE[@]}" >configure.log 2>&1) \
-    || { tail -30 "$work/build/configure.log" >&2; die "configure failed (full log: $work/build/configure.log)"; }
+  if [ -d "$work/build" ] && [ "$(cat "$work/KEY" 2>/dev/null)" = "$key" ]; then
+    log "resuming the configured build in $work"
+  else
+    rm -rf "$work"; mkdir -p "$work"
+    log "fetching qemu $version source from $suite"
+    (cd "$work" && apt_private "$suite" source --download-only -qq "qemu=$version") \
+      || die "apt-get source qemu=$version failed"
+    # dpkg-source applies Debian's own patches (debian/patches), as Debian builds it
+    (cd "$work" && dpkg-source --no-check -x ./*.dsc src >/dev/null) \
+      || die "dpkg-source -x failed in $work"
+    printf '%s\n' "$DEVICES" >"$work/src/configs/devices/x86_64-softmmu/iova-lens.mak"
+    mkdir -p "$work/build"
+    log "configuring (lean, debug info): ${CONFIGURE[*]}"
+    (cd "$work/build" && env "${env[@]}" ../src/configure --prefix="$prefix.tmp" "${CONFIGURE[@]}" >configure.log 2>&1) \
+      || { tail -30 "$work/build/configure.log" >&2; die "configure failed (full log: $work/build/configure.log)"; }
+    echo "$key" >"$work/KEY"
+  fi
   log "building qemu-system-x86_64 with $JOBS jobs"
   (cd "$work/build" && env "${env[@]}" ninja -j "$JOBS" qemu-system-x86_64 >ninja.log 2>&1) \
     || { tail -30 "$work/build/ninja.log" >&2; die "build failed (full log: $work/build/ninja.log)"; }
+  # only the emulator is installed: firmware comes from --firmwarepath (Debian's packages), and
+  # `meson install` would want every other target (docs, keymaps, trace-events-all) built too
   rm -rf "$prefix.tmp"
-  (cd "$work/build" && env "${env[@]}" meson install --no-rebuild --quiet >install.log 2>&1) \
-    || { tail -30 "$work/build/install.log" >&2; die "meson install failed (full log: $work/build/install.log)"; }
-  [ -x "$prefix.tmp/bin/qemu-system-x86_64" ] || die "install produced no bin/qemu-system-x86_64 in $prefix.tmp"
+  install -D -m 755 "$work/build/qemu-system-x86_64" "$prefix.tmp/bin/qemu-system-x86_64"
   printf 'source: qemu %s (%s)\nconfigure: %s\n' "$version" "$suite" "${CONFIGURE[*]}" >"$prefix.tmp/BUILD-INFO"
   tar -C "$prefix.tmp" --zstd -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
   mv "$prefix.tmp" "$prefix"

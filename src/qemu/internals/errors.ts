@@ -15,14 +15,20 @@ export class NoDebugInfoError extends Error {
 
 /** ptrace(PTRACE_ATTACH) was refused. */
 export class PtraceRefusedError extends Error {
+  /** the PID of the process already tracing QEMU, when gdb said so */
+  readonly tracer: number | undefined;
   constructor(readonly pid: number, gdbMessage: string) {
+    const tracer = /already traced by process (\d+)/.exec(gdbMessage)?.[1];
+    const reason = gdbMessage.split(/\r?\n/).filter((l) => !/^warning:/.test(l)).join('; ').replace(/\.$/, '');
     super(
-      `cannot attach to QEMU (pid ${pid}): ${gdbMessage.replace(/\.$/, '')}. Only QEMU's parent or a privileged user may attach when ` +
-        'kernel.yama.ptrace_scope is 1 (see /proc/sys/kernel/yama/ptrace_scope): run IOVA Lens as the user that started QEMU with ' +
-        'ptrace_scope 0 (sysctl kernel.yama.ptrace_scope=0), as root or with CAP_SYS_PTRACE, or let IOVA Lens start QEMU. ' +
-        'A process already traced by another debugger (gdb, strace) cannot be attached either.',
+      tracer !== undefined
+        ? `cannot attach to QEMU (pid ${pid}): it is already traced by process ${tracer} (a debugger such as gdb or strace); ptrace allows one tracer at a time: detach that one first, or read through it`
+        : `cannot attach to QEMU (pid ${pid}): ${reason}. Only QEMU's parent or a privileged user may attach when ` +
+            'kernel.yama.ptrace_scope is 1 (see /proc/sys/kernel/yama/ptrace_scope): run IOVA Lens as root or with CAP_SYS_PTRACE, ' +
+            'lower the setting (sysctl kernel.yama.ptrace_scope=0) and run it as the user that started QEMU, or let IOVA Lens start QEMU.',
     );
     this.name = 'PtraceRefusedError';
+    this.tracer = tracer === undefined ? undefined : Number(tracer);
   }
 }
 

@@ -2,10 +2,20 @@
 // read without stopping QEMU), then attaches, reads and detaches. QEMU is stopped only between
 // attach() and detach(). Functions inside QEMU are never called (every thread is stopped at an
 // arbitrary point, possibly holding a lock or in the middle of a tree update).
-import { readlinkSync, existsSync } from 'node:fs';
+import { readlinkSync, existsSync, readFileSync } from 'node:fs';
 import { GdbMi, MiCommandError, type GdbMiOptions } from './mi/gdbMi.js';
 import { GdbMiError, NoDebugInfoError, NotQemuError, PtraceRefusedError, QemuExitedError } from './errors.js';
 import type { QemuMemory } from './qemuMemory.js';
+
+/** gone or a zombie: a traced QEMU killed mid-read stays in /proc until its parent reaps it */
+function processGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return /^[ZXx]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return true;
+  }
+}
 
 const NUMBER = /^(?:0x[0-9a-f]+|\d+)$/i;
 /** a C type or field path as IOVA Lens writes them: nothing gdb could run */
@@ -96,7 +106,7 @@ export class GdbQemuMemory implements QemuMemory {
 
   async close(): Promise<void> {
     try {
-      if (this.attached && !this.exitedWhy && !this.mi.closed) await this.detach();
+      if (this.attached && !this.exited && !this.mi.closed) await this.detach();
     } finally {
       await this.mi.close();
     }
@@ -106,7 +116,7 @@ export class GdbQemuMemory implements QemuMemory {
     try {
       return await f();
     } catch (e) {
-      if (this.exitedWhy || (this.attached && !existsSync(`/proc/${this.pid}`))) throw new QemuExitedError(this.pid, what);
+      if (this.exitedWhy || processGone(this.pid)) throw new QemuExitedError(this.pid, what);
       if (e instanceof MiCommandError) throw new GdbMiError(`reading QEMU (pid ${this.pid}): ${what}: ${e.msg}`);
       throw e;
     }
@@ -163,7 +173,7 @@ export class GdbQemuMemory implements QemuMemory {
       covered += bytes.length;
     }
     if (covered !== len) {
-      if (this.exitedWhy) throw new QemuExitedError(this.pid, `reading ${what}`);
+      if (this.exitedWhy || processGone(this.pid)) throw new QemuExitedError(this.pid, `reading ${what}`);
       throw new GdbMiError(`reading QEMU (pid ${this.pid}): only ${covered} of ${what} are readable`);
     }
     return out;
@@ -171,11 +181,11 @@ export class GdbQemuMemory implements QemuMemory {
 
   /** True once gdb reported QEMU's exit. */
   get exited(): boolean {
-    return this.exitedWhy !== undefined;
+    return this.exitedWhy !== undefined || processGone(this.pid);
   }
 
   /** Throw QemuExitedError if QEMU went away during a read. */
   checkAlive(during: string): void {
-    if (this.exitedWhy) throw new QemuExitedError(this.pid, during);
+    if (this.exitedWhy || processGone(this.pid)) throw new QemuExitedError(this.pid, during);
   }
 }

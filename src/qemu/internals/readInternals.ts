@@ -30,7 +30,15 @@ async function warmLayouts(mem: QemuMemory): Promise<void> {
 
 /** Read everything from an attached QemuMemory (any transport). */
 export async function readInternalsFrom(mem: QemuMemory): Promise<Omit<QemuInternals, 'stoppedMs'>> {
-  const [ramBlocks, addressSpaces, iommu, vhost] = await Promise.all([readRamBlocks(mem), readAddressSpaces(mem), findIntelIommu(mem), readVhostDevices(mem)]);
+  // all settled before answering: no read may still be in flight when the caller detaches
+  const settled = await Promise.allSettled([readRamBlocks(mem), readAddressSpaces(mem), findIntelIommu(mem), readVhostDevices(mem)] as const);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  const [ramBlocks, addressSpaces, iommu, vhost] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [
+    Awaited<ReturnType<typeof readRamBlocks>>,
+    Awaited<ReturnType<typeof readAddressSpaces>>,
+    Awaited<ReturnType<typeof findIntelIommu>>,
+    Awaited<ReturnType<typeof readVhostDevices>>,
+  ];
   const vtd = iommu === null ? null : { iotlb: await readVtdIotlb(mem, iommu) };
   if (!addressSpaces.some((a) => a.name === 'memory')) throw new Error(`QEMU (pid ${mem.pid}) has no "memory" AddressSpace: not a system emulator?`);
   return { pid: mem.pid, ramBlocks, addressSpaces, vtd, vhost };

@@ -37,6 +37,7 @@ export async function readAddressSpaces(mem: QemuMemory): Promise<InternalAddres
         ]);
         return { name, ram: m.u8(MR.off.ram) !== 0, romd: m.u8(MR.off.rom_device) !== 0, readonly: m.u8(MR.off.readonly) !== 0, host: host === 0n ? null : host };
       })();
+      p.catch(() => undefined); // awaited by every range that shows it
       regions.set(mr, p);
     }
     return p;
@@ -49,7 +50,9 @@ export async function readAddressSpaces(mem: QemuMemory): Promise<InternalAddres
     seen.add(as);
     const a = new Bytes(await mem.read(as, Number(AS.size)), `AddressSpace at 0x${as.toString(16)}`);
     const name = readCString(mem, a.u64(AS.off.name));
-    spaces.push({ name, ranges: name.then((n) => readFlatView(mem, a.u64(AS.off.current_map), n, FV, FR, region)) });
+    const ranges = name.then((n) => readFlatView(mem, a.u64(AS.off.current_map), n, FV, FR, region));
+    ranges.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+    spaces.push({ name, ranges });
     as = a.u64(AS.off['address_spaces_link.tqe_next']);
   }
   return Promise.all(spaces.map(async (s) => ({ name: await s.name, ranges: await s.ranges })));
@@ -73,7 +76,7 @@ async function readFlatView(
   if (nr === 0) return [];
   const stride = Number(FR.size);
   const arr = await mem.read(h.u64(FV.off.ranges), nr * stride);
-  const out: Promise<InternalFlatRange>[] = [];
+  const rows: { mr: bigint; start: bigint; last: bigint; offsetInRegion: bigint; romdMode: boolean; readonly: boolean }[] = [];
   let prevLast = -1n;
   for (let i = 0; i < nr; i++) {
     const r = new Bytes(arr.subarray(i * stride, (i + 1) * stride), `${what} range ${i}`);
@@ -81,21 +84,22 @@ async function readFlatView(
     if (!span) throw new LayoutCheckError(what, `range ${i} has an Int128 start/size outside 64 bits`);
     if (span.start <= prevLast) throw new LayoutCheckError(what, `range ${i} starts at 0x${span.start.toString(16)}, not after the previous range's end 0x${prevLast.toString(16)}`);
     prevLast = span.last;
-    const offsetInRegion = r.u64(FR.off.offset_in_region);
-    const romdMode = r.u8(FR.off.romd_mode) !== 0;
-    const readonly = r.u8(FR.off.readonly) !== 0;
-    out.push(
-      region(r.u64(FR.off.mr)).then((m) => ({
-        start: span.start,
-        last: span.last,
-        region: m.name,
-        offsetInRegion,
-        hva: m.host !== null && (m.ram || (m.romd && romdMode)) ? m.host + offsetInRegion : null,
-        ram: m.ram,
-        readonly,
-        romd: m.romd && romdMode,
-      })),
-    );
+    rows.push({ mr: r.u64(FR.off.mr), ...span, offsetInRegion: r.u64(FR.off.offset_in_region), romdMode: r.u8(FR.off.romd_mode) !== 0, readonly: r.u8(FR.off.readonly) !== 0 });
   }
-  return Promise.all(out);
+  return Promise.all(
+    rows.map(async (row) => {
+      const m = await region(row.mr);
+      const romd = m.romd && row.romdMode;
+      return {
+        start: row.start,
+        last: row.last,
+        region: m.name,
+        offsetInRegion: row.offsetInRegion,
+        hva: m.host !== null && (m.ram || romd) ? m.host + row.offsetInRegion : null,
+        ram: m.ram,
+        readonly: row.readonly,
+        romd,
+      };
+    }),
+  );
 }
