@@ -2,7 +2,7 @@
 // read without stopping QEMU), then attaches, reads and detaches. QEMU is stopped only between
 // attach() and detach(). Functions inside QEMU are never called (every thread is stopped at an
 // arbitrary point, possibly holding a lock or in the middle of a tree update).
-import { readlinkSync, existsSync, readFileSync } from 'node:fs';
+import { readlinkSync, existsSync, readFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { GdbMi, MiCommandError, type GdbMiOptions } from './mi/gdbMi.js';
 import { GdbMiError, NoDebugInfoError, NotQemuError, PtraceRefusedError, QemuExitedError } from './errors.js';
 import type { QemuMemory } from './qemuMemory.js';
@@ -30,6 +30,10 @@ export class GdbQemuMemory implements QemuMemory {
   /** ms QEMU spent stopped, from the attach request to the detach answer */
   stoppedMs = 0;
   private attachT0 = 0;
+  /** /proc/PID/mem, opened while attached when the kernel lets us (same checks as ptrace) */
+  private memFd: number | undefined;
+  /** reads served from /proc/PID/mem and through gdb */
+  readonly readCounts = { procMem: 0, gdb: 0 };
 
   private constructor(readonly pid: number, readonly exe: string, private readonly mi: GdbMi) {
     mi.onExit((why) => {
@@ -91,12 +95,25 @@ export class GdbQemuMemory implements QemuMemory {
       throw e;
     }
     this.attached = true;
+    try {
+      // QEMU is stopped by gdb now: reading its memory file directly is consistent and needs no
+      // gdb round trip per read. Without permission every read goes through gdb instead.
+      this.memFd = openSync(`/proc/${this.pid}/mem`, 'r');
+    } catch {
+      this.memFd = undefined;
+    }
+  }
+
+  private closeMem(): void {
+    if (this.memFd !== undefined) closeSync(this.memFd);
+    this.memFd = undefined;
   }
 
   /** Let QEMU run again (ptrace-detach). */
   async detach(): Promise<void> {
     if (!this.attached) return;
     this.attached = false;
+    this.closeMem();
     try {
       await this.mi.command('-target-detach');
     } finally {
@@ -105,6 +122,7 @@ export class GdbQemuMemory implements QemuMemory {
   }
 
   async close(): Promise<void> {
+    this.closeMem();
     try {
       if (this.attached && !this.exited && !this.mi.closed) await this.detach();
     } finally {
@@ -161,6 +179,18 @@ export class GdbQemuMemory implements QemuMemory {
     if (len === 0) return new Uint8Array(0);
     if (!Number.isSafeInteger(len) || len < 0 || len > 16 << 20) throw new GdbMiError(`refusing to read ${len} bytes at 0x${addr.toString(16)}`);
     const what = `${len} bytes at 0x${addr.toString(16)}`;
+    if (this.memFd !== undefined && addr < 1n << 52n) {
+      const buf = new Uint8Array(len);
+      try {
+        if (readSync(this.memFd, buf, 0, len, Number(addr)) === len) {
+          this.readCounts.procMem++;
+          return buf;
+        }
+      } catch {
+        // unmapped or QEMU gone: gdb's answer below says which
+      }
+    }
+    this.readCounts.gdb++;
     const r = await this.run(what, () => this.mi.command(`-data-read-memory-bytes 0x${addr.toString(16)} ${len}`));
     const blocks = Array.isArray(r.memory) ? r.memory : [];
     const out = new Uint8Array(len);

@@ -9,7 +9,7 @@ import { readAddressSpaces } from './readers/addressSpaces.js';
 import { readRamBlocks } from './readers/ramBlocks.js';
 import { findIntelIommu, readVtdIotlb } from './readers/vtdIotlb.js';
 import { readVhostDevices } from './readers/vhost.js';
-import { layoutOf } from './layout.js';
+import { hasField, layoutOf } from './layout.js';
 import type { QemuMemory } from './qemuMemory.js';
 
 /** The layouts every snapshot needs, asked before QEMU is stopped (pipelined). */
@@ -22,9 +22,11 @@ async function warmLayouts(mem: QemuMemory): Promise<void> {
     layoutOf(mem, 'MemoryRegion', ['name', 'ram', 'ram_block', 'readonly', 'rom_device']),
     layoutOf(mem, 'struct vhost_dev', ['started', 'vhost_ops', 'opaque', 'entry.le_next']),
     layoutOf(mem, 'VhostOps', ['backend_type']),
-    mem.offsetOf('Object', 'class'),
-    mem.offsetOf('ObjectClass', 'type'),
-    mem.offsetOf('struct TypeImpl', 'name'),
+    mem.offsetOf('PCMachineState', 'iommu'),
+    mem.offsetOf('IntelIOMMUState', 'csrmem'),
+    layoutOf(mem, 'IntelIOMMUState', ['iotlb', 'aw_bits']),
+    layoutOf(mem, 'struct vtd_iotlb_key', ['sid']),
+    hasField(mem, 'VTDIOTLBEntry', 'pte').then((pte) => layoutOf(mem, 'VTDIOTLBEntry', ['gfn', 'domain_id', pte ? 'pte' : 'slpte', 'mask', 'access_flags'])),
   ]);
 }
 

@@ -30,7 +30,8 @@ interface Pending {
   command: string;
   resolve(r: MiTuple): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  timeoutMs: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class GdbMi {
@@ -84,14 +85,24 @@ export class GdbMi {
     if (this.closedReason !== undefined) return Promise.reject(new GdbMiError(`gdb is gone (${this.closedReason}); cannot run ${command}`));
     const token = this.nextToken++;
     return new Promise<MiTuple>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(token);
-        reject(new GdbMiError(`gdb did not answer ${command} within ${timeoutMs} ms`));
-        this.kill(`no answer to ${command} within ${timeoutMs} ms`);
-      }, timeoutMs);
-      this.pending.set(token, { command, resolve, reject, timer });
+      this.pending.set(token, { command, resolve, reject, timeoutMs, timer: undefined });
       this.child.stdin.write(`${token}${command}\n`);
+      this.armHead();
     });
+  }
+
+  // gdb answers pipelined commands in order: only the oldest one is being worked on, so only its
+  // clock runs (a long queue of cheap commands must not time out behind one slow symbol load).
+  private armHead(): void {
+    const head = this.pending.entries().next();
+    if (head.done) return;
+    const [token, p] = head.value;
+    if (p.timer) return;
+    p.timer = setTimeout(() => {
+      this.pending.delete(token);
+      p.reject(new GdbMiError(`gdb did not answer ${p.command} within ${p.timeoutMs} ms`));
+      this.kill(`no answer to ${p.command} within ${p.timeoutMs} ms`);
+    }, p.timeoutMs);
   }
 
   /** `-data-evaluate-expression EXPR`: gdb's printed value. */
@@ -167,6 +178,7 @@ export class GdbMi {
     if (!p) return;
     this.pending.delete(rec.token);
     clearTimeout(p.timer);
+    this.armHead();
     if (rec.cls === 'error') p.reject(new MiCommandError(p.command, typeof rec.results.msg === 'string' ? rec.results.msg : 'error'));
     else p.resolve(rec.results);
   }

@@ -5,19 +5,28 @@
 import type { InternalIotlbEntry } from '../../../model/qemuInternals.js';
 import { readGHashTable } from '../glib/ghashTable.js';
 import { hasField, layoutOf } from '../layout.js';
-import { Bytes, type QemuMemory } from '../qemuMemory.js';
-import { qomTypeName } from './qomType.js';
+import { Bytes, readCString, type QemuMemory } from '../qemuMemory.js';
+import { QemuExitedError } from '../errors.js';
 
-/** The machine's intel-iommu object, or null when it has none (not a PC machine, no IOMMU, another IOMMU). */
+/**
+ * The machine's intel-iommu, or null when it has none. Identified by its register window, the
+ * MemoryRegion "intel_iommu" (IntelIOMMUState.csrmem), not through QOM: asking the debug
+ * information for ObjectClass expands most of QEMU's compile units (seconds under load).
+ */
 export async function findIntelIommu(mem: QemuMemory): Promise<bigint | null> {
   const machine = await mem.evaluate('current_machine');
   if (machine === 0n) return null;
-  const machineType = await qomTypeName(mem, machine);
-  // only PC machines (pc-q35-*, pc-i440fx-*, pc-*) have PCMachineState.iommu
-  if (!/^pc-.*-machine$|^pc-machine$/.test(machineType) && !/^(?:q35|pc)$/.test(machineType)) return null;
-  const iommu = await mem.evaluate(`((PCMachineState *)${machine})->iommu`);
-  if (iommu === 0n) return null;
-  return (await qomTypeName(mem, iommu)) === 'intel-iommu' ? iommu : null;
+  const [iommuOff, csrOff, nameOff] = await Promise.all([mem.offsetOf('PCMachineState', 'iommu'), mem.offsetOf('IntelIOMMUState', 'csrmem'), mem.offsetOf('MemoryRegion', 'name')]);
+  try {
+    const iommu = new Bytes(await mem.read(machine + iommuOff, 8), 'PCMachineState.iommu').u64(0n);
+    if (iommu === 0n) return null;
+    const name = new Bytes(await mem.read(iommu + csrOff + nameOff, 8), 'IntelIOMMUState.csrmem.name').u64(0n);
+    return (await readCString(mem, name, 32)) === 'intel_iommu' ? iommu : null;
+  } catch (e) {
+    // not a PC machine, or another IOMMU: the bytes at those offsets are something else
+    if (e instanceof QemuExitedError) throw e;
+    return null;
+  }
 }
 
 export async function readVtdIotlb(mem: QemuMemory, iommu: bigint): Promise<InternalIotlbEntry[]> {
