@@ -17,6 +17,9 @@ import { walkVtd } from '../../src/model/viommu/vtdWalker.js';
 import { bdfFromSid } from '../../src/model/viommu/vtdFormat.js';
 import { GdbQemuMemory, QemuExitedError, readInternalsFrom, readQemuInternals } from '../../src/qemu/internals/index.js';
 import type { QemuMemory } from '../../src/qemu/internals/qemuMemory.js';
+import { Bytes } from '../../src/qemu/internals/qemuMemory.js';
+import { walkGTree } from '../../src/qemu/internals/glib/gtree.js';
+import { LayoutCheckError } from '../../src/qemu/internals/errors.js';
 import { rejectionGuard } from './fakePeers.js';
 
 const guard = rejectionGuard();
@@ -119,6 +122,34 @@ test('resolve --qemu-pid: a GPA in guest RAM gives the HVA gpa2hva gives, withou
   const out = JSON.parse(run.stdout) as { hops: { space: string; addr: string }[] };
   assert.deepEqual(out.hops.map((h) => h.space), ['gpa', 'hva']);
   assert.equal(out.hops[1]!.addr, hx((await mon.gpa2hva(0x123456n)).hva));
+});
+
+test('a real GLib GTree (TCG\'s translation-block tree) walks in key order; a GHashTable walked as a GTree is refused', async () => {
+  const mem = await GdbQemuMemory.open(guest.pid);
+  try {
+    const [treeOff, ptrOff, iommuOff, iotlbOff] = await Promise.all([
+      mem.offsetOf('struct tcg_region_tree', 'tree'),
+      mem.offsetOf('struct tb_tc', 'ptr'),
+      mem.offsetOf('PCMachineState', 'iommu'),
+      mem.offsetOf('IntelIOMMUState', 'iotlb'),
+    ]);
+    await mem.attach();
+    const regionTrees = await mem.evaluate('region_trees');
+    const tree = new Bytes(await mem.read(regionTrees + treeOff, 8), 'tcg_region_tree.tree').u64(0n);
+    const entries = await walkGTree(mem, tree, 'TCG region tree 0');
+    assert.ok(entries.length > 50, `the guest's boot translated code (${entries.length} TBs in region 0)`);
+    // the tree orders struct tb_tc keys by host code pointer
+    const ptrs = await Promise.all(entries.map(async (e) => new Bytes(await mem.read(e.key + ptrOff, 8), 'tb_tc.ptr').u64(0n)));
+    for (let i = 1; i < ptrs.length; i++) assert.ok(ptrs[i]! > ptrs[i - 1]!, `TB ${i} code pointer ascends`);
+
+    const machine = await mem.evaluate('current_machine');
+    const iommu = new Bytes(await mem.read(machine + iommuOff, 8), 'iommu').u64(0n);
+    const hashTable = new Bytes(await mem.read(iommu + iotlbOff, 8), 'iotlb').u64(0n);
+    await assert.rejects(walkGTree(mem, hashTable, 'the IOTLB read as a GTree'), (e: Error) => e instanceof LayoutCheckError && /^the IOTLB read as a GTree: refused, the layout does not check out: /.test(e.message));
+  } finally {
+    await mem.close();
+  }
+  assert.equal((await mon.queryStatus()).running, true);
 });
 
 test('ptrace refused (another tracer holds QEMU): a clear message saying what to do', async () => {
