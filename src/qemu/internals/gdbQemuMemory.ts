@@ -7,11 +7,15 @@ import { GdbMi, MiCommandError, type GdbMiOptions } from './mi/gdbMi.js';
 import { GdbMiError, NoDebugInfoError, NotQemuError, PtraceRefusedError, QemuExitedError } from './errors.js';
 import type { QemuMemory } from './qemuMemory.js';
 
-/** gone or a zombie: a traced QEMU killed mid-read stays in /proc until its parent reaps it */
+/**
+ * Gone, a zombie, or exiting: a traced QEMU killed mid-read stays in /proc until its parent
+ * reaps it, and while it exits its address space is already released (an empty maps file).
+ */
 function processGone(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return /^[ZXx]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+    if (/^[ZXx]/.test(stat.slice(stat.lastIndexOf(')') + 2))) return true;
+    return readFileSync(`/proc/${pid}/maps`, 'latin1').length === 0;
   } catch {
     return true;
   }
@@ -130,20 +134,34 @@ export class GdbQemuMemory implements QemuMemory {
     }
   }
 
-  private async run<T>(what: string, f: () => Promise<T>): Promise<T> {
+  private async run<T>(what: string, f: () => Promise<T>, touchesQemu = true): Promise<T> {
     try {
       return await f();
     } catch (e) {
-      if (this.exitedWhy || processGone(this.pid)) throw new QemuExitedError(this.pid, what);
+      if (this.exitedWhy || processGone(this.pid) || (touchesQemu && (await this.exitNoticeWithin(500)))) throw new QemuExitedError(this.pid, what);
       if (e instanceof MiCommandError) throw new GdbMiError(`reading QEMU (pid ${this.pid}): ${what}: ${e.msg}`);
       throw e;
     }
   }
 
-  private async number(expr: string, what: string): Promise<bigint> {
+  /** A failed read may be the first sign of QEMU dying: wait briefly for gdb's exit notice. */
+  private exitNoticeWithin(ms: number): Promise<boolean> {
+    if (!this.attached || this.mi.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (v: boolean): void => {
+        clearTimeout(timer);
+        off();
+        resolve(v || processGone(this.pid));
+      };
+      const off = this.mi.onExit((why) => done(why.startsWith('inferior')));
+      const timer = setTimeout(() => done(false), ms);
+    });
+  }
+
+  private async number(expr: string, what: string, touchesQemu = true): Promise<bigint> {
     const calls = expr.replace(/\((?:struct |union )?\w+ ?\*?\)/g, '').match(/\w+\s*\(/g) ?? [];
     if (!SAFE_EXPR.test(expr) || calls.some((c) => !/^sizeof\s*\($/.test(c))) throw new GdbMiError(`refusing to evaluate ${expr}: only plain reads, never calls into QEMU`);
-    const v = await this.run(what, () => this.mi.evaluate(`(unsigned long)(${expr})`));
+    const v = await this.run(what, () => this.mi.evaluate(`(unsigned long)(${expr})`), touchesQemu);
     const t = v.trim();
     if (!NUMBER.test(t)) throw new GdbMiError(`reading QEMU (pid ${this.pid}): ${what}: gdb printed "${t.slice(0, 80)}", not a number`);
     return BigInt(t);
@@ -153,7 +171,7 @@ export class GdbQemuMemory implements QemuMemory {
     if (!SAFE_TYPE.test(type)) return Promise.reject(new GdbMiError(`not a type name: ${type}`));
     const key = `sizeof ${type}`;
     let p = this.layoutCache.get(key);
-    if (!p) this.layoutCache.set(key, (p = this.number(`sizeof(${type})`, `sizeof(${type})`)));
+    if (!p) this.layoutCache.set(key, (p = this.number(`sizeof(${type})`, `sizeof(${type})`, false)));
     return p;
   }
 
@@ -161,7 +179,7 @@ export class GdbQemuMemory implements QemuMemory {
     if (!SAFE_TYPE.test(type) || !SAFE_FIELD.test(field)) return Promise.reject(new GdbMiError(`not a type/field: ${type} ${field}`));
     const key = `${type}::${field}`;
     let p = this.layoutCache.get(key);
-    if (!p) this.layoutCache.set(key, (p = this.number(`&((${type} *)0)->${field}`, `offset of ${type}.${field}`)));
+    if (!p) this.layoutCache.set(key, (p = this.number(`&((${type} *)0)->${field}`, `offset of ${type}.${field}`, false)));
     return p;
   }
 
