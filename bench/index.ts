@@ -5,6 +5,7 @@ import { runCheckBench } from './check.js';
 import { runCheckMixesBench } from './checkMixes.js';
 import { runTraceReadBench } from './traceRead.js';
 import { runSnapshotBench } from './snapshot.js';
+import { runInternalsBench } from './internals.js';
 
 const benches: Record<string, () => Promise<unknown>> = {
   model: runModelBench,
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   },
   mixes: async () => runCheckMixesBench(),
   snapshot: () => runSnapshotBench(),
+  internals: () => runInternalsBench(),
   large: async () => (await import('./large.js')).runLargeBench(),
   lsp: async () => (await import('./languageServer.js')).runLanguageServerBench(),
   soak: async () => (await import('./soak.js')).runSoakBench(),

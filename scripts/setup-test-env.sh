@@ -6,7 +6,10 @@
 #   2. code-server for the end-to-end tests (test/e2e/install-code-server.sh).
 #   3. The vDPA lab image (test/lab/run-lab.sh --build-only), cached outside the clone in
 #      ${IOVA_LENS_CACHE:-/var/cache/iova-lens}/vdpa-lab.
-# Steps 1 and 3 need root the first time; without it the script stops at once and prints the
+#   4. QEMU 7.2 and 10.0 with debug information, built from Debian's source packages
+#      (scripts/build-qemu-debug.sh; ~6 min CPU each when the cache is empty), cached in
+#      ${IOVA_LENS_CACHE:-/var/cache/iova-lens}/qemu-debug.
+# Steps 1, 3 and 4 need root the first time; without it the script stops at once and prints the
 # one command to run. Later runs find everything in place and take a second.
 #   usage: scripts/setup-test-env.sh [--system-only]
 set -euo pipefail
@@ -46,4 +49,12 @@ if ! bash test/lab/run-lab.sh --check-image; then
     exit 1
   fi
   bash test/lab/run-lab.sh --build-only
+fi
+
+# QEMU with debug info: a second when cached; the first build installs its build dependencies
+# (libglib2.0-dev, meson…), which needs root
+if ! bash scripts/build-qemu-debug.sh all; then
+  echo "setup-test-env: building QEMU with debug info failed; the first time it needs root: $ROOT_CMD" >&2
+  echo "setup-test-env: (about 6 min CPU per QEMU; cached in ${IOVA_LENS_CACHE:-/var/cache/iova-lens}/qemu-debug)" >&2
+  exit 1
 fi

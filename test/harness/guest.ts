@@ -14,6 +14,8 @@ export interface GuestOptions {
   waitReady?: boolean;
   bootTimeoutMs?: number;
   traceEvents?: string[];
+  /** QEMU executable (default qemu-system-x86_64 from PATH; the internals suite boots a debug build) */
+  qemu?: string;
 }
 
 export interface Guest {
@@ -45,10 +47,10 @@ export const DEFAULT_TRACE_EVENTS = [
 
 const QEMU = 'qemu-system-x86_64';
 
-function requireQemu(): void {
-  const r = spawnSync(QEMU, ['--version'], { encoding: 'utf8' });
+function requireQemu(qemu: string): void {
+  const r = spawnSync(qemu, ['--version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    throw new Error(`${QEMU} is not runnable (${r.error?.message ?? r.stderr}); install it with scripts/install-system-deps.sh`);
+    throw new Error(`${qemu} is not runnable (${r.error?.message ?? r.stderr}); install it with scripts/install-system-deps.sh`);
   }
 }
 
@@ -59,7 +61,8 @@ process.once('exit', () => {
 });
 
 export async function startGuest(opts: GuestOptions = {}): Promise<Guest> {
-  requireQemu();
+  const qemu = opts.qemu ?? QEMU;
+  requireQemu(qemu);
   const kernel = findKernel();
   const initrd = buildInitramfs(kernel);
   const dir = mkdtempSync(join(tmpdir(), 'iova-lens-guest-'));
@@ -85,7 +88,7 @@ export async function startGuest(opts: GuestOptions = {}): Promise<Guest> {
     '-trace', `events=${eventsPath},file=${tracePath}`,
   ];
   const t0 = performance.now();
-  const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let consoleBuf = '';
   let stderr = '';

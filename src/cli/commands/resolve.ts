@@ -14,17 +14,21 @@ import { termLines, termSafe } from '../termText.js';
 import { runLiveResolve } from './liveResolve.js';
 import { liveOptionSpec } from './snapshot.js';
 import { readQemuLog } from '../../trace/qemuLog.js';
+import { runInternalsResolve } from './internalsResolve.js';
+import { qemuPidOptionSpec } from './qemuPid.js';
 
 const USAGE =
   'iova-lens resolve TRACE --line N ADDR [--space gpa|hva|iova|giova] [--asid N] [--device BB:DD.F] [--qemu-log FILE] [--json]\n' +
-  '       iova-lens resolve --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--device BB:DD.F] [--space giova|gpa|hva] ADDR [--json]';
+  '       iova-lens resolve --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--device BB:DD.F] [--space giova|gpa|hva] ADDR [--json]\n' +
+  '       iova-lens resolve --qemu-pid PID [--device BB:DD.F] [--space giova|gpa|hva] ADDR [--json]';
 
 export const resolveCommand: CommandSpec = {
   name: 'resolve',
   summary: 'the translation chain of one address at one line of a trace',
   usage: USAGE,
   async run(argv, io) {
-    const args = parseArgs(argv, { json: {}, line: { value: true }, space: { value: true }, asid: { value: true }, device: { value: true }, ...replayOptionSpec, ...liveOptionSpec });
+    const args = parseArgs(argv, { json: {}, line: { value: true }, space: { value: true }, asid: { value: true }, device: { value: true }, ...replayOptionSpec, ...liveOptionSpec, ...qemuPidOptionSpec });
+    if (args.values.has('qemu-pid')) return runInternalsResolve(args, io);
     if (args.values.has('qmp') || args.values.has('gdb')) return runLiveResolve(args, io);
     const [file, addrText, ...extra] = args.positional;
     if (!file || !addrText) throw new UsageError('need a TRACE and an ADDR');

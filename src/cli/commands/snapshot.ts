@@ -9,6 +9,9 @@ import { GdbClient } from '../../qemu/gdb/gdbClient.js';
 import { takeSnapshot, snapshotJson, snapshotText } from '../../qemu/snapshot/index.js';
 import { DEFAULT_TIMEOUT_MS, parseTimeoutMs } from '../../qemu/timeouts.js';
 import { termLines, termSafe } from '../termText.js';
+import { internalsFailure, qemuPidArg, qemuPidOptionSpec, readInternalsForCli } from './qemuPid.js';
+import { internalsJson, internalsText } from '../../qemu/internals/index.js';
+import type { QemuInternals } from '../../model/qemuInternals.js';
 
 export const liveOptionSpec = { qmp: { value: true }, gdb: { value: true }, timeout: { value: true } } as const;
 
@@ -72,21 +75,42 @@ export function liveFailure(command: string, e: unknown, io: CliIO): number {
 
 export const snapshotCommand: CommandSpec = {
   name: 'snapshot',
-  summary: 'memory map, VT-d state and virtqueues of a running QEMU, every address translated',
-  usage: 'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--timeout MS] [--json]',
+  summary: 'memory map, VT-d state and virtqueues of a running QEMU, every address translated; with --qemu-pid also QEMU\'s own state',
+  usage: 'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--timeout MS] [--qemu-pid PID] [--json]\n       iova-lens snapshot --qemu-pid PID [--json]',
   async run(argv, io) {
-    const args = parseArgs(argv, { json: {}, ...liveOptionSpec });
+    const args = parseArgs(argv, { json: {}, ...liveOptionSpec, ...qemuPidOptionSpec });
     if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
+    const pid = qemuPidArg(args);
+    const json = args.flags.has('json');
+    if (pid !== undefined && !args.values.has('qmp')) {
+      if (args.values.has('gdb')) throw new UsageError('--gdb needs --qmp (the guest-side snapshot); --qemu-pid alone reads QEMU\'s own state');
+      return runInternalsOnly(pid, json, io);
+    }
     let peers: LivePeers | undefined;
     try {
       peers = await openLivePeers(args);
       const snap = await takeSnapshot({ qmp: peers.qmp, gdb: peers.gdb });
-      io.stdout.write(args.flags.has('json') ? JSON.stringify(snapshotJson(snap)) + '\n' : termLines(snapshotText(snap)));
+      const internals = pid === undefined ? undefined : await readInternalsForCli(pid);
+      if (json) io.stdout.write(JSON.stringify({ ...snapshotJson(snap), ...(internals ? { internals: internalsJson(internals) } : {}) }) + '\n');
+      else io.stdout.write(termLines(snapshotText(snap) + (internals ? '\n' + internalsText(internals) : '')));
       return 0;
     } catch (e) {
-      return liveFailure('snapshot', e, io);
+      return internalsFailure('snapshot', e, io) ?? liveFailure('snapshot', e, io);
     } finally {
       await peers?.close();
     }
   },
 };
+
+async function runInternalsOnly(pid: number, json: boolean, io: CliIO): Promise<number> {
+  let internals: QemuInternals;
+  try {
+    internals = await readInternalsForCli(pid);
+  } catch (e) {
+    const code = internalsFailure('snapshot', e, io);
+    if (code === undefined) throw e;
+    return code;
+  }
+  io.stdout.write(json ? JSON.stringify({ internals: internalsJson(internals) }) + '\n' : termLines(internalsText(internals)));
+  return 0;
+}

@@ -1,0 +1,40 @@
+// QEMU's internals for programs (the `internals` object of `iova-lens snapshot --qemu-pid
+// --json`: addresses as "0x…" strings, `last` inclusive, domain and perm as numbers — 1 read,
+// 2 write, 3 both) and for people (text).
+import type { InternalIovaMap, QemuInternals } from '../../model/qemuInternals.js';
+import { hex } from '../../model/u64.js';
+
+const mapJson = (m: InternalIovaMap): Record<string, unknown> => ({ iova: hex(m.iova), last: hex(m.last), taddr: hex(m.taddr), ...(m.gpa !== undefined ? { gpa: hex(m.gpa) } : {}), perm: m.perm });
+
+export function internalsJson(s: QemuInternals): Record<string, unknown> {
+  return {
+    ramBlocks: s.ramBlocks.map((b) => ({ name: b.name, offset: hex(b.offset), usedLength: hex(b.usedLength), host: hex(b.host) })),
+    addressSpaces: s.addressSpaces.map((a) => ({ name: a.name, ranges: a.ranges.map((r) => ({ start: hex(r.start), last: hex(r.last), region: r.region })) })),
+    vtd: s.vtd ? { iotlb: s.vtd.iotlb.map((e) => ({ domain: e.domain, iova: hex(e.iova), gpa: hex(e.gpa), perm: e.perm })) } : null,
+    vhost: s.vhost.map((v) => ({ backend: v.backend, started: v.started, iovaTree: v.iovaTree ? { layout: v.iovaTree.layout, maps: v.iovaTree.maps.map(mapJson) } : null })),
+  };
+}
+
+const PERM = ['--', 'r-', '-w', 'rw'];
+
+export function internalsText(s: QemuInternals): string {
+  const out = [`QEMU internals (pid ${s.pid}, stopped ${s.stoppedMs.toFixed(0)} ms to read):`, '', 'RAM blocks:'];
+  for (const b of s.ramBlocks) out.push(`  ${b.name}  offset ${hex(b.offset)}  used ${hex(b.usedLength)}  host ${hex(b.host)}`);
+  out.push('', `address spaces (${s.addressSpaces.length}):`);
+  for (const a of s.addressSpaces) {
+    out.push(`  "${a.name}": ${a.ranges.length} ranges`);
+    if (a.name === 'memory') for (const r of a.ranges) out.push(`    ${hex(r.start)}-${hex(r.last)} ${r.region}${r.offsetInRegion ? ` @${hex(r.offsetInRegion)}` : ''}${r.hva !== null ? `  HVA ${hex(r.hva)}` : ''}`);
+  }
+  out.push('');
+  if (!s.vtd) out.push('VT-d: no intel-iommu');
+  else {
+    out.push(`VT-d IOTLB: ${s.vtd.iotlb.length} entries`);
+    for (const e of s.vtd.iotlb) out.push(`  domain ${e.domain}  IOVA ${hex(e.iova)} → GPA ${hex(e.gpa)}  ${PERM[e.perm]}${e.sid !== null ? `  sid ${hex(BigInt(e.sid))}` : ''}`);
+  }
+  out.push('', `vhost devices: ${s.vhost.length}`);
+  for (const v of s.vhost) {
+    out.push(`  ${v.backend}${v.started ? ' (started)' : ''}${v.iovaTree ? `  IOVA tree (${v.iovaTree.layout}): ${v.iovaTree.maps.length} maps` : ''}`);
+    for (const m of v.iovaTree?.maps ?? []) out.push(`    IOVA ${hex(m.iova)}-${hex(m.last)} → ${m.gpa !== undefined ? `GPA ${hex(m.gpa)}` : `HVA ${hex(m.taddr)}`}  ${PERM[m.perm & 3]}`);
+  }
+  return out.join('\n') + '\n';
+}
