@@ -57,7 +57,7 @@ export function encodeResolveAnswer(a: ResolveAnswer): WireResolveAnswer {
 function decodeHop(v: unknown, path: string): WireHop {
   const o: Obj = obj(v, path);
   const h: WireHop = { space: space(o.space, `${path}.space`), addr: hexAddr(o.addr, `${path}.addr`) };
-  const owner = optStr(o.owner, `${path}.owner`, 4096);
+  const owner = optStr(o.owner, `${path}.owner`);
   if (owner !== undefined) h.owner = owner;
   const line = optInt(o.createdLine, `${path}.createdLine`, 1);
   if (line !== undefined) h.createdLine = line;
@@ -69,7 +69,7 @@ function decodeHop(v: unknown, path: string): WireHop {
   if (asid !== undefined) h.asid = asid;
   const device = optStr(o.device, `${path}.device`, 64);
   if (device !== undefined) h.device = device;
-  const note = optStr(o.note, `${path}.note`, 4096);
+  const note = optStr(o.note, `${path}.note`);
   if (note !== undefined) h.note = note;
   return h;
 }
