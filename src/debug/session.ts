@@ -7,7 +7,8 @@ import { ContinuedEvent, DebugSession, InitializedEvent, OutputEvent, StoppedEve
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { checkArgs, type AttachArgs, type LaunchArgs } from './args.js';
 import type { QemuLayout } from '../model/qemuLayout.js';
-import { RESOLVE_REQUEST, parseResolveArgs, wireAnswer } from '../shared/protocol/debugRequests.js';
+import { RESOLVE_REQUEST, parseResolveArgs } from '../shared/protocol/debugRequests.js';
+import { encodeResolveAnswer } from '../shared/protocol/resolveWire.js';
 import { loadAttachedTrace, type AttachedTrace } from './attachedTrace.js';
 import { CONSOLE_HINT } from './commandLine.js';
 import { evaluate, liveResolve } from './evaluate.js';
@@ -211,7 +212,7 @@ export class IovaLensSession extends DebugSession {
     if (command !== RESOLVE_REQUEST) return super.customRequest(command, response, args);
     await this.answer(response, async () => {
       const a = parseResolveArgs(args);
-      return wireAnswer(await liveResolve(this.live(), a.space, BigInt(a.addr), a.device, this.trace?.resolveSource));
+      return encodeResolveAnswer(await liveResolve(this.live(), a.space, BigInt(a.addr), a.device, this.trace?.resolveSource));
     });
   }
 

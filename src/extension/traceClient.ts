@@ -13,6 +13,7 @@ import {
   type RequestDef,
   type ResultOf,
 } from '../server/protocol.js';
+import { decodeResolveAnswer, type WireResolveAnswer } from '../shared/protocol/resolveWire.js';
 import type { Log } from './log.js';
 
 export const TRACE_LANGUAGE = 'qemu-trace';
@@ -63,8 +64,10 @@ export class TraceClient implements vscode.Disposable {
   stateAt(uri: string, line: number) {
     return this.request(StateAtRequest, { uri, line });
   }
-  resolve(params: ParamsOf<typeof ResolveRequest>) {
-    return this.request(ResolveRequest, params);
+  /** The server's answer checked on arrival (decodeResolveAnswer); null: no index for the document. */
+  async resolve(params: ParamsOf<typeof ResolveRequest>): Promise<WireResolveAnswer | null> {
+    const r = await this.request(ResolveRequest, params);
+    return r === null ? null : decodeResolveAnswer(r, 'language server resolve answer');
   }
   filter(params: ParamsOf<typeof FilterRequest>) {
     return this.request(FilterRequest, params);

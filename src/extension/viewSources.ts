@@ -2,7 +2,8 @@
 // and refresh), else the trace surface the user last worked in — a text editor at its cursor
 // line, or a Trace Viewer at its selected row (any size: the viewer's worker answers). Remembers
 // the last surface because focusing the tree panel leaves no active editor.
-import { RESOLVE_REQUEST, parseWireAnswer, type ResolveRequestArgs } from '../shared/protocol/debugRequests.js';
+import { RESOLVE_REQUEST, type ResolveRequestArgs } from '../shared/protocol/debugRequests.js';
+import { decodeResolveAnswer } from '../shared/protocol/resolveWire.js';
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from '../debug/args.js';
 import { parseDebugEvent, VIEW_EVENT } from '../shared/protocol/debugEvents.js';
@@ -112,7 +113,7 @@ export class ViewSources implements ViewSourceProvider, vscode.Disposable {
     const s = this.liveSession();
     if (s) {
       const args: ResolveRequestArgs = { addr: /^0x/i.test(q.addr) ? q.addr : `0x${q.addr}`, ...(q.space ? { space: q.space } : {}), ...(q.device ? { device: q.device } : {}) };
-      const answer = parseWireAnswer(await s.customRequest(RESOLVE_REQUEST, args));
+      const answer = decodeResolveAnswer(await s.customRequest(RESOLVE_REQUEST, args), 'debug adapter resolve answer');
       return viewResolution(query, answer, this.lastView);
     }
     const v = this.viewer();

@@ -16,7 +16,8 @@ import type { Space } from '../trace/replay/spaces.js';
 import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
 import { hover as serverHover } from '../server/hover.js';
 import { resolveRequest, stateAt as serverStateAt } from '../server/requests.js';
-import type { ResolveParams, ResolveWireResult, StateAtResult } from '../server/protocol.js';
+import type { ResolveParams, StateAtResult } from '../server/protocol.js';
+import type { WireResolveAnswer } from '../shared/protocol/resolveWire.js';
 import { LargeTraceError, LineIndex, LineIndexBuilder, DEFAULT_STRIDE } from './lineIndex.js';
 import type { LargeFilterResult, LargeHover, LargeTraceSummary, LineText } from '../shared/protocol/largeTrace.js';
 import { WindowIndex } from './windowIndex.js';
@@ -195,7 +196,7 @@ export class LargeTrace {
   }
 
   /** resolve as the language server's request answers it; bad space/address/line throw a RequestError. */
-  resolveWire(p: Omit<ResolveParams, 'uri'>): ResolveWireResult {
+  resolveWire(p: Omit<ResolveParams, 'uri'>): WireResolveAnswer {
     return resolveRequest(this.window.index, { ...p, uri: this.window.index.uri });
   }
 

@@ -2,9 +2,9 @@
 // address, filter the lines that match. Bad parameters throw a RequestError that says which.
 import { hex } from '../model/u64.js';
 import { isSpace } from '../trace/replay/spaces.js';
-import type { ResolveHop } from '../trace/replay/resolveAt.js';
+import { encodeResolveAnswer, type WireResolveAnswer } from '../shared/protocol/resolveWire.js';
 import { criteriaAddress, namesDevice, parseCriteria } from './filterCriteria.js';
-import type { FilterCriteria, FilterResult, ResolveParams, ResolveWireResult, StateAtResult, WireHop } from './protocol.js';
+import type { FilterCriteria, FilterResult, ResolveParams, StateAtResult } from './protocol.js';
 import { linesTouching } from './references.js';
 import type { TraceIndex } from './traceIndex.js';
 import { RequestError } from './requestError.js';
@@ -33,13 +33,11 @@ export function stateAt(index: TraceIndex, line: number): StateAtResult {
   };
 }
 
-const wireHop = (h: ResolveHop): WireHop => ({ ...h, addr: hex(h.addr) });
-
-export function resolveRequest(index: TraceIndex, p: ResolveParams): ResolveWireResult {
+export function resolveRequest(index: TraceIndex, p: ResolveParams): WireResolveAnswer {
   checkLine(index, p.line);
   if (!isSpace(p.space)) throw new RequestError(`unknown address space "${p.space}" (gpa, hva, iova, giova)`);
   const r = index.engine.resolve(p.space, criteriaAddress(p.addr, `${p.space} address`), p.line, { asid: p.asid, device: p.device });
-  return { line: r.line, hops: r.hops.map(wireHop), alternatives: r.alternatives.map((a) => a.map(wireHop)), ...(r.error ? { error: r.error } : {}), ...(r.note ? { note: r.note } : {}) };
+  return encodeResolveAnswer(r);
 }
 
 export function filterLines(index: TraceIndex, c: FilterCriteria, limit = 100000): FilterResult {

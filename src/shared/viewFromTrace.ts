@@ -3,7 +3,8 @@
 // Node ids are built from what identifies a mapping across lines (table, start, creating line),
 // never from positions, so expansion and selection survive moving the cursor.
 import { add64, hex, sub64 } from '../model/u64.js';
-import type { ResolveWireResult, StateAtResult, WireTable } from './protocol/lsp.js';
+import type { StateAtResult, WireTable } from './protocol/lsp.js';
+import type { WireResolveAnswer } from './protocol/resolveWire.js';
 import { spaceTitle, type Space } from '../trace/replay/spaces.js';
 import type { SpaceStrip, TranslationView, ViewHop, ViewNode, ViewResolution } from './translationView.js';
 
@@ -221,12 +222,13 @@ function holder(maps: MappingRef[], from: ViewHop, to: ViewHop): string | undefi
 }
 
 /** A resolve answer (trace or live) as the webview shows it: each hop tied to the tree node that translates it. */
-export function viewResolution(query: string, r: Omit<ResolveWireResult, 'line'> & { line?: number }, view?: TranslationView): ViewResolution {
+export function viewResolution(query: string, r: WireResolveAnswer, view?: TranslationView): ViewResolution {
   const maps = view ? mappingsOf(view) : [];
   const chains = [r.hops, ...r.alternatives]
     .filter((c) => c.length > 0)
     .map((chain) => {
-      const hops: ViewHop[] = chain.map((h) => ({ ...h }));
+      // a hop's own note (alias windows) is the text surfaces' business: the box shows the hop's fields
+      const hops: ViewHop[] = chain.map(({ note: _note, ...h }) => ({ ...h }));
       for (let i = 1; i < hops.length; i++) {
         const id = holder(maps, hops[i - 1], hops[i]);
         if (id !== undefined) hops[i].nodeId = id;

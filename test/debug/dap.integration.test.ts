@@ -11,7 +11,8 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Guest } from '../harness/guest.js';
 import { withSuiteGuest, guestAttachArgs, startAdapter, TEST } from './dapHarness.js';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
-import { RESOLVE_REQUEST, parseWireAnswer, type ResolveRequestArgs, type WireAnswer } from '../../src/shared/protocol/debugRequests.js';
+import { RESOLVE_REQUEST, type ResolveRequestArgs } from '../../src/shared/protocol/debugRequests.js';
+import { decodeResolveAnswer, type WireResolveAnswer } from '../../src/shared/protocol/resolveWire.js';
 import { VIEW_EVENT, parseDebugEvent } from '../../src/shared/protocol/debugEvents.js';
 import { viewResolution } from '../../src/shared/viewFromTrace.js';
 import type { TranslationView } from '../../src/shared/translationView.js';
@@ -163,7 +164,7 @@ test('attach with qemuLayout set (as the iovaLens.qemuLayout setting copies it):
       const { engine } = await analyzeTraceFile('samples/aliased-unmap-svq-legacy.log', { layout });
       const want = engine.resolve('iova', 0x80001000n, engine.summary().lines);
       assert.equal(want.error, undefined);
-      const got = parseWireAnswer((await dc.customRequest(RESOLVE_REQUEST, { space: 'iova', addr: '0x80001000' })).body);
+      const got = decodeResolveAnswer((await dc.customRequest(RESOLVE_REQUEST, { space: 'iova', addr: '0x80001000' })).body);
       const hops = (c: readonly { space: string; addr: string | bigint; createdLine?: number }[]) => c.map((h) => [h.space, BigInt(h.addr), h.createdLine]);
       assert.equal(got.error, undefined, JSON.stringify(got));
       assert.deepEqual(hops(got.hops), hops(want.hops));
@@ -185,7 +186,7 @@ test('iovaLens/resolve: the live answer is a chain the translation tree highligh
       dc.waitForEvent('stopped'),
       dc.pauseRequest({ threadId: threads[0]!.id }),
     ]);
-    const resolve = async (args: ResolveRequestArgs): Promise<WireAnswer> => parseWireAnswer((await dc.customRequest(RESOLVE_REQUEST, args)).body);
+    const resolve = async (args: ResolveRequestArgs): Promise<WireResolveAnswer> => decodeResolveAnswer((await dc.customRequest(RESOLVE_REQUEST, args)).body);
 
     // a GPA inside guest RAM: QEMU's own mtree names the region and its HVA
     const mtree = (await dc.evaluateRequest({ expression: 'mtree', context: 'repl' })).body.result;

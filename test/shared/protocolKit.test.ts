@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProtocolError, shown } from '../../src/shared/protocol/check.js';
 import { parseDebugEvent, STATUS_EVENT, VIEW_EVENT } from '../../src/shared/protocol/debugEvents.js';
-import { parseResolveArgs, parseWireAnswer } from '../../src/shared/protocol/debugRequests.js';
+import { parseResolveArgs } from '../../src/shared/protocol/debugRequests.js';
+import { decodeResolveAnswer } from '../../src/shared/protocol/resolveWire.js';
 import { parseViewerMessage, parseWorkerRequest, parseWorkerResponse } from '../../src/shared/protocol/largeTrace.js';
 import { parseFromWebview, parseToWebview } from '../../src/shared/protocol/webview.js';
 import { prng } from '../../src/shared/prng.js';
@@ -21,7 +22,7 @@ const SAMPLES: unknown[] = [
   { view },
   { state: 'stopped', reason: 'step' },
   { addr: '0x1000', space: 'gpa', device: '00:03.0' },
-  { hops: [hop], alternatives: [[hop]], note: 'n' },
+  { line: 7, hops: [{ ...hop, createdLine: 3, device: '00:03.0', note: 'aliased' }], alternatives: [[hop]], note: 'n', error: 'e' },
   { type: 'lines', id: 1, from: 1, count: 10 },
   { type: 'filter', id: 2, criteria: { family: 'vtd_', asid: 0 }, limit: 5 },
   { type: 'open', id: 3, path: '/t.log', traceEvents: ['/te'] },
@@ -35,7 +36,7 @@ const PARSERS: [string, (v: unknown) => unknown][] = [
   ['view event', (v) => parseDebugEvent(VIEW_EVENT, v)],
   ['status event', (v) => parseDebugEvent(STATUS_EVENT, v)],
   ['resolve args', parseResolveArgs],
-  ['resolve answer', parseWireAnswer],
+  ['resolve answer', (v) => decodeResolveAnswer(v)],
   ['worker request', parseWorkerRequest],
   ['worker response', parseWorkerResponse],
   ['viewer message', parseViewerMessage],
@@ -47,7 +48,7 @@ const PARSERS: [string, (v: unknown) => unknown][] = [
 test('the right message passes each parser unchanged', () => {
   assert.deepEqual(parseDebugEvent(VIEW_EVENT, SAMPLES[0]).body, SAMPLES[0]);
   assert.deepEqual(parseResolveArgs(SAMPLES[2]), SAMPLES[2]);
-  assert.deepEqual(parseWireAnswer(SAMPLES[3]), SAMPLES[3]);
+  assert.deepEqual(decodeResolveAnswer(SAMPLES[3]), SAMPLES[3]);
   for (const m of SAMPLES.slice(4, 8)) assert.deepEqual(m === SAMPLES[7] ? parseWorkerResponse(m) : parseWorkerRequest(m), m);
   assert.deepEqual(parseViewerMessage(SAMPLES[8]), SAMPLES[8]);
   for (const m of SAMPLES.slice(9, 11)) assert.deepEqual(parseToWebview(m), { ok: true, msg: m });

@@ -16,7 +16,7 @@ import { buildLiveView } from '../../src/debug/liveView.js';
 import { GuestMemoryMap } from '../../src/model/memory/guestMemoryMap.js';
 import { liveSource } from '../../src/model/liveSource.js';
 import { resolve } from '../../src/model/resolve.js';
-import { wireAnswer } from '../../src/shared/protocol/debugRequests.js';
+import { encodeResolveAnswer } from '../../src/shared/protocol/resolveWire.js';
 import { cspViolations, ensureBundle, focusedId, launchChromium, openTree, posted, rowIds, savedState, send, serveTree, type TreeServer } from './treePage.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -178,7 +178,7 @@ test('resolve in a live session: the adapter\'s answer highlights the live chain
   const gpa = ram.start + 0x1234n;
   // what the adapter sends for iovaLens/resolve gpa: the model's answer over QEMU's region, on the wire
   const map = new GuestMemoryMap({ regions: [{ start: ram.start, last: ram.last, name: ram.name, offsetInRegion: 0n, kind: 'ram', readonly: false, hva: ram.hva! }] });
-  const wire = wireAnswer(resolve('gpa', gpa, { live: liveSource(map) }));
+  const wire = encodeResolveAnswer(resolve('gpa', gpa, { live: liveSource(map) }));
   const r = viewResolution(`gpa 0x${gpa.toString(16)}`, wire, live);
   await send(page, { type: 'view', view: live });
   await page.waitForSelector('.node');

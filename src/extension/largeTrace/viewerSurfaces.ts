@@ -3,7 +3,8 @@
 // state comes from the viewer's own trace worker, so it works on traces of any size).
 import * as vscode from 'vscode';
 import type { LargeTraceWorker } from '../../large/workerClient.js';
-import type { LargeTraceSummary, ResolveWireResult, StateAtResult } from '../../shared/protocol/largeTrace.js';
+import type { LargeTraceSummary, StateAtResult } from '../../shared/protocol/largeTrace.js';
+import { decodeResolveAnswer, type WireResolveAnswer } from '../../shared/protocol/resolveWire.js';
 import type { Space } from '../../trace/replay/spaces.js';
 
 export interface ViewerSurface {
@@ -12,7 +13,7 @@ export interface ViewerSurface {
   readonly line: number;
   summary(): Promise<LargeTraceSummary>;
   stateAt(line: number): Promise<StateAtResult>;
-  resolve(q: { space: Space; addr: string; line: number; device?: string }): Promise<ResolveWireResult>;
+  resolve(q: { space: Space; addr: string; line: number; device?: string }): Promise<WireResolveAnswer>;
   /** move the viewer's cursor to a line (and show the panel) */
   reveal(line: number): void;
 }
@@ -45,7 +46,7 @@ export class ViewerSurfaces implements vscode.Disposable {
       line: 1,
       summary: () => ready,
       stateAt: async (line) => (await ready, (await worker.request({ type: 'stateAt', line })).state),
-      resolve: async (q) => (await ready, (await worker.request({ type: 'resolve', ...q })).result),
+      resolve: async (q) => (await ready, decodeResolveAnswer((await worker.request({ type: 'resolve', ...q })).result, 'trace worker resolve answer')),
       reveal: (line) => {
         post({ type: 'reveal', line });
         panel.reveal(undefined, true);

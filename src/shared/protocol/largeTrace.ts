@@ -5,10 +5,11 @@
 // and the field, never a crash. No Node APIs, so the browser bundle can include this file.
 import { arr, fail, int, obj, optInt, optStr, shown, str, type Obj } from './check.js';
 import type { Space } from '../../model/space.js';
-import type { FilterCriteria, ResolveWireResult, StateAtResult } from './lsp.js';
+import type { FilterCriteria, StateAtResult } from './lsp.js';
+import type { WireResolveAnswer } from './resolveWire.js';
 import type { Diagnostic } from '../../trace/replay/diagnostics.js';
 
-export type { FilterCriteria, ResolveWireResult, StateAtResult, Diagnostic };
+export type { FilterCriteria, WireResolveAnswer, StateAtResult, Diagnostic };
 
 /** One line of the trace as the viewer shows it; `cut`: the text stops there (a very long line). */
 export interface LineText {
@@ -84,7 +85,7 @@ export type WorkerResponse =
   | { type: 'diagnostics'; id: number; items: Diagnostic[] }
   | { type: 'filter'; id: number; result: LargeFilterResult }
   | { type: 'stateAt'; id: number; state: StateAtResult }
-  | { type: 'resolve'; id: number; result: ResolveWireResult }
+  | { type: 'resolve'; id: number; result: WireResolveAnswer }
   | { type: 'done'; id: number }
   | { type: 'stats'; id: number; maxRssKiB: number; rssBytes: number; heapUsedBytes: number }
   | { type: 'error'; id: number; message: string; cancelled?: boolean };
@@ -197,7 +198,11 @@ export function parseWorkerRequest(msg: unknown): WorkerRequest {
 
 const RESPONSE_TYPES = new Set(['progress', 'opened', 'lines', 'hover', 'definition', 'diagnostics', 'filter', 'stateAt', 'resolve', 'done', 'stats', 'error']);
 
-/** Check a worker answer before trusting its type and id (the rest is the worker's own output). */
+/**
+ * Check a worker answer before trusting its type and id (the rest is the worker's own output; a
+ * resolve answer is decoded in full by the one that uses it, decodeResolveAnswer, so a bad one fails
+ * that request only).
+ */
 export function parseWorkerResponse(msg: unknown): WorkerResponse {
   const m: Obj = obj(msg, 'worker response');
   if (!RESPONSE_TYPES.has(m.type as string)) fail('worker response.type', `unknown worker response type ${shown(m.type)}`);

@@ -4,6 +4,7 @@
 // because JSON has no 64-bit integers.
 import type { QemuLayout } from '../../model/qemuLayout.js';
 import type { Space } from '../../model/space.js';
+import type { WireResolveAnswer } from './resolveWire.js';
 
 /** A typed request: `method` goes over the wire, the phantom fields carry the types. */
 export interface RequestDef<P, R> {
@@ -56,22 +57,7 @@ export interface ResolveParams {
   asid?: number;
   device?: string;
 }
-export interface WireHop {
-  space: Space;
-  addr: string;
-  owner?: string;
-  createdLine?: number;
-  perm?: number;
-  asid?: number;
-  device?: string;
-}
-export interface ResolveWireResult {
-  line: number;
-  hops: WireHop[];
-  alternatives: WireHop[][];
-  error?: string;
-  note?: string;
-}
+/** The answer is the one wire shape of a ResolveAnswer (resolveWire.ts), with its line. */
 
 /** Lines that match every criterion given (none given: every event line). */
 export interface FilterCriteria {
@@ -107,7 +93,7 @@ export interface IndexedParams {
 }
 
 export const StateAtRequest: RequestDef<StateAtParams, StateAtResult | null> = { method: 'iovaLens/stateAt' };
-export const ResolveRequest: RequestDef<ResolveParams, ResolveWireResult | null> = { method: 'iovaLens/resolve' };
+export const ResolveRequest: RequestDef<ResolveParams, WireResolveAnswer | null> = { method: 'iovaLens/resolve' };
 export const FilterRequest: RequestDef<FilterParams, FilterResult | null> = { method: 'iovaLens/filter' };
 /** server → client: a document's index is ready (after each re-index) */
 export const IndexedNotification: NotificationDef<IndexedParams> = { method: 'iovaLens/indexed' };
