@@ -56,6 +56,9 @@ const reader = process.argv.includes('--stdio') ? new BoundedMessageReader(proce
 const connection = reader ? createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(process.stdout)) : createConnection(ProposedFeatures.all);
 /** The largest document the server analyses, in bytes (initializationOptions.maxDocumentMB). */
 let maxDocumentBytes = DEFAULT_MAX_MESSAGE_BYTES;
+// the input ended or its framing broke (logged by the reader): nothing more can be read, so the
+// server ends, with 1 as LSP asks of an exit without "shutdown" ("exit" itself ends with 0 first)
+reader?.onClose(() => process.exit(1));
 let settings: ServerSettings = defaultServerSettings;
 let canPullConfig = false;
 let canProgress = false;

@@ -18,11 +18,12 @@ function shownPath(uri: string): string {
   }
 }
 
+/** `bytes`: the size the server saw, the message that carried the text (JSON escapes add a little). */
 export function tooLargeMessage(uri: string, bytes: number, limit: number): string {
   const path = shownPath(uri);
   const quoted = /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
   return (
-    `This trace is ${mib(bytes)}, over the IOVA Lens language server's ${mib(limit)} limit, so it is not analysed here: ` +
+    `This trace is about ${mib(bytes)}, over the IOVA Lens language server's ${mib(limit)} limit, so it is not analysed here: ` +
     `open it with "IOVA Lens: Open in Trace Viewer (large files)" or run \`iova-lens check ${quoted}\` ` +
     `(or raise the limit with the server's initializationOptions.maxDocumentMB).`
   );
