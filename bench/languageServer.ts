@@ -4,6 +4,8 @@
 // longest the server loop left a trivial request waiting meanwhile, the heap it keeps per line
 // after a GC (with and without the document text it must keep), its peak RSS, and hover p50/p99
 // at random address fields. Goals are printed next to the figures; nothing fails on them.
+// A document over the server's message limit (the 500k pairs, 141 MB) is refused unread: for it,
+// the time to its one diagnostic and the server's peak RSS against a plain vscode-jsonrpc reader.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 import { prng } from '../src/shared/prng.js';
 import { generatePairsTrace, generateRealisticTrace } from './genMixTrace.js';
 import type { GeneratedTrace } from './genTrace.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../src/server/messageFramer.js';
 
 interface Mem {
   rss: number;
@@ -43,6 +46,8 @@ export interface LspFigures {
   /** the outline and code lenses the editor asks for on open: time of both, outline entries */
   outlineMs: number;
   outlineEntries: number;
+  /** the diagnostic of a document refused for its size (expectRefusal) */
+  refusal?: string;
 }
 
 const quantile = (xs: number[], q: number): number => {
@@ -69,6 +74,8 @@ export interface MeasureOptions {
   nodeArgs?: string[];
   /** the script to run instead of the built server (the transport floor) */
   script?: string;
+  /** the document is over the server's limit: wait for its one diagnostic, not for an index */
+  expectRefusal?: boolean;
 }
 
 export async function measureLanguageServer(file: string, opts: MeasureOptions = {}): Promise<LspFigures> {
@@ -101,7 +108,7 @@ export async function measureLanguageServer(file: string, opts: MeasureOptions =
   conn.onNotification('$/progress', () => progressReports++);
   conn.onNotification('window/logMessage', () => undefined);
   const indexed = new Promise<{ lines: number; millis: number }>((r) => conn.onNotification('iovaLens/indexed', (p: { uri: string; lines: number; millis: number }) => p.uri === uri && r(p)));
-  const diagnosed = new Promise<{ diagnostics: unknown[] }>((r) => conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: unknown[] }) => p.uri === uri && r(p)));
+  const diagnosed = new Promise<{ diagnostics: { message?: string }[] }>((r) => conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: { message?: string }[] }) => p.uri === uri && r(p)));
   conn.listen();
   try {
     await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } } });
@@ -120,6 +127,7 @@ export async function measureLanguageServer(file: string, opts: MeasureOptions =
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
+    if (opts.expectRefusal) return await refusal(conn, uri, t0, diagnosed, memory, () => ((done = true), pinger), () => maxStallMs);
     const ix = await indexed;
     const indexMs = performance.now() - t0;
     const d = await diagnosed;
@@ -178,6 +186,36 @@ export async function measureLanguageServer(file: string, opts: MeasureOptions =
   }
 }
 
+/** The figures of a refused document: its diagnostic, how long it took, the peak RSS; a hover must answer nothing. */
+async function refusal(
+  conn: ReturnType<typeof createMessageConnection>,
+  uri: string,
+  t0: number,
+  diagnosed: Promise<{ diagnostics: { message?: string }[] }>,
+  memory: () => Promise<Mem>,
+  stopPinger: () => Promise<void>,
+  stall: () => number,
+): Promise<LspFigures> {
+  const d = await diagnosed;
+  const diagnosticsMs = performance.now() - t0;
+  await stopPinger();
+  const h = await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 70 } });
+  if (h !== null) throw new Error('a document refused for its size answered a hover');
+  const m = await memory();
+  return {
+    lines: NaN, indexMs: NaN, diagnosticsMs, diagnostics: d.diagnostics.length, progressReports: 0, maxStallMs: stall(), serverLoopMaxMs: m.loopMaxMs,
+    retainedPerLine: NaN, indexPerLine: NaN, peakRssMB: m.peakRss / 2 ** 20, hoverP50: NaN, hoverP99: NaN, hovers: 0, outlineMs: NaN, outlineEntries: 0, refusal: d.diagnostics[0]?.message,
+  };
+}
+
+function reportRefused(name: string, gen: GeneratedTrace, f: LspFigures, floor: LspFigures): void {
+  console.log(
+    `  ${name.padEnd(22)} ${(gen.bytes / 1e6).toFixed(1).padStart(6)} MB: refused unread (over the server's message limit) with ${f.diagnostics} diagnostic at ${f.diagnosticsMs.toFixed(0)} ms ` +
+      `(goal <= 5000; a request waited <= ${f.maxStallMs.toFixed(0)} ms); peak RSS ${f.peakRssMB.toFixed(0)} MB (goal <= 300; vscode-jsonrpc's own reader receiving it whole peaks at ${floor.peakRssMB.toFixed(0)} MB); hover answers nothing\n` +
+      `  ${''.padEnd(22)} the diagnostic: ${f.refusal ?? '(none)'}`,
+  );
+}
+
 function report(name: string, gen: GeneratedTrace, f: LspFigures, floor: LspFigures): void {
   console.log(
     `  ${name.padEnd(22)} ${String(f.lines).padStart(8)} lines ${(gen.bytes / 1e6).toFixed(1).padStart(6)} MB: ` +
@@ -195,7 +233,8 @@ export async function runLanguageServerBench(): Promise<void> {
   const floorScript = join(process.cwd(), 'bench', 'lspTransportFloor.mjs');
   const run = async (name: string, gen: GeneratedTrace): Promise<void> => {
     const floor = await measureLanguageServer(gen.path, { hovers: 0, script: floorScript });
-    report(name, gen, await measureLanguageServer(gen.path), floor);
+    if (gen.bytes > DEFAULT_MAX_MESSAGE_BYTES) reportRefused(name, gen, await measureLanguageServer(gen.path, { hovers: 0, expectRefusal: true }), floor);
+    else report(name, gen, await measureLanguageServer(gen.path), floor);
   };
   try {
     console.log('language server over stdio (didOpen of the whole document, then 300 hovers at random address fields, the outline and the code lenses):');

@@ -1,11 +1,14 @@
 // Language server entry: thin handlers over the language service (one module per feature).
 // Full-document sync; each document is re-indexed after edits settle, in slices, with LSP
 // work-done progress for large documents. A failing feature answers null, never kills the server.
+// Over stdio the message reader is bounded (boundedReader.ts): a document over the size limit is
+// never buffered; the server keeps no text for it and says why in one diagnostic (tooLarge.ts).
 import {
   createConnection,
   ErrorCodes,
   ProposedFeatures,
   ResponseError,
+  StreamMessageWriter,
   TextDocumentSyncKind,
   type InitializeParams,
   type InitializeResult,
@@ -37,9 +40,25 @@ import {
   type ResolveParams,
   type ServerSettings,
   type StateAtParams,
+  DocumentTooLargeNotification,
+  MessageTooLargeRequest,
+  checkDocumentTooLarge,
+  checkMaxDocumentMB,
+  checkMessageTooLarge,
 } from './protocol.js';
+import { BoundedMessageReader } from './boundedReader.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './messageFramer.js';
+import { tooLargeDiagnostic } from './tooLarge.js';
 
-const connection = createConnection(ProposedFeatures.all);
+const logLine = (line: string): void => void process.stderr.write(`iova-lens-trace: ${line}\n`);
+/** stdio (other LSP clients): our bounded reader; VS Code's IPC hands over parsed messages. */
+const reader = process.argv.includes('--stdio') ? new BoundedMessageReader(process.stdin, logLine) : undefined;
+const connection = reader ? createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(process.stdout)) : createConnection(ProposedFeatures.all);
+/** The largest document the server analyses, in bytes (initializationOptions.maxDocumentMB). */
+let maxDocumentBytes = DEFAULT_MAX_MESSAGE_BYTES;
+// the input ended or its framing broke (logged by the reader): nothing more can be read, so the
+// server ends, with 1 as LSP asks of an exit without "shutdown" ("exit" itself ends with 0 first)
+reader?.onClose(() => process.exit(1));
 let settings: ServerSettings = defaultServerSettings;
 let canPullConfig = false;
 let canProgress = false;
@@ -123,6 +142,13 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   canProgress = caps.window?.workDoneProgress === true;
   canRefreshHints = caps.workspace?.inlayHint?.refreshSupport === true;
   settings = mergeSettings((params.initializationOptions as { settings?: unknown } | undefined)?.settings);
+  try {
+    const mb = checkMaxDocumentMB(params.initializationOptions);
+    if (mb !== undefined) maxDocumentBytes = mb * 2 ** 20;
+  } catch (e) {
+    logLine(`${(e as Error).message}; keeping the ${maxDocumentBytes / 2 ** 20} MiB limit`);
+  }
+  if (reader) reader.maxBytes = maxDocumentBytes;
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Full },
@@ -156,16 +182,53 @@ connection.onDidChangeConfiguration(async (p) => {
   if (canRefreshHints) void connection.languages.inlayHint.refresh();
 });
 
+/** Documents refused for their size: no text kept, one diagnostic, every feature answers nothing. */
+const refused = new Set<string>();
+
+function refuse(uri: string, version: number | undefined, bytes: number): void {
+  indexes.close(uri);
+  qemuLogs.delete(uri);
+  refused.add(uri);
+  connection.sendDiagnostics({ uri, version, diagnostics: [tooLargeDiagnostic(uri, bytes, maxDocumentBytes)] });
+}
+
+/** A document text that reached the server whole (IPC, or under the reader's limit): refused if too big. */
+function tooBig(uri: string, version: number, text: string): boolean {
+  if (text.length <= maxDocumentBytes / 3 || Buffer.byteLength(text, 'utf8') <= maxDocumentBytes) {
+    refused.delete(uri);
+    return false;
+  }
+  refuse(uri, version, Buffer.byteLength(text, 'utf8'));
+  return true;
+}
+
+connection.onNotification(DocumentTooLargeNotification.method, (raw: unknown) => {
+  const p = checkDocumentTooLarge(raw);
+  refuse(p.uri, p.version, p.bytes);
+});
+connection.onRequest(MessageTooLargeRequest.method, (raw: unknown) => {
+  const p = checkMessageTooLarge(raw);
+  throw new ResponseError(ErrorCodes.InvalidRequest, `${p.method ?? 'the request'} is ${p.bytes} bytes, over the language server's ${p.limit}-byte message limit; it was not read`);
+});
+
 connection.onDidOpenTextDocument((p) => {
+  if (tooBig(p.textDocument.uri, p.textDocument.version, p.textDocument.text)) return;
   indexes.update(p.textDocument.uri, p.textDocument.version, p.textDocument.text, true);
   void loadQemuLog(p.textDocument.uri).then((changed) => changed && indexes.rebuild(p.textDocument.uri));
 });
 connection.onDidChangeTextDocument((p) => {
   const last = p.contentChanges[p.contentChanges.length - 1];
-  if (last) indexes.update(p.textDocument.uri, p.textDocument.version, last.text);
+  if (!last) return;
+  const uri = p.textDocument.uri;
+  const wasRefused = refused.has(uri);
+  if (tooBig(uri, p.textDocument.version, last.text)) return;
+  indexes.update(uri, p.textDocument.version, last.text, wasRefused);
+  // back under the limit: the document is analysed again, with its QEMU log
+  if (wasRefused) void loadQemuLog(uri).then((changed) => changed && indexes.rebuild(uri));
 });
 connection.onDidCloseTextDocument((p) => {
   indexes.close(p.textDocument.uri);
+  refused.delete(p.textDocument.uri);
   qemuLogs.delete(p.textDocument.uri);
   connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
 });

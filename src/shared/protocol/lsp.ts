@@ -5,6 +5,7 @@
 import type { QemuLayout } from '../../model/qemuLayout.js';
 import type { Space } from '../../model/space.js';
 import type { WireResolveAnswer } from './resolveWire.js';
+import { int, obj, optInt, optStr, str } from './check.js';
 
 /** A typed request: `method` goes over the wire, the phantom fields carry the types. */
 export interface RequestDef<P, R> {
@@ -113,3 +114,50 @@ export interface ServerSettings {
 }
 export const SETTINGS_SECTION = 'iovaLens';
 export const defaultServerSettings: ServerSettings = { inlayHints: { enabled: false }, traceEvents: [], qemuLayout: 'auto', qemuLog: '' };
+
+/**
+ * Server-internal (never on the wire from a client): the server's message reader stands this in
+ * for a didOpen/didChange whose body was over its size limit and was streamed past unread.
+ */
+export interface DocumentTooLargeParams {
+  uri: string;
+  /** the version the client gave, when the reader saw it */
+  version?: number;
+  /** the Content-Length of the message that carried the document */
+  bytes: number;
+  /** the limit it was over, in bytes */
+  limit: number;
+}
+export const DocumentTooLargeNotification: NotificationDef<DocumentTooLargeParams> = { method: 'iovaLens/internal/documentTooLarge' };
+
+/** Server-internal: stands in for a request over the size limit, so it is answered with an error. */
+export interface MessageTooLargeParams {
+  /** the method of the refused request, when the reader saw it */
+  method?: string;
+  bytes: number;
+  limit: number;
+}
+export const MessageTooLargeRequest: RequestDef<MessageTooLargeParams, never> = { method: 'iovaLens/internal/messageTooLarge' };
+
+/** The server's initializationOptions beyond `settings`. */
+export interface ServerInitOptions {
+  /** the largest message (and document) the server reads, in MiB (default 64) */
+  maxDocumentMB?: number;
+}
+
+export function checkDocumentTooLarge(v: unknown): DocumentTooLargeParams {
+  const o = obj(v, 'params');
+  return { uri: str(o.uri, 'params.uri', 65_536), version: optInt(o.version, 'params.version', -(2 ** 31)), bytes: int(o.bytes, 'params.bytes', 0), limit: int(o.limit, 'params.limit', 0) };
+}
+
+export function checkMessageTooLarge(v: unknown): MessageTooLargeParams {
+  const o = obj(v, 'params');
+  return { method: optStr(o.method, 'params.method', 8192), bytes: int(o.bytes, 'params.bytes', 0), limit: int(o.limit, 'params.limit', 0) };
+}
+
+/** initializationOptions.maxDocumentMB: undefined when absent; a clear error when not 1..4096. */
+export function checkMaxDocumentMB(initOptions: unknown): number | undefined {
+  if (typeof initOptions !== 'object' || initOptions === null) return undefined;
+  const v = (initOptions as Record<string, unknown>).maxDocumentMB;
+  return v === undefined ? undefined : int(v, 'initializationOptions.maxDocumentMB', 1, 4096);
+}
