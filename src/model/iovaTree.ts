@@ -67,12 +67,14 @@ function checkU64(what: string, v: bigint): void {
 export class IovaTree {
   private readonly treap = new AugmentedTreap<MapNode>(order, pull);
   private readonly priorities = new PriorityStream();
-  /** reverse-lookup index, only for IOVA-keyed trees (a GPA tree's key IS the translated addr) */
-  private readonly translated: TranslatedIndex | null;
+  /**
+   * Reverse-lookup index, only for IOVA-keyed trees (a GPA tree's key IS the translated addr).
+   * Built from the nodes on the first findIova and kept up to date from then on: a tree that is
+   * never searched by translated address (SVQ host-only maps, map/unmap churn) never pays for it.
+   */
+  private translated: TranslatedIndex | null = null;
 
-  constructor(readonly keying: IovaTreeKeying = 'iova') {
-    this.translated = keying === 'iova' ? new TranslatedIndex() : null;
-  }
+  constructor(readonly keying: IovaTreeKeying = 'iova') {}
 
   /** number of nodes */
   get size(): number {
@@ -113,8 +115,8 @@ export class IovaTree {
     checkU64('needle translated_addr', qs);
     checkU64('needle size', needle.size);
     const qe = add64(qs, needle.size);
-    if (this.translated !== null) {
-      const m = this.translated.lowestKeyOverlapping(qs, qe);
+    if (this.keying === 'iova') {
+      const m = this.translatedIndex().lowestKeyOverlapping(qs, qe);
       return m === undefined ? undefined : copyMap(m);
     }
     // GPA tree: key space == translated space, so this is an ordinary ordered lookup.
@@ -248,6 +250,15 @@ export class IovaTree {
       } else n = n.right;
     }
     return best;
+  }
+
+  private translatedIndex(): TranslatedIndex {
+    if (this.translated === null) {
+      const index = new TranslatedIndex();
+      for (const n of this.treap.inOrder()) index.add(n.map, n.start);
+      this.translated = index;
+    }
+    return this.translated;
   }
 
   private lastNode(): MapNode | null {

@@ -86,11 +86,12 @@ const at = (line: number | undefined) => (line === undefined ? '' : ` (line ${li
 
 /** The kernel's UPDATE range checks, in its order; undefined when valid. */
 export function updateRangeError(range: IovaRange, iova: bigint, size: bigint): string | undefined {
-  const dev = `the device IOVA range ${rng(range.first, range.last)}`;
-  if (iova < range.first) return `IOVA ${hex(iova)} is outside ${dev} (below its start)`;
+  // worded only when refused: this runs on every UPDATE
+  const dev = () => `the device IOVA range ${rng(range.first, range.last)}`;
+  if (iova < range.first) return `IOVA ${hex(iova)} is outside ${dev()} (below its start)`;
   if (size === 0n) return 'size 0';
   if (iova > U64_MAX - size + 1n) return 'the range wraps past 2^64';
-  if (iova + size - 1n > range.last) return `${rng(iova, iova + size - 1n)} is outside ${dev} (past its end)`;
+  if (iova + size - 1n > range.last) return `${rng(iova, iova + size - 1n)} is outside ${dev()} (past its end)`;
   return undefined;
 }
 

@@ -63,7 +63,9 @@ export class TimelineKernelStore implements KernelIotlbStore<RecEntry> {
   overlapping(asid: number, first: bigint, last: bigint): RecEntry[] {
     const out = this.tl.overlapping(this.live(asid).id, first, last).map((r) => this.entry(r, asid, false));
     const o = this.orphans(asid, false);
-    if (o) out.push(...this.tl.overlapping(o.id, first, last).map((r) => this.entry(r, asid, true)));
+    // one table's records come in IOVA order already: only a merge with the orphans needs the sort
+    if (!o) return out;
+    out.push(...this.tl.overlapping(o.id, first, last).map((r) => this.entry(r, asid, true)));
     return out.sort((a, b) => (a.iova < b.iova ? -1 : a.iova > b.iova ? 1 : 0));
   }
 
