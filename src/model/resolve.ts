@@ -3,7 +3,7 @@
 // the choice of the main chain among aliases, the error of an address that goes nowhere and the
 // notes on why a chain stops are decided here, once, for every surface.
 import type { ResolveAnswer, ResolveHop, ResolveQuery } from './resolution.js';
-import type { Space } from './space.js';
+import { spaceTitle, type Space } from './space.js';
 import { hex, isU64 } from './u64.js';
 
 /** Implemented by the trace replay (a timeline at a line) and by the live snapshot. */
@@ -82,5 +82,8 @@ export function resolveFirst(spaces: readonly Space[], addr: bigint, sources: Re
     if (a.error === undefined && a.hops.length > 1) return { answer: a, resolved: true };
     first ??= a;
   }
-  return { answer: first!, resolved: false };
+  const answer = first!;
+  // several spaces tried: the error says so
+  if (spaces.length > 1) answer.error = `${hex(addr)} resolves in none of ${spaces.map((s) => spaceTitle[s]).join(', ')}: ${answer.error ?? ''}`;
+  return { answer, resolved: false };
 }

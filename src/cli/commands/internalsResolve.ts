@@ -6,12 +6,10 @@ import { oneValue, type ParsedArgs, addressArg } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
 import { liveSource } from '../../model/liveSource.js';
 import { resolveFirst } from '../../model/resolve.js';
-import { spaceTitle } from '../../model/space.js';
-import { hex } from '../../model/u64.js';
 import { canonicalDevice, parseBdf } from '../../model/pciAddress.js';
 import { internalsMemoryMap, iotlbTranslator } from '../../model/qemuInternals.js';
 import { resolveJson, resolveText } from '../report/resolveReport.js';
-import { internalsFailure, qemuPidArg, readInternalsForCli } from './qemuPid.js';
+import { qemuPidArg, readInternalsOrReport } from './qemuPid.js';
 import { termLines } from '../termText.js';
 
 const SPACES = ['giova', 'gpa', 'hva'] as const;
@@ -35,18 +33,11 @@ export async function runInternalsResolve(args: ParsedArgs, io: CliIO): Promise<
     }
   }
   if (spaceText === 'giova' && deviceText === undefined) throw new UsageError('--space giova needs --device BB:DD.F (GIOVAs are per device)');
-  let internals;
-  try {
-    internals = await readInternalsForCli(pid);
-  } catch (e) {
-    const code = internalsFailure('resolve', e, io);
-    if (code === undefined) throw e;
-    return code;
-  }
+  const internals = await readInternalsOrReport('resolve', pid, io);
+  if (typeof internals === 'number') return internals;
   const spaces: PidSpace[] = spaceText ? [spaceText as PidSpace] : deviceText ? ['giova', 'gpa', 'hva'] : ['gpa', 'hva'];
   const source = liveSource(internalsMemoryMap(internals), internals.vtd ? iotlbTranslator(internals.vtd.iotlb) : undefined);
-  const { answer: result, resolved } = resolveFirst(spaces, addr, { live: source }, deviceText === undefined ? {} : { device: canonicalDevice(deviceText) });
-  if (!resolved && spaces.length > 1) result.error = `${hex(addr)} resolves in none of ${spaces.map((s) => spaceTitle[s]).join(', ')}: ${result.error ?? ''}`;
+  const result = resolveFirst(spaces, addr, { live: source }, deviceText === undefined ? {} : { device: canonicalDevice(deviceText) }).answer;
   io.stdout.write(args.flags.has('json') ? JSON.stringify(resolveJson(result)) + '\n' : termLines(resolveText(result, `pid ${pid}, read from its memory`)));
   return result.error ? 1 : 0;
 }

@@ -16,15 +16,18 @@ export function qemuPidArg(args: ParsedArgs): number | undefined {
   return Number(text);
 }
 
-export function readInternalsForCli(pid: number): Promise<QemuInternals> {
-  return readQemuInternals(pid);
-}
-
-/** Failures of reading QEMU's process are reported as such (exit 2), not as internal errors. */
-export function internalsFailure(command: string, e: unknown, io: CliIO): number | undefined {
-  if (e instanceof Error && INTERNALS_ERRORS.has(e.name)) {
-    io.stderr.write(`iova-lens ${command}: ${termSafe(e.message)}\n`);
-    return 2;
+/**
+ * QEMU's internals read from process `pid`, or the exit code after a failure of reading QEMU's
+ * process was reported as such (exit 2, not an internal error); anything else is thrown on.
+ */
+export async function readInternalsOrReport(command: string, pid: number, io: CliIO): Promise<QemuInternals | number> {
+  try {
+    return await readQemuInternals(pid);
+  } catch (e) {
+    if (e instanceof Error && INTERNALS_ERRORS.has(e.name)) {
+      io.stderr.write(`iova-lens ${command}: ${termSafe(e.message)}\n`);
+      return 2;
+    }
+    throw e;
   }
-  return undefined;
 }

@@ -9,9 +9,8 @@ import { GdbClient } from '../../qemu/gdb/gdbClient.js';
 import { takeSnapshot, snapshotJson, snapshotText } from '../../qemu/snapshot/index.js';
 import { DEFAULT_TIMEOUT_MS, parseTimeoutMs } from '../../qemu/timeouts.js';
 import { termLines, termSafe } from '../termText.js';
-import { internalsFailure, qemuPidArg, qemuPidOptionSpec, readInternalsForCli } from './qemuPid.js';
+import { qemuPidArg, qemuPidOptionSpec, readInternalsOrReport } from './qemuPid.js';
 import { internalsJson, internalsText } from '../../qemu/internals/index.js';
-import type { QemuInternals } from '../../model/qemuInternals.js';
 
 export const liveOptionSpec = { qmp: { value: true }, gdb: { value: true }, timeout: { value: true } } as const;
 
@@ -90,12 +89,13 @@ export const snapshotCommand: CommandSpec = {
     try {
       peers = await openLivePeers(args);
       const snap = await takeSnapshot({ qmp: peers.qmp, gdb: peers.gdb });
-      const internals = pid === undefined ? undefined : await readInternalsForCli(pid);
+      const internals = pid === undefined ? undefined : await readInternalsOrReport('snapshot', pid, io);
+      if (typeof internals === 'number') return internals;
       if (json) io.stdout.write(JSON.stringify({ ...snapshotJson(snap), ...(internals ? { internals: internalsJson(internals) } : {}) }) + '\n');
       else io.stdout.write(termLines(snapshotText(snap) + (internals ? '\n' + internalsText(internals) : '')));
       return 0;
     } catch (e) {
-      return internalsFailure('snapshot', e, io) ?? liveFailure('snapshot', e, io);
+      return liveFailure('snapshot', e, io);
     } finally {
       await peers?.close();
     }
@@ -103,14 +103,8 @@ export const snapshotCommand: CommandSpec = {
 };
 
 async function runInternalsOnly(pid: number, json: boolean, io: CliIO): Promise<number> {
-  let internals: QemuInternals;
-  try {
-    internals = await readInternalsForCli(pid);
-  } catch (e) {
-    const code = internalsFailure('snapshot', e, io);
-    if (code === undefined) throw e;
-    return code;
-  }
+  const internals = await readInternalsOrReport('snapshot', pid, io);
+  if (typeof internals === 'number') return internals;
   io.stdout.write(json ? JSON.stringify({ internals: internalsJson(internals) }) + '\n' : termLines(internalsText(internals)));
   return 0;
 }

@@ -3,23 +3,13 @@
 // and the large-trace worker's resolve answer. One encoder (the side that resolves) and one
 // validating decoder on the protocol kit (the side that receives); 64-bit addresses travel as
 // hex strings because JSON numbers lose the bits above 2^53.
-import { isPerm, type Perm } from '../../model/access.js';
+import { isPerm } from '../../model/access.js';
 import type { ResolveAnswer, ResolveHop } from '../../model/resolution.js';
-import type { Space } from '../../model/space.js';
 import { hex } from '../../model/u64.js';
 import { arr, hexAddr, int, obj, optInt, optStr, space, type Obj } from './check.js';
 
 /** One hop of a chain: ResolveHop with its address in hex. */
-export interface WireHop {
-  space: Space;
-  addr: string;
-  owner?: string;
-  createdLine?: number;
-  perm?: Perm;
-  asid?: number;
-  device?: string;
-  note?: string;
-}
+export type WireHop = Omit<ResolveHop, 'addr'> & { addr: string };
 
 /** A ResolveAnswer on the wire; `line` is absent for a live answer (it is as of now). */
 export interface WireResolveAnswer {
