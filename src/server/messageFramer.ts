@@ -78,7 +78,7 @@ export class MessageFramer {
         if (st.filled === st.buf.length) this.finishBody(st.buf, out);
       } else if (st.s === 'skip') {
         const n = Math.min(st.bytes - st.seen, chunk.length - at);
-        this.skip(st, chunk.subarray(at, at + n));
+        this.passOver(st, chunk.subarray(at, at + n));
         at += n;
         if (st.seen === st.bytes) {
           this.state = { s: 'header' };
@@ -107,7 +107,7 @@ export class MessageFramer {
     return at + end + 4 - prev;
   }
 
-  private skip(st: Extract<State, { s: 'skip' }>, part: Buffer): void {
+  private passOver(st: Extract<State, { s: 'skip' }>, part: Buffer): void {
     st.seen += part.length;
     if (st.headLen < HEAD_BYTES) {
       const h = Buffer.from(part.subarray(0, HEAD_BYTES - st.headLen));

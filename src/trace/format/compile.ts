@@ -60,10 +60,8 @@ const MAX_DIGITS = 64;
 /** failWhy of a literal that did not match: its text is written only when reported */
 const LITERAL = '\u0000literal';
 
-const exact = (s: string, start: number, end: number, radix: number): bigint => {
-  const text = s.slice(start, end);
-  return radix === 16 ? BigInt('0x' + text) : radix === 8 ? BigInt('0o' + text) : BigInt(text);
-};
+const exact = (s: string, start: number, end: number, radix: number): bigint =>
+  BigInt((radix === 16 ? '0x' : radix === 8 ? '0o' : '') + s.slice(start, end));
 
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 const hexVal = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87);
@@ -398,5 +396,4 @@ export function compileEvent(def: EventDef, opts: CompileOptions = {}): Compiled
 /** Formats fastMatch.ts decides alone: no string and no floating-point conversion. */
 const fastFormat = (scans: readonly Scan[]): boolean => scans.every((s) => s !== Scan.Str && s !== Scan.Float);
 /** fastMatch.ts's name for each Scan, in Scan's order (Str and Float never reach it) */
-const TO_FAST: readonly FastScan[] = [FastScan.Hex, FastScan.Dec, FastScan.SignedDec, FastScan.Ptr, FastScan.AltHex, FastScan.Oct, FastScan.Char, FastScan.Char, FastScan.Char];
-const toFast = (s: Scan): FastScan => TO_FAST[s];
+const toFast = (s: Scan): FastScan => [FastScan.Hex, FastScan.Dec, FastScan.SignedDec, FastScan.Ptr, FastScan.AltHex, FastScan.Oct, FastScan.Char, FastScan.Char, FastScan.Char][s];
