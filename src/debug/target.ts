@@ -201,11 +201,13 @@ export class QemuTarget {
   async cont(): Promise<void> {
     this.alive();
     if (this.state !== 'stopped') return;
-    // Behind any gdbstub work of this stop (a snapshot for the view): a byte it sends to a
-    // running VM would stop it again.
-    await this.exclusive(() => this.monitor.cont());
-    if (this.gdb) this.gdb.pausedGuest = false;
-    this.setRunning();
+    // Behind any gdbstub work of this stop (a byte to a running VM stops it again), and running
+    // from the moment QMP says so: gdbstub work queued behind this sees it and stays away.
+    await this.exclusive(async () => {
+      await this.monitor.cont();
+      if (this.gdb) this.gdb.pausedGuest = false;
+      this.setRunning();
+    });
   }
 
   /**
@@ -268,7 +270,7 @@ export class QemuTarget {
     const gdb = this.stoppedGdb('reading registers');
     const have = this.regs.get(threadId);
     if (have) return have;
-    const r = this.exclusive(() => gdb.registers.read(threadId.toString(16).padStart(2, '0')));
+    const r = this.whileStopped('reading registers', () => gdb.registers.read(threadId.toString(16).padStart(2, '0')));
     this.regs.set(threadId, r);
     r.catch(() => {
       if (this.regs.get(threadId) === r) this.regs.delete(threadId);
@@ -302,7 +304,8 @@ export class QemuTarget {
     this.alive();
     if (this.state !== 'stopped') return this.exclusive(() => takeSnapshot({ qmp: this.monitor, gdb: undefined }));
     if (this.snap) return this.snap;
-    const s = this.exclusive(() => takeSnapshot({ qmp: this.monitor, gdb: this.gdb }));
+    // resumed while queued: the running view, never a gdbstub byte to a running VM
+    const s = this.exclusive(() => takeSnapshot({ qmp: this.monitor, gdb: this.state === 'stopped' ? this.gdb : undefined }));
     this.snap = s;
     // A failed snapshot is not kept: the next expansion tries again.
     s.catch(() => {
@@ -328,10 +331,16 @@ export class QemuTarget {
     return run;
   }
 
+  /** Gdbstub work of this stop: runs only if the guest is still stopped when its turn comes
+   * (QEMU's gdbstub stops a running VM at any byte, so work queued before a continue must not). */
+  private whileStopped<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.exclusive(() => (this.state === 'stopped' ? fn() : Promise.reject(new TargetRefusal(`${what}: the guest resumed before it could be done`))));
+  }
+
   /** Walk the guest's VT-d tables for one device address (GIOVA): the vIOMMU's answer, GPA or why not. */
   async translateGiova(device: string, addr: bigint): Promise<GiovaAnswer> {
     const gdb = this.stoppedGdb(`walking GIOVA ${hex(addr)} of ${device}`);
-    return this.exclusive(() => walkGiova(this.monitor, gdb, device, addr));
+    return this.whileStopped(`walking GIOVA ${hex(addr)} of ${device}`, () => walkGiova(this.monitor, gdb, device, addr));
   }
 
   /** Read `count` bytes at `offset` from a space-named reference (see parseMemoryRef). */
@@ -343,8 +352,8 @@ export class QemuTarget {
       throw new TargetRefusal(`${at}: host virtual memory is QEMU's own; the gdbstub reads guest memory only. Use "resolve hva ${hex(addr)}" for its GPA and read gpa:… instead`);
     }
     const gdb = this.stoppedGdb(`reading ${at}`);
-    if (ref.space === 'gpa') return { address: at, data: await this.exclusive(() => gdb.memory.readPhysical(addr, count)) };
-    const data = await this.exclusive(() => withDeviceDma(this.monitor, gdb, ref.device, (dma) => dma.read(addr, count)));
+    if (ref.space === 'gpa') return { address: at, data: await this.whileStopped(`reading ${at}`, () => gdb.memory.readPhysical(addr, count)) };
+    const data = await this.whileStopped(`reading ${at}`, () => withDeviceDma(this.monitor, gdb, ref.device, (dma) => dma.read(addr, count)));
     return { address: at, data };
   }
 
@@ -355,7 +364,7 @@ export class QemuTarget {
     if (ref.space !== 'gpa') throw new TargetRefusal(`writes go to guest-physical memory only (gpa:…), not ${ref.space}`);
     const gdb = this.stoppedGdb(`writing ${formatMemoryRef(ref)}`);
     const addr = accessStart(ref.addr, offset, data.length, reference);
-    await this.exclusive(() => gdb.memory.physical(() => gdb.memory.write(addr, data)));
+    await this.whileStopped(`writing ${formatMemoryRef(ref)}`, () => gdb.memory.physical(() => gdb.memory.write(addr, data)));
   }
 
   /**
@@ -368,12 +377,13 @@ export class QemuTarget {
       await this.gdb?.close().catch(() => undefined);
       return;
     }
-    // Behind gdbstub work still under way (a view's snapshot), or that work would stop the VM again.
-    if (this.state === 'stopped') await this.exclusive(() => this.monitor.cont()).catch(() => undefined);
-    if (this.gdb) {
-      this.gdb.pausedGuest = false;
-      await this.gdb.close().catch(() => undefined);
-    }
+    // behind gdbstub work still under way (a view's snapshot), which would stop the VM again
+    await this.exclusive(async () => {
+      if (this.state === 'stopped') await this.monitor.cont();
+      this.state = 'exited';
+    }).catch(() => undefined);
+    if (this.gdb) this.gdb.pausedGuest = false;
+    await this.gdb?.close().catch(() => undefined);
     this.state = 'exited';
     this.monitor.qmp.close();
   }

@@ -25,7 +25,7 @@ interface Peers {
  * A stopped VM. `onStep` answers the vCont packet (undefined: stay silent, as a halted vCPU's
  * step does); QMP `stop` makes the gdbstub report T02 like QEMU's does for a VM stopped under it.
  */
-async function stoppedVm(vcont: string, onStep: (payload: string) => string | undefined): Promise<Peers> {
+async function stoppedVm(vcont: string, onStep: (payload: string) => string | undefined, other: (payload: string, sock: Socket) => string | undefined = () => ''): Promise<Peers> {
   const gdbPackets: string[] = [];
   const qmpCommands: string[] = [];
   let gdbSock: Socket | undefined;
@@ -36,7 +36,7 @@ async function stoppedVm(vcont: string, onStep: (payload: string) => string | un
       if (p === 'vCont?') return vcont;
       if (p.startsWith('vCont;')) return onStep(p);
       if (p === 'D') return 'OK';
-      return '';
+      return other(p, s);
     }, gdbPackets),
   );
   const qmp = await fakePeer(
@@ -88,4 +88,33 @@ test('a step that retires nothing within the stall time is ended by QMP stop: co
   // The gdbstub connection survived: the next request is answered.
   assert.equal(p.target.gdb?.closed, false);
   await p.target.detach();
+});
+
+test('gdbstub work queued before a continue never reaches the running VM (QEMU would stop it again)', async () => {
+  // the first memory read is held: a second one and the continue queue up behind it
+  let held: Socket | undefined;
+  let readArrived: () => void = () => undefined;
+  const arrived = new Promise<void>((r) => (readArrived = r));
+  const p = await stoppedVm('vCont;c;C;s;S', () => undefined, (x, sock) => {
+    if (x.startsWith('qqemu.PhyMemMode')) return '0';
+    if (x.startsWith('Qqemu.PhyMemMode')) return 'OK';
+    if (x.startsWith('m') && !held) {
+      held = sock;
+      readArrived();
+      return undefined;
+    }
+    return x.startsWith('m') ? '00'.repeat(16) : '';
+  });
+  const first = p.target.readMemory('gpa:0x1000', 0, 16);
+  await arrived;
+  const cont = p.target.cont();
+  const second = p.target.readMemory('gpa:0x2000', 0, 16);
+  held!.write(gdbFrame('00'.repeat(16)));
+  assert.equal((await first).data.length, 16);
+  await cont;
+  await assert.rejects(second, (e: unknown) => e instanceof TargetRefusal && /^reading gpa:0x2000: the guest resumed before it could be done$/.test(e.message));
+  assert.equal(p.target.running, true);
+  assert.ok(!p.gdbPackets.some((x) => x.startsWith('m2000')), `a read reached the running VM: ${p.gdbPackets.join(' ')}`);
+  await p.target.detach();
+  assert.ok(!p.gdbPackets.includes('D'), 'detaching from a running VM sends no byte');
 });
