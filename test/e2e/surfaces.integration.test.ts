@@ -102,8 +102,17 @@ test('on a trace past VS Code\'s limits, the Translation Tree opens beside the T
     // an extension as text)
     const row = wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: BIG }).first();
     await row.click({ button: 'right' });
-    await wb.page.locator('.monaco-menu .action-label', { hasText: /^Open With/ }).first().click();
-    await wb.pick('IOVA Lens Trace Viewer (large traces)');
+    // the context menu may take the first click while it is still settling: click again until
+    // the editor picker shows
+    const openWith = wb.page.locator('.monaco-menu .action-label', { hasText: /^Open With/ }).first();
+    const choice = wb.quickRow('IOVA Lens Trace Viewer (large traces)');
+    await waitUntil(async () => {
+      if (await choice.isVisible()) return true;
+      if (await openWith.isVisible()) await openWith.click({ timeout: 2000 }).catch(() => undefined);
+      else await row.click({ button: 'right', timeout: 2000 }).catch(() => undefined);
+      return choice.waitFor({ timeout: 2000 }).then(() => true, () => false);
+    }, 'Open With… never offered the IOVA Lens Trace Viewer');
+    await choice.click();
     const v = await TraceViewerPage.find(wb);
     await v.waitForStatus(`${BIG}: ${BIG_LINES.toLocaleString('en')} lines`);
     return v;

@@ -139,7 +139,7 @@ export class Workbench {
   }
 
   /** The quick input row whose label is exactly `label`. */
-  private quickRow(label: string): Locator {
+  quickRow(label: string): Locator {
     return this.quickInput().locator('.monaco-list-row').filter({ has: this.page.getByText(label, { exact: true }) }).first();
   }
 
