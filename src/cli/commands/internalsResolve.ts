@@ -2,7 +2,8 @@
 // of one address from QEMU's own state (its FlatView, RAM blocks and VT-d IOTLB), read from the
 // process: no QMP, so it answers while QEMU is stopped in a debugger's hands too… once the
 // debugger lets go (ptrace allows one tracer). Same JSON shape as the other resolves.
-import { oneValue, type ParsedArgs, addressArg } from '../args.js';
+import { type ParsedArgs } from '../args.js';
+import { addressOperand } from '../addressOperand.js';
 import { UsageError, type CliIO } from '../io.js';
 import { liveSource } from '../../model/liveSource.js';
 import { resolveFirst } from '../../model/resolve.js';
@@ -21,10 +22,8 @@ export async function runInternalsResolve(args: ParsedArgs, io: CliIO): Promise<
   const [addrText, ...extra] = args.positional;
   if (!addrText) throw new UsageError('need an ADDR');
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}" (with --qemu-pid, resolve takes only ADDR)`);
-  const addr = addressArg(addrText);
-  const spaceText = oneValue(args, 'space');
+  const { addr, space: spaceText, device: deviceText } = addressOperand(addrText, args);
   if (spaceText !== undefined && !(SPACES as readonly string[]).includes(spaceText)) throw new UsageError(`--space must be one of ${SPACES.join(', ')} with --qemu-pid`);
-  const deviceText = oneValue(args, 'device')?.toLowerCase();
   if (deviceText !== undefined) {
     try {
       parseBdf(deviceText);

@@ -2,7 +2,8 @@
 // address in the running VM — the model's resolver over the live snapshot, printed as the trace
 // resolve prints (created_line is null: nothing here comes from a trace line). GIOVAs are walked
 // through the guest's VT-d tables, which needs the gdbstub; GPA → HVA needs only QMP.
-import { oneValue, type ParsedArgs, addressArg } from '../args.js';
+import { type ParsedArgs } from '../args.js';
+import { addressOperand } from '../addressOperand.js';
 import { UsageError, type CliIO } from '../io.js';
 import { liveSource, walkedGiova, type GiovaTranslator } from '../../model/liveSource.js';
 import { resolveFirst } from '../../model/resolve.js';
@@ -28,11 +29,9 @@ function request(args: ParsedArgs): LiveRequest {
   if (!addrText) throw new UsageError('need an ADDR');
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}" (with --qmp, resolve takes only ADDR)`);
   for (const o of ['line', 'asid']) if (args.values.has(o)) throw new UsageError(`--${o} applies to traces, not to a live VM (--qmp)`);
-  const addr = addressArg(addrText);
-  const spaceText = oneValue(args, 'space');
+  const { addr, space: spaceText, device: deviceText } = addressOperand(addrText, args);
   if (spaceText === 'iova') throw new UsageError('--space iova needs a device IOTLB, which only a trace shows; live resolve takes giova, gpa or hva');
   if (spaceText !== undefined && !(LIVE_SPACES as readonly string[]).includes(spaceText)) throw new UsageError(`--space must be one of ${LIVE_SPACES.join(', ')}`);
-  const deviceText = oneValue(args, 'device')?.toLowerCase();
   let device: PciBdf | undefined;
   if (deviceText !== undefined) {
     try {

@@ -1,5 +1,6 @@
 // iova-lens resolve TRACE --line N ADDR: the translation chain of ADDR as of line N.
-import { parseArgs, oneValue, addressArg } from '../args.js';
+import { parseArgs, oneValue } from '../args.js';
+import { addressOperand } from '../addressOperand.js';
 import { UsageError, type CommandSpec } from '../io.js';
 import { analyzeTraceFile } from '../../trace/analyze.js';
 import { isSpace, SPACES } from '../../trace/replay/spaces.js';
@@ -20,7 +21,8 @@ import { qemuPidOptionSpec } from './qemuPid.js';
 const USAGE =
   'iova-lens resolve TRACE --line N ADDR [--space gpa|hva|iova|giova] [--asid N] [--device BB:DD.F] [--qemu-log FILE] [--json]\n' +
   '       iova-lens resolve --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--device BB:DD.F] [--space giova|gpa|hva] ADDR [--json]\n' +
-  '       iova-lens resolve --qemu-pid PID [--device BB:DD.F] [--space giova|gpa|hva] ADDR [--json]';
+  '       iova-lens resolve --qemu-pid PID [--device BB:DD.F] [--space giova|gpa|hva] ADDR [--json]\n' +
+  '  ADDR is 0x… or decimal; or named by its space, which then needs no --space: gpa:0x1000, hva:0x…, giova:BB:DD.F:0x…';
 
 export const resolveCommand: CommandSpec = {
   name: 'resolve',
@@ -35,12 +37,10 @@ export const resolveCommand: CommandSpec = {
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const lineText = oneValue(args, 'line');
     if (!lineText || !/^[1-9]\d*$/.test(lineText)) throw new UsageError('--line N (a 1-based line number) is required');
-    const addr = addressArg(addrText);
-    const spaceText = oneValue(args, 'space');
+    const { addr, space: spaceText, device } = addressOperand(addrText, args);
     if (spaceText !== undefined && !isSpace(spaceText)) throw new UsageError(`--space must be one of ${SPACES.join(', ')}`);
     const asidText = oneValue(args, 'asid');
     if (asidText !== undefined && !/^\d+$/.test(asidText)) throw new UsageError('--asid takes a number');
-    const device = oneValue(args, 'device');
     if (device !== undefined && !/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(device)) throw new UsageError('--device takes a PCI address BB:DD.F');
 
     const { qemuLogPath, ...replayOpts } = replayOptionsFrom(args);

@@ -120,6 +120,19 @@ test('resolve without --space: the first space where the address goes somewhere,
   assert.match(none.out, /^as of line 14:\n {2}IOVA 0xdead00000000\n {2}0xdead00000000 is not mapped in any space \(IOVA, guest IOVA, GPA, HVA\) at line 14\n/);
 });
 
+test('resolve takes the address named by its space, as the memory view and the Resolve box write it', async () => {
+  const opt = await cli(['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '14', '--space', 'gpa', '0xfedb0000', '--json']);
+  const named = await cli(['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '14', 'gpa:0xfedb0000', '--json']);
+  assert.equal(named.code, 0, named.err);
+  assert.equal(named.out, opt.out);
+  const clash = await cli(['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '14', '--space', 'hva', 'gpa:0xfedb0000']);
+  assert.equal(clash.code, 2);
+  assert.match(clash.err, /ADDR names the gpa space but --space says hva/);
+  const unknown = await cli(['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '14', 'gva:0x1000']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /unknown address space "gva"/);
+});
+
 test('resolve: an address mapped nowhere exits 1; a missing file or bad arguments exit 2', async () => {
   const none = await cli(['resolve', sample('aliased-unmap-svq-legacy.log'), '--line', '4', '--space', 'iova', '0x1000', '--json']);
   assert.equal(none.code, 1);
