@@ -145,3 +145,17 @@ test('500k map/unmap pairs (legal, 70 MB): checked within the memory bound', { t
   const j = JSON.parse(r.stdout) as { events: number; live_at_end?: number };
   assert.equal(j.events, 1_000_000);
 });
+
+test('--qemu-log /dev/zero is refused as not a regular file; a QEMU log name with ESC is escaped (exit 2)', SLOW, async () => {
+  const trace = file('with-log.log', MAP + '\n');
+  const zero = await runCliChild(['check', trace, '--qemu-log', '/dev/zero'], QUICK);
+  assertClean(zero, 2, /^iova-lens check: cannot read the QEMU log \/dev\/zero: it is a character device, not a regular file$/m);
+  oneLine(zero);
+  const resolve = await runCliChild(['resolve', trace, '--line', '1', '0x1000', '--qemu-log', '/dev/zero'], QUICK);
+  assertClean(resolve, 2, /^iova-lens resolve: cannot read \/dev\/zero: it is a character device, not a regular file$/m);
+  oneLine(resolve);
+  const evil = await runCliChild(['check', trace, '--qemu-log', join(dir, 'q\x1b[2Jemu\n.log')], QUICK);
+  assertClean(evil, 2, /cannot read the QEMU log .*q\\x1b\[2Jemu\\n\.log: ENOENT/);
+  oneLine(evil);
+  assert.ok(!evil.stderr.includes('\u001b'), 'no raw ESC on the terminal');
+});
