@@ -113,3 +113,29 @@ test('readMemory of gpa:0xfffffffffffffff0 + 32 is refused as a wrap, nothing is
   assert.deepEqual(received.slice(before).filter((p) => p.startsWith('m')), [], 'no memory read reached the gdbstub');
   await stillAnswers(dc);
 });
+
+/** Attach to a QMP peer that greets and then never answers query-status; the attach's error text. */
+async function attachToSilentQmp(timeoutMs: number | undefined): Promise<string> {
+  const qmp = await fakePeer(qmpServer(() => undefined));
+  const gdb = await fakePeer(gdbServer((p) => (p.startsWith('qSupported') ? 'PacketSize=1000' : p === '?' ? 'T05thread:01;' : 'E01')));
+  open = await inlineAdapter();
+  const args = { qmp: qmp.endpoint, gdb: gdb.endpoint, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+  const failed = await open.dc.attachRequest(args as DebugProtocol.AttachRequestArguments).then(
+    () => '',
+    (e: Error) => e.message,
+  );
+  await stillAnswers(open.dc);
+  return failed;
+}
+
+test('attach argument timeoutMs: a silent QMP is reported dead after that long, by name', { timeout: 30_000 }, async () => {
+  const start = performance.now();
+  const failed = await by(start + 300 + AFTER_FAULT_MS, 'attach with timeoutMs 300', attachToSilentQmp(300));
+  assert.match(failed, /no answer within 300 ms/);
+});
+
+test('attach without timeoutMs: the default reports a silent QMP within ~2 s', { timeout: 30_000 }, async () => {
+  const start = performance.now();
+  const failed = await by(start + 2000 + AFTER_FAULT_MS, 'attach with the default timeout', attachToSilentQmp(undefined));
+  assert.match(failed, /no answer within 2000 ms/);
+});

@@ -159,3 +159,20 @@ test('--qemu-log /dev/zero is refused as not a regular file; a QEMU log name wit
   oneLine(evil);
   assert.ok(!evil.stderr.includes('\u001b'), 'no raw ESC on the terminal');
 });
+
+test('impossible values (inverted range, llend below iova, a wrapping uaddr + size, an unmap of size 0): errors at line:column, exit 1', SLOW, async () => {
+  const trace = file('impossible.log', [
+    'vhost_vdpa_get_iova_range dev: 0x55d0 first: 0x10000 last: 0x1000',
+    'vhost_vdpa_listener_region_add vdpa: 0x55d0 iova 0x100000 llend 0x1000 vaddr: 0x7f00 read-only: 0',
+    'vhost_vdpa_dma_map vdpa:0x55d0 fd: 12 msg_type: 2 asid: 0 iova: 0x1000 size: 0x2000 uaddr: 0xfffffffffffff000 perm: 0x3 type: 2',
+    'vhost_vdpa_dma_unmap vdpa:0x55d0 fd: 12 msg_type: 2 asid: 0 iova: 0x1000 size: 0x0 type: 3',
+  ].join('\n') + '\n');
+  const r = await runCliChild(['check', trace], QUICK);
+  assertClean(r, 1, /^$/);
+  const at = [...r.stdout.matchAll(/impossible\.log:(\d+):(\d+): error \[impossible-value\]/g)].map((m) => `${m[1]}:${m[2]}`);
+  // each column is where the impossible value starts in its line
+  assert.deepEqual(at, ['1:60', '2:65', '3:78', '4:80']);
+  assert.match(r.stdout, /first 0x10000 > last 0x1000/);
+  assert.match(r.stdout, /uaddr 0xfffffffffffff000 \+ size 0x2000 wraps past 2\^64/);
+  assert.match(r.stdout, /an unmap of size 0 removes nothing/);
+});
