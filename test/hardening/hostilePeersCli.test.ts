@@ -40,7 +40,8 @@ test('snapshot with a 16 MB `info mtree -f` of 100k lines: the right answer with
     s.write(JSON.stringify({ return: big, id: cmd.id }) + '\r\n');
     return 'handled';
   }, () => fault());
-  const child = startCliChild(['snapshot', '--qmp', qmp.endpoint, '--json'], { limitMs: 5000, faultByCaller: true });
+  // the framer and the mtree parser are under test, not the per-command timeout
+  const child = startCliChild(['snapshot', '--qmp', qmp.endpoint, '--timeout', '60000', '--json'], { limitMs: 5000, faultByCaller: true });
   fault = child.fault;
   const r = await child.done;
   assertClean(r, 0, /^$/);

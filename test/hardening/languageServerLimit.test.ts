@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Hover, PublishDiagnosticsParams } from 'vscode-languageserver';
+import { hangLimit } from '../harness/hangLimit.js';
 
 const ROOT = join(__dirname, '../..');
 const SLOW = { timeout: 120_000 };
@@ -148,7 +149,8 @@ test('garbage framing ends the server with the reason on stderr and no stack tra
 /** `p`, or a failure saying the server did not answer `what` within `ms` (a hang limit, not a measurement). */
 async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  const limit = hangLimit(ms);
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${limit.says}`)), limit.ms)));
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 

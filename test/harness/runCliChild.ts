@@ -1,13 +1,14 @@
 // The CLI as a child process, as a user runs it: exit code, stdout, stderr and peak RSS.
-// A time limit makes a hang fail: the child is killed `limitMs` after the fault, which is the
-// moment the command starts (its modules loaded) or, for a hostile peer, the moment the peer
-// misbehaves (`fault()`). A kill is reported in the result; tests assert there was none. The
+// A time limit makes a hang fail: the child is killed `limitMs` (stretched on a loaded machine,
+// see hangLimit.ts) after the fault, which is the moment the command starts (its modules
+// loaded) or, for a hostile peer, the moment the peer misbehaves (`fault()`). A kill is reported in the result; tests assert there was none. The
 // limit is a bound, not a measurement: the figures live in `npm run bench -- soak`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { hangLimit } from './hangLimit.js';
 
 export interface CliRun {
   code: number | null;
@@ -48,17 +49,18 @@ export function startCliChild(args: string[], opts: CliChildOptions = {}): CliCh
   });
   let killedAfter: string | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const arm = (ms: number | undefined, what: string): void => {
+  const arm = (ms: number | undefined, from: string): void => {
     clearTimeout(timer);
     if (ms === undefined) return;
+    const limit = hangLimit(ms);
     timer = setTimeout(() => {
-      killedAfter = what;
+      killedAfter = `${limit.says} ${from}`;
       child.kill('SIGKILL');
-    }, ms);
+    }, limit.ms);
   };
-  arm(STARTUP_LIMIT_MS, `${STARTUP_LIMIT_MS} ms of starting up`);
+  arm(STARTUP_LIMIT_MS, 'of starting up');
   (child.stdio[3] as Readable).once('data', () => {
-    if (!opts.faultByCaller) arm(opts.limitMs, `${opts.limitMs} ms from the command's start`);
+    if (!opts.faultByCaller) arm(opts.limitMs, "from the command's start");
   });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -80,7 +82,7 @@ export function startCliChild(args: string[], opts: CliChildOptions = {}): CliCh
     return run;
   });
   return {
-    fault: () => arm(opts.limitMs, `${opts.limitMs} ms from the peer's fault`),
+    fault: () => arm(opts.limitMs, "from the peer's fault"),
     done,
   };
 }
