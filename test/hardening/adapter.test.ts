@@ -94,13 +94,14 @@ const cases: [string, (gdb: Socket, qmp: Socket) => void][] = [
 ];
 
 for (const [name, hostile] of cases) {
-  test(`adapter survives ${name} and still answers requests`, { timeout: 30_000 }, async () => {
+  test(`adapter survives ${name} and still answers requests`, { timeout: 30_000 }, async (t) => {
     let faultAt = 0;
     const dc = await attachThen((gdb, qmp) => {
       faultAt = performance.now();
       hostile(gdb, qmp);
     });
     await stillAnswers(dc, faultAt);
+    t.diagnostic(`answered ${(performance.now() - faultAt).toFixed(0)} ms after the fault; peak RSS of this process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   });
 }
 
