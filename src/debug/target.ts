@@ -6,7 +6,7 @@
 // receives while the VM runs, so while running we talk to QMP only (threads come from
 // query-cpus-fast, continue is QMP `cont`, which leaves the gdbstub attached and idle), and we
 // use the gdbstub only once the VM is stopped.
-import { hex, U64_MAX } from '../model/u64.js';
+import { accessFits, hex } from '../model/u64.js';
 import { GdbClient } from '../qemu/gdb/gdbClient.js';
 import { QmpClient, type QmpEvent } from '../qemu/qmp/qmpClient.js';
 import type { ChannelOpener } from '../qemu/channel.js';
@@ -51,8 +51,7 @@ export class TargetRefusal extends Error {
 /** Start of an access of `count` bytes at `base + offset`; refused when it would wrap past 2^64. */
 function accessStart(base: bigint, offset: number, count: number, reference: string): bigint {
   const start = base + BigInt(offset);
-  const last = start + BigInt(Math.max(count, 1)) - 1n;
-  if (start < 0n || last > U64_MAX) {
+  if (!accessFits(start, count)) {
     throw new TargetRefusal(`${reference}${offset ? ` ${offset < 0 ? '-' : '+'} ${Math.abs(offset)}` : ''}: ${count} byte(s) from there would wrap around the 64-bit address space`);
   }
   return start;

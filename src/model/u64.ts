@@ -15,6 +15,13 @@ export const sub64 = (a: U64, b: U64): U64 => (a - b) & U64_MAX;
 
 export const isU64 = (x: bigint): boolean => x >= 0n && x <= U64_MAX;
 
+/**
+ * True when an access of `count` bytes at `start` stays inside the 64-bit address space (a
+ * memory request never wraps to address 0 the way QEMU's u64 sums do). An empty access counts
+ * as one byte: its start must still be an address.
+ */
+export const accessFits = (start: bigint, count: number | bigint): boolean => start >= 0n && start + BigInt(count > 0 ? count : 1) - 1n <= U64_MAX;
+
 /** Lower-case "0x…" as QEMU prints with PRIx64. */
 export const hex = (x: bigint): string => (x < 0n ? '-0x' + (-x).toString(16) : '0x' + x.toString(16));
 

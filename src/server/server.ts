@@ -17,6 +17,7 @@ import { DocumentIndexes } from './documentIndexes.js';
 import { layoutOrAuto } from '../model/qemuLayout.js';
 import { catalogFor } from '../trace/analyze.js';
 import { readQemuLog, siblingQemuLog, type QemuLog } from '../trace/qemuLog.js';
+import { whyUnreadable } from '../trace/read/inputFile.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { TraceIndex } from './traceIndex.js';
@@ -100,7 +101,7 @@ async function loadQemuLog(uri: string): Promise<boolean> {
     return true;
   } catch (e) {
     qemuLogs.delete(uri);
-    void connection.window.showWarningMessage(`IOVA Lens: cannot read the QEMU log ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    void connection.window.showWarningMessage(`IOVA Lens: cannot read the QEMU log ${path}: ${whyUnreadable(e)}`);
     return had !== undefined;
   }
 }

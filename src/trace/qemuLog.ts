@@ -4,7 +4,8 @@
 // the log trace backend prefixes events with "pid@sec.usec:" from the same clock
 // (gettimeofday), so the two merge by time: a "failed to write" lands right after the map it
 // refused. Lines without a timestamp cannot be placed; they are counted and said so once.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readRegularTextFile } from './read/inputFile.js';
 import { basename, dirname, join } from 'node:path';
 import type { TraceRecord } from './types.js';
 import type { TraceEngine } from './replay/engine.js';
@@ -46,10 +47,8 @@ export function parseQemuLog(text: string, file: string): QemuLog {
 }
 
 export async function readQemuLog(path: string): Promise<QemuLog> {
-  const st = await stat(path);
-  if (st.isDirectory()) throw new Error(`${path} is a directory, not a QEMU log`);
-  if (st.size > MAX_QEMU_LOG_BYTES) throw new Error(`${path} is ${st.size} bytes: more than the ${MAX_QEMU_LOG_BYTES}-byte limit for a QEMU log`);
-  return parseQemuLog(await readFile(path, 'utf8'), path);
+  // a regular file only (/dev/zero never ends, a FIFO blocks), and not over the size limit
+  return parseQemuLog(await readRegularTextFile(path, MAX_QEMU_LOG_BYTES), path);
 }
 
 /** The time of a trace record from its "pid@sec.usec:" prefix, in microseconds. */

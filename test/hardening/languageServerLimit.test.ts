@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Hover, PublishDiagnosticsParams } from 'vscode-languageserver';
+import { hangLimit } from '../harness/hangLimit.js';
 
 const ROOT = join(__dirname, '../..');
 const SLOW = { timeout: 120_000 };
@@ -142,5 +143,44 @@ test('garbage framing ends the server with the reason on stderr and no stack tra
     assert.equal(code, 1, `exit code (stderr: ${err})`);
     assert.match(err, /closing the connection: (Content-Length is not a byte count|no Content-Length header|a header block longer than 8192 bytes)/);
     assert.doesNotMatch(err, /\n\s+at .+:\d+:\d+\)?\n/, `no stack trace: ${err}`);
+  }
+});
+
+/** `p`, or a failure saying the server did not answer `what` within `ms` (a hang limit, not a measurement). */
+async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = hangLimit(ms);
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${limit.says}`)), limit.ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+test('hostile documents: 1 MiB of blanks before an ftrace marker (was 7 s of regex), 100k map/unmap pairs; answered within 2 s / 5 s, peak RSS <= 300 MiB', SLOW, async (t) => {
+  const s = await startServer();
+  try {
+    const ws = 'file:///tmp/iova-lens-limit/blanks.log';
+    const blanks = ' '.repeat(1 << 20) + 'x-1 [000] .... 1.000000: tracing_mark_write: virtio_notify vdev 0x1 vq 0x2\n' + MAP;
+    const wsDiag = s.diagnostics(ws);
+    await s.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: ws, languageId: 'qemu-trace', version: 1, text: blanks } });
+    await within(2000, 'diagnostics of the blank-prefixed document', wsDiag);
+    assert.match(hoverText(await within(2000, 'hover', hover(s, ws, 1, MAP.indexOf('0x1000') + 2))), /IOVA `0x1000`/);
+
+    const pairs = 'file:///tmp/iova-lens-limit/pairs.log';
+    const lines: string[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const iova = (0x100000 + i * 0x1000).toString(16);
+      lines.push(`vhost_vdpa_dma_map vdpa:0x55d0 fd: 12 msg_type: 2 asid: 0 iova: 0x${iova} size: 0x1000 uaddr: 0x7f0000000000 perm: 0x3 type: 2`);
+      lines.push(`vhost_vdpa_dma_unmap vdpa:0x55d0 fd: 12 msg_type: 2 asid: 0 iova: 0x${iova} size: 0x1000 type: 3`);
+    }
+    const pairsDiag = s.diagnostics(pairs);
+    await s.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: pairs, languageId: 'qemu-trace', version: 1, text: lines.join('\n') + '\n' } });
+    await within(5000, 'diagnostics of 100k pairs', pairsDiag);
+    const last = lines.length - 2;
+    const h = await within(2000, 'hover on the last map', hover(s, pairs, last, lines[last].indexOf('iova: 0x') + 8));
+    assert.match(hoverText(h), /IOVA `0x/);
+    const peak = s.peakRssMb();
+    t.diagnostic(`server peak RSS (VmHWM) ${peak.toFixed(0)} MiB`);
+    assert.ok(peak <= 300, `server peak RSS ${peak.toFixed(0)} MiB over 300 MiB`);
+  } finally {
+    await s.stop();
   }
 });

@@ -8,6 +8,7 @@ import { checkJson, checkText } from '../report/checkReport.js';
 import { checkTraceEventsFiles, replayOptionsFrom, replayOptionSpec } from './replayOptions.js';
 import { progressReporter } from '../progress.js';
 import { termSafe } from '../termText.js';
+import { whyUnreadable } from '../../trace/read/inputFile.js';
 import { readQemuLog, type QemuLog } from '../../trace/qemuLog.js';
 
 export const checkCommand: CommandSpec = {
@@ -25,8 +26,7 @@ export const checkCommand: CommandSpec = {
       try {
         qemuLogData = await readQemuLog(qemuLogPath);
       } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        io.stderr.write(`iova-lens check: cannot read the QEMU log ${qemuLogPath}: ${err.code ?? err.message}\n`);
+        io.stderr.write(`iova-lens check: cannot read the QEMU log ${termSafe(qemuLogPath)}: ${termSafe(whyUnreadable(e))}\n`);
         return 2;
       }
     }

@@ -2,7 +2,7 @@
 // PhyMemMode for guest-physical addresses. PhyMemMode is a global flag in QEMU that survives
 // disconnects, so it is always put back the way we found it.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { add64, hex, U64_MAX } from '../../model/u64.js';
+import { accessFits, add64, hex, U64_MAX } from '../../model/u64.js';
 import { GdbErrorReply, ProtocolError } from '../errors.js';
 import { fromHex, toHex } from './packet.js';
 import type { GdbClient } from './gdbClient.js';
@@ -105,7 +105,7 @@ export class GdbMemory {
 }
 
 function checkRange(addr: bigint, len: number): void {
-  if (addr < 0n || addr > U64_MAX || (len > 0 && addr + BigInt(len) - 1n > U64_MAX)) {
+  if (!accessFits(addr, len)) {
     throw new RangeError(`memory access of ${len} byte(s) at ${hex(addr & U64_MAX)} would wrap around the 64-bit address space`);
   }
 }

@@ -5,7 +5,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 
 export class InputFileError extends Error {
-  constructor(readonly path: string, reason: string) {
+  constructor(readonly path: string, readonly reason: string) {
     super(`cannot read ${path}: ${reason}`);
     this.name = 'InputFileError';
   }
@@ -22,6 +22,12 @@ function kindOf(s: Stats): string {
 
 const systemReason = (e: NodeJS.ErrnoException): string =>
   e.code === 'ENOENT' ? 'ENOENT (no such file)' : e.code === 'EACCES' ? 'EACCES (permission denied)' : (e.code ?? e.message);
+
+/** Why a file could not be read, without its name: an InputFileError's reason, else the errno code. */
+export function whyUnreadable(e: unknown): string {
+  if (e instanceof InputFileError) return e.reason;
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
 
 /** Throws InputFileError unless `path` is a regular file (stat follows symlinks). */
 export async function checkRegularFile(path: string): Promise<Stats> {
