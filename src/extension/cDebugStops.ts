@@ -15,6 +15,8 @@ interface SessionState {
   /** the debuggee is no QEMU system emulator: asked once per session, not at every hover */
   notQemu: boolean;
   internals: { stop: number; read: Promise<QemuInternals> } | undefined;
+  /** QEMU's type layouts as its debug information gave them: the same for the whole session */
+  layouts: Map<string, Promise<bigint>>;
 }
 
 /** requests after which the debuggee runs (until the next stopped event) */
@@ -43,7 +45,7 @@ export class CDebugStops implements vscode.Disposable {
 
   private state(id: string): SessionState {
     let s = this.sessions.get(id);
-    if (!s) this.sessions.set(id, (s = { stopped: false, stop: 0, threadId: undefined, supportsReadMemory: undefined, notQemu: false, internals: undefined }));
+    if (!s) this.sessions.set(id, (s = { stopped: false, stop: 0, threadId: undefined, supportsReadMemory: undefined, notQemu: false, internals: undefined, layouts: new Map() }));
     return s;
   }
 
@@ -91,6 +93,10 @@ export class CDebugStops implements vscode.Disposable {
 
   supportsReadMemory(id: string): boolean | undefined {
     return this.sessions.get(id)?.supportsReadMemory;
+  }
+
+  layouts(id: string): Map<string, Promise<bigint>> {
+    return this.state(id).layouts;
   }
 
   isNotQemu(id: string): boolean {

@@ -46,6 +46,7 @@ export async function cSessionHoverText(c: vscode.DebugSession, stops: CDebugSto
         supportsReadMemory: stops.supportsReadMemory(c.id),
         ...(EXPRESSION_PREFIX[c.type] !== undefined ? { expressionPrefix: EXPRESSION_PREFIX[c.type] } : {}),
         isStopped: stops.stillAt(c.id),
+        layouts: stops.layouts(c.id),
       }),
     );
     return resolveInternalsEverywhere(internals, addr)

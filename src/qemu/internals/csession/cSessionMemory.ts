@@ -30,6 +30,12 @@ export interface CSessionMemoryOptions {
   timeoutMs?: number;
   /** requests in flight at once (default 8) */
   maxInFlight?: number;
+  /**
+   * Layouts (sizes, offsets, version probes) kept across stops of the same session: the binary
+   * does not change, and a probe the debug info answers "no such field" (a notification in some
+   * editors) is then asked once per session, not at every stop.
+   */
+  layouts?: Map<string, Promise<bigint>>;
   /** bytes read per readMemory request (default 64 KiB) and in all (default 256 MiB) */
   chunkBytes?: number;
   budgetBytes?: number;
@@ -48,7 +54,7 @@ interface ReadMemoryBody {
 
 export class CSessionMemory implements QemuMemory {
   readonly pid: number;
-  private readonly layoutCache = new Map<string, Promise<bigint>>();
+  private readonly layoutCache: Map<string, Promise<bigint>>;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   private bytesRead = 0;
@@ -57,6 +63,7 @@ export class CSessionMemory implements QemuMemory {
 
   private constructor(private readonly dap: DapRequester, private readonly opts: CSessionMemoryOptions) {
     this.pid = opts.pid ?? 0;
+    this.layoutCache = opts.layouts ?? new Map();
   }
 
   /** Check the session can be read (stopped, readMemory, QEMU's debug information) and open it. */
@@ -71,7 +78,7 @@ export class CSessionMemory implements QemuMemory {
   private async checkDebugInfo(): Promise<void> {
     let answer: string;
     try {
-      await this.number('sizeof(AddressSpace)', 'sizeof(AddressSpace)');
+      await this.sizeOf('AddressSpace');
       return;
     } catch (e) {
       if (!(e instanceof CSessionError) || e.reason !== 'refused') throw e;
