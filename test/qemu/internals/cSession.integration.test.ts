@@ -13,7 +13,7 @@ import { attachCdt, type CdtSession } from '../../harness/cdtGdb.js';
 import { QmpClient } from '../../../src/qemu/qmp/qmpClient.js';
 import { QemuMonitor } from '../../../src/qemu/qmp/qemuMonitor.js';
 import { TimeoutError } from '../../../src/qemu/errors.js';
-import { CSessionError, CSessionMemory, readInternalsThroughSession, readQemuInternals, type CSessionMemoryOptions } from '../../../src/qemu/internals/index.js';
+import { CSessionError, CSessionMemory, readInternalsFrom, readInternalsThroughSession, readQemuInternals, type CSessionMemoryOptions } from '../../../src/qemu/internals/index.js';
 import type { QemuInternals } from '../../../src/model/qemuInternals.js';
 import { resolveInternalsEverywhere } from '../../../src/model/internalsSource.js';
 import { hex } from '../../../src/model/u64.js';
@@ -85,15 +85,17 @@ for (const line of ['7.2', '10.0'] as const) {
 
     test('the internals read through the session equal the headless gdb\'s read of the same paused QEMU', async () => {
       const mem = await CSessionMemory.open(s.requester, opts());
-      const via = await readInternalsThroughSession(s.requester, opts());
-      assert.equal(via.stoppedMs, 0, 'IOVA Lens stopped nothing: the user holds QEMU');
+      const t0 = performance.now();
+      const via: QemuInternals = { ...(await readInternalsFrom(mem)), stoppedMs: 0 };
+      console.log(`# QEMU ${line} through the C session: ${mem.counts.evaluate} evaluate + ${mem.counts.readMemory} readMemory requests, ${(performance.now() - t0).toFixed(0)} ms`);
+      assert.equal((await readInternalsThroughSession(s.requester, opts())).stoppedMs, 0, 'IOVA Lens stopped nothing: the user holds QEMU');
       assert.ok(via.ramBlocks.some((b) => b.name === 'pc.ram'));
       assert.ok(via.vtd !== null && via.vtd.iotlb.length > 0, 'the boot filled the VT-d IOTLB');
       assert.deepEqual(withoutTiming(via), withoutTiming(headless));
-      // layouts are asked once per session, not once per read
-      const again = await mem.offsetOf('RAMBlock', 'host');
-      assert.equal(again, await mem.offsetOf('RAMBlock', 'host'));
-      assert.equal(mem.counts.evaluate, 2, 'sizeof(AddressSpace) to open, one offset');
+      // layouts are asked once, not once per structure read
+      const asked = mem.counts.evaluate;
+      await mem.offsetOf('RAMBlock', 'host');
+      assert.equal(mem.counts.evaluate, asked);
     });
 
     test('the hover\'s answer for the frame\'s `addr`: GPA → HVA, the HVA QMP\'s gpa2hva gives once QEMU runs', async () => {

@@ -174,7 +174,7 @@ export class CSessionMemory implements QemuMemory {
     if (len === 0) return new Uint8Array(0);
     if (!Number.isSafeInteger(len) || len < 0 || len > 16 << 20) throw new CSessionError('too-much', this.name(), `refusing to read ${what}`);
     const budget = this.opts.budgetBytes ?? 256 << 20;
-    if (this.bytesRead + len > budget) throw new CSessionError('too-much', this.name(), `reading ${what} would pass the ${budget >> 20} MiB read at one stop`);
+    if (this.bytesRead + len > budget) throw new CSessionError('too-much', this.name(), `reading ${what} would pass the ${budget >= 1 << 20 ? `${budget >> 20} MiB` : `${budget} bytes`} read at one stop`);
     this.bytesRead += len;
     const chunk = this.opts.chunkBytes ?? 64 << 10;
     const parts: Promise<Uint8Array>[] = [];
