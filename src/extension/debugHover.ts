@@ -26,7 +26,7 @@ async function hoveredAddress(doc: vscode.TextDocument, pos: vscode.Position, st
   if (!range) return undefined;
   const expression = doc.getText(range);
   try {
-    const frameId = await stoppedFrame(c, stops);
+    const frameId = (await stoppedFrame(c, stops))?.id;
     const r = (await c.customRequest('evaluate', { expression, frameId, context: 'hover' })) as { result?: string };
     const addr = r.result !== undefined ? addressFromDebuggerValue(r.result) : undefined;
     return addr ? { addr, shown: `${expression} = ${addr}`, range } : undefined;
