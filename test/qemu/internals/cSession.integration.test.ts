@@ -7,6 +7,7 @@
 // readMemory, a session that runs again.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { startGuest, type Guest } from '../../harness/guest.js';
 import { debugQemu } from '../../harness/debugQemu.js';
 import { attachCdt, type CdtSession } from '../../harness/cdtGdb.js';
@@ -26,6 +27,28 @@ after(() => {
 });
 
 const GPA = 0x123450n;
+
+test('Debian\'s stripped QEMU in a C session: refused as having no debug information, saying how to get it', async () => {
+  const q = spawn('qemu-system-x86_64', ['-M', 'q35', '-accel', 'tcg', '-display', 'none', '-S', '-monitor', 'none', '-serial', 'none', '-nodefaults'], { stdio: 'ignore' });
+  await new Promise<void>((r, j) => {
+    q.once('spawn', r);
+    q.once('error', j);
+  });
+  let s: CdtSession | undefined;
+  try {
+    s = await attachCdt(q.pid!, '/usr/bin/qemu-system-x86_64', []);
+    const stop = s.nextStop();
+    await s.dc.pauseRequest({ threadId: 1 });
+    const frameId = (await s.topFrame(await stop)).id;
+    await assert.rejects(
+      readInternalsThroughSession(s.requester, { session: 'stripped', adapter: 'gdb', frameId, supportsReadMemory: s.capabilities.supportsReadMemoryRequest, isStopped: s.stopped }),
+      (e: Error) => e instanceof CSessionError && e.reason === 'no-debug-info' && /knows no AddressSpace type \(it answered "[^"]+"\): QEMU has no debug information there.*--enable-debug-info.*debuginfod/.test(e.message),
+    );
+  } finally {
+    await s?.close();
+    q.kill('SIGKILL');
+  }
+});
 const withoutTiming = ({ stoppedMs: _s, ...rest }: QemuInternals): Omit<QemuInternals, 'stoppedMs'> => rest;
 
 for (const line of ['7.2', '10.0'] as const) {

@@ -18,9 +18,12 @@ export type CSessionFailure =
   | 'too-much';
 
 export class CSessionError extends Error {
-  constructor(readonly reason: CSessionFailure, readonly session: string, detail: string) {
+  /** the debugger's own words, when it answered */
+  readonly answer: string | undefined;
+  constructor(readonly reason: CSessionFailure, readonly session: string, detail: string, answer?: string) {
     super(`reading QEMU through the debug session "${session}": ${detail}`);
     this.name = 'CSessionError';
+    this.answer = answer;
   }
 }
 

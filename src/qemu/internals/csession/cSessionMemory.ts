@@ -82,7 +82,7 @@ export class CSessionMemory implements QemuMemory {
       return;
     } catch (e) {
       if (!(e instanceof CSessionError) || e.reason !== 'refused') throw e;
-      answer = e.message.replace(/^.*?: sizeof\(AddressSpace\): /, '');
+      answer = e.answer ?? e.message;
     }
     if (/No symbol table/i.test(answer)) throw noDebugInfo(this.opts.session, answer);
     try {
@@ -117,7 +117,7 @@ export class CSessionMemory implements QemuMemory {
       const msg = e instanceof Error ? e.message : String(e);
       if (RUNNING.test(msg) || (this.opts.isStopped && !this.opts.isStopped())) throw notStopped(this.name(), `${what}: ${msg}`);
       if (command === 'readMemory' && /not support|unrecognized request|unknown request|readMemory/i.test(msg) && !/Cannot access|cannot read|unable to read/i.test(msg)) throw noReadMemory(this.name(), this.opts.adapter);
-      throw new CSessionError('refused', this.name(), `${what}: ${msg}`);
+      throw new CSessionError('refused', this.name(), `${what}: ${msg}`, msg);
     } finally {
       clearTimeout(timer);
       this.inFlight--;
@@ -133,7 +133,7 @@ export class CSessionMemory implements QemuMemory {
     const body = (await this.send('evaluate', { expression, frameId: this.opts.frameId, context: 'watch' }, what)) as EvaluateBody | undefined;
     const printed = typeof body?.result === 'string' ? body.result : '';
     const n = plainNumber(printed);
-    if (n === undefined) throw new CSessionError('refused', this.name(), `${what}: the debugger answered "${printed.trim().slice(0, 120)}", not a number`);
+    if (n === undefined) throw new CSessionError('refused', this.name(), `${what}: the debugger answered "${printed.trim().slice(0, 120)}", not a number`, printed.trim().slice(0, 120));
     return n;
   }
 
