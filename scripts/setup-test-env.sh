@@ -58,3 +58,5 @@ if ! bash scripts/build-qemu-debug.sh all; then
   echo "setup-test-env: (about 6 min CPU per QEMU; cached in ${IOVA_LENS_CACHE:-/var/cache/iova-lens}/qemu-debug)" >&2
   exit 1
 fi
+# QEMU 7.2's source for the C-debug-session E2E (it stops in physmem.c): seconds, cached
+bash scripts/fetch-qemu-source.sh 7.2

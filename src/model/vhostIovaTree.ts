@@ -107,6 +107,22 @@ export class VhostIovaTree {
     this.iovaMap.remove(map);
   }
 
+  /**
+   * A tree holding the nodes read from a live QEMU (part 9), for the lookups QEMU is about to
+   * make on it: `taddr` is the IOVA→HVA tree (legacy: the only one), `gpa` the GPA→IOVA tree
+   * (current). The allocator tree is left empty: no find or remove takes its answer from it.
+   */
+  static fromNodes(layout: VhostIovaLayout, nodes: { taddr: readonly DMAMap[]; gpa?: readonly DMAMap[] }): VhostIovaTree {
+    const t = new VhostIovaTree(0n, 0xffff_ffff_ffff_ffffn, { layout });
+    const put = (tree: IovaTree, what: string, m: DMAMap): void => {
+      if (tree.insert(m) !== IOVA_OK) throw new IovaTreeInputError(`${what} node IOVA ${hex(m.iova)} (+${hex(m.size)}) does not fit the tree: it overlaps another or has no permission`);
+    };
+    for (const m of nodes.taddr) put(t.taddrMap, 'IOVA tree', m);
+    if (layout === 'legacy' && nodes.gpa?.length) throw new VhostLayoutError('a GPA tree');
+    for (const m of nodes.gpa ?? []) put(t.gpaMap, 'GPA tree', m);
+    return t;
+  }
+
   /** Every tree's nodes, each in its own key order. */
   dump(): VhostIovaDump {
     if (this.layout === 'legacy') return { layout: 'legacy', raw: this.taddrMap.nodes() };

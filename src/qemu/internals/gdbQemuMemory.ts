@@ -6,6 +6,7 @@ import { readlinkSync, existsSync, readFileSync, openSync, readSync, closeSync }
 import { GdbMi, MiCommandError, type GdbMiOptions } from './mi/gdbMi.js';
 import { GdbMiError, NoDebugInfoError, NotQemuError, PtraceRefusedError, QemuExitedError } from './errors.js';
 import type { QemuMemory } from './qemuMemory.js';
+import { notPlainRead, plainNumber, PLAIN_FIELD, PLAIN_SYMBOL, PLAIN_TYPE } from './plainExpression.js';
 
 /**
  * Gone, a zombie, or exiting: a traced QEMU killed mid-read stays in /proc until its parent
@@ -21,11 +22,6 @@ function processGone(pid: number): boolean {
   }
 }
 
-const NUMBER = /^(?:0x[0-9a-f]+|\d+)$/i;
-/** a C type or field path as IOVA Lens writes them: nothing gdb could run */
-const SAFE_TYPE = /^(?:struct |union |enum )?[A-Za-z_]\w*(?: \*)?$/;
-const SAFE_FIELD = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*$/;
-const SAFE_EXPR = /^[\w .>()*&[\]+-]+$/;
 
 export class GdbQemuMemory implements QemuMemory {
   private attached = false;
@@ -159,16 +155,16 @@ export class GdbQemuMemory implements QemuMemory {
   }
 
   private async number(expr: string, what: string, touchesQemu = true): Promise<bigint> {
-    const calls = expr.replace(/\((?:struct |union )?\w+ ?\*?\)/g, '').match(/\w+\s*\(/g) ?? [];
-    if (!SAFE_EXPR.test(expr) || calls.some((c) => !/^sizeof\s*\($/.test(c))) throw new GdbMiError(`refusing to evaluate ${expr}: only plain reads, never calls into QEMU`);
+    const refused = notPlainRead(expr);
+    if (refused !== undefined) throw new GdbMiError(refused);
     const v = await this.run(what, () => this.mi.evaluate(`(unsigned long)(${expr})`), touchesQemu);
-    const t = v.trim();
-    if (!NUMBER.test(t)) throw new GdbMiError(`reading QEMU (pid ${this.pid}): ${what}: gdb printed "${t.slice(0, 80)}", not a number`);
-    return BigInt(t);
+    const n = plainNumber(v);
+    if (n === undefined) throw new GdbMiError(`reading QEMU (pid ${this.pid}): ${what}: gdb printed "${v.trim().slice(0, 80)}", not a number`);
+    return n;
   }
 
   sizeOf(type: string): Promise<bigint> {
-    if (!SAFE_TYPE.test(type)) return Promise.reject(new GdbMiError(`not a type name: ${type}`));
+    if (!PLAIN_TYPE.test(type)) return Promise.reject(new GdbMiError(`not a type name: ${type}`));
     const key = `sizeof ${type}`;
     let p = this.layoutCache.get(key);
     if (!p) this.layoutCache.set(key, (p = this.number(`sizeof(${type})`, `sizeof(${type})`, false)));
@@ -176,7 +172,7 @@ export class GdbQemuMemory implements QemuMemory {
   }
 
   offsetOf(type: string, field: string): Promise<bigint> {
-    if (!SAFE_TYPE.test(type) || !SAFE_FIELD.test(field)) return Promise.reject(new GdbMiError(`not a type/field: ${type} ${field}`));
+    if (!PLAIN_TYPE.test(type) || !PLAIN_FIELD.test(field)) return Promise.reject(new GdbMiError(`not a type/field: ${type} ${field}`));
     const key = `${type}::${field}`;
     let p = this.layoutCache.get(key);
     if (!p) this.layoutCache.set(key, (p = this.number(`&((${type} *)0)->${field}`, `offset of ${type}.${field}`, false)));
@@ -184,7 +180,7 @@ export class GdbQemuMemory implements QemuMemory {
   }
 
   addressOf(symbol: string): Promise<bigint> {
-    if (!/^[A-Za-z_]\w*$/.test(symbol)) return Promise.reject(new GdbMiError(`not a symbol name: ${symbol}`));
+    if (!PLAIN_SYMBOL.test(symbol)) return Promise.reject(new GdbMiError(`not a symbol name: ${symbol}`));
     return this.number(`&${symbol}`, `address of ${symbol}`);
   }
 

@@ -4,3 +4,6 @@ export { internalsJson, internalsText } from './internalsReport.js';
 export { GdbQemuMemory } from './gdbQemuMemory.js';
 export type { QemuMemory } from './qemuMemory.js';
 export * from './errors.js';
+export { CSessionMemory, type CSessionMemoryOptions, type DapRequester } from './csession/cSessionMemory.js';
+export { CSessionError, type CSessionFailure } from './csession/cSessionErrors.js';
+export { readInternalsThroughSession } from './csession/readThroughSession.js';

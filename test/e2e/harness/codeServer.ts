@@ -67,6 +67,8 @@ export interface CodeServer {
 
 export interface CodeServerOptions {
   vsix: string;
+  /** further .vsix files installed beside IOVA Lens (test-only extensions) */
+  extraVsix?: string[];
   workspace: string;
   settings?: Record<string, unknown>;
   /** Leave workspace trust on (the folder opens untrusted, in Restricted Mode); off by default. */
@@ -109,7 +111,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...TEST_SETTINGS, ...trust, ...opts.settings }, null, 2));
   writeFileSync(config, 'auth: none\ncert: false\n');
   const common = ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions];
-  runCli(bin, [...common, '--install-extension', opts.vsix], `--install-extension ${opts.vsix}`);
+  for (const vsix of [opts.vsix, ...(opts.extraVsix ?? [])]) runCli(bin, [...common, '--install-extension', vsix], `--install-extension ${vsix}`);
 
   const port = await freeLoopbackPort();
   const args = [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', opts.workspace];

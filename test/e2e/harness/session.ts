@@ -17,6 +17,8 @@ export interface SessionOptions {
   artifacts: string;
   /** Called on the fresh workspace before code-server opens it (extra files, settings). */
   prepare?: (workspace: string) => void;
+  /** Test-only extensions to install beside IOVA Lens: called with a scratch dir, returns .vsix paths. */
+  extensions?: (scratch: string) => string[];
   /** Boot a real QEMU guest and write an attach configuration of this name for it. */
   attachName?: string;
 }
@@ -67,7 +69,8 @@ export async function openSession(opts: SessionOptions): Promise<E2eSession> {
         })
       : Promise.reject(new Error('this E2E session has no guest'));
     guest.catch(() => undefined);
-    server = await startCodeServer({ vsix, workspace: ws });
+    const extraVsix = opts.extensions?.(tmp) ?? [];
+    server = await startCodeServer({ vsix, workspace: ws, extraVsix });
     timings.codeServer = performance.now() - t0;
     await guest.catch(() => undefined);
     timings.guest = performance.now() - t0;
