@@ -1,6 +1,8 @@
 // Part 9: reading QEMU's own state from the QEMU process (see readInternals.ts).
-export { readQemuInternals, readInternalsFrom } from './readInternals.js';
+export { readQemuInternals, readInternalsFrom, snapshotInternals } from './readInternals.js';
+export { QemuUnderGdb } from './qemuUnderGdb.js';
 export { internalsJson, internalsText } from './internalsReport.js';
 export { GdbQemuMemory } from './gdbQemuMemory.js';
 export type { QemuMemory } from './qemuMemory.js';
 export * from './errors.js';
+export { qmpMemoryMapOf } from './qmpMemoryMap.js';
