@@ -72,22 +72,34 @@ export function crossCheckMemoryMap(internals: Pick<QemuInternals, 'ramBlocks' |
   for (const [name, q] of theirs) if (!mine.has(name)) blockDiffs.push(`only in QMP's info ramblock: ${blockText(q)}`);
   if (blockDiffs.length) out.push(finding('internals-ramblocks', 'error', `RAM blocks read from QEMU's memory differ from QMP's info ramblock (${blockDiffs.length} differences)`, blockDiffs));
 
-  const spaces = new Map(qmp.addressSpaces.map((a) => [a.name, a]));
-  const missing: string[] = [];
+  // Names repeat (every VT-d device space is "vtd-root"): spaces are matched as a multiset of
+  // (name, ranges); what is left unmatched is paired by name to show the ranges that differ.
+  type Space = QmpMemoryMap['addressSpaces'][number];
+  const rangeText = (r: { start: bigint; last: bigint; region: string }): string => `${hex(r.start)}-${hex(r.last)} ${r.region}`;
+  const sig = (a: Space): string => [a.name, ...a.ranges.map(rangeText)].join('\n');
+  const pending = new Map<string, Space[]>();
+  for (const q of qmp.addressSpaces) pending.set(sig(q), [...(pending.get(sig(q)) ?? []), q]);
+  const unmatched: Space[] = [];
   for (const a of internals.addressSpaces) {
-    const q = spaces.get(a.name);
-    if (!q) {
+    const same = pending.get(sig(a));
+    if (same?.length) same.pop();
+    else unmatched.push(a);
+  }
+  const leftQmp = [...pending.values()].flat();
+  const missing: string[] = [];
+  for (const a of unmatched) {
+    const i = leftQmp.findIndex((q) => q.name === a.name);
+    if (i < 0) {
       missing.push(`"${a.name}" (${a.ranges.length} ranges) is in QEMU's address_spaces list but not in info mtree -f`);
       continue;
     }
-    const rangeText = (r: { start: bigint; last: bigint; region: string }): string => `${hex(r.start)}-${hex(r.last)} ${r.region}`;
+    const [q] = leftQmp.splice(i, 1);
     const left = new Set(a.ranges.map(rangeText));
-    const right = new Set(q.ranges.map(rangeText));
+    const right = new Set(q!.ranges.map(rangeText));
     const diffs = [...[...left].filter((r) => !right.has(r)).map((r) => `only in QEMU's FlatView: ${r}`), ...[...right].filter((r) => !left.has(r)).map((r) => `only in info mtree -f: ${r}`)];
-    if (diffs.length) out.push(finding('internals-flatview', 'error', `AddressSpace "${a.name}": the FlatView read from QEMU's memory differs from info mtree -f (${diffs.length} ranges)`, diffs));
+    out.push(finding('internals-flatview', 'error', `AddressSpace "${a.name}": the FlatView read from QEMU's memory differs from info mtree -f (${diffs.length} ranges)`, diffs));
   }
-  const known = new Set(internals.addressSpaces.map((a) => a.name));
-  for (const q of qmp.addressSpaces) if (!known.has(q.name)) missing.push(`"${q.name}" is in info mtree -f but not in QEMU's address_spaces list`);
+  for (const q of leftQmp) missing.push(`"${q.name}" is in info mtree -f but not in QEMU's address_spaces list`);
   if (missing.length) out.push(finding('internals-address-spaces', 'error', `the address spaces read from QEMU's memory differ from info mtree -f (${missing.length})`, missing));
   return out;
 }

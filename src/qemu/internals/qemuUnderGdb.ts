@@ -90,12 +90,14 @@ export class QemuUnderGdb {
       // QEMU gets the user's environment, not the two variables gdb itself needs
       const restore = (name: string): string => (userEnv[name] !== undefined ? `set environment ${name}=${userEnv[name]}` : `unset environment ${name}`);
       await Promise.all([
+        // gdb keeps answering while QEMU runs (type layouts need no stop)
+        mi.command('-gdb-set mi-async on'),
         mi.command('-gdb-set disable-randomization off'),
         mi.command('-gdb-set startup-with-shell on'),
         mi.command('-gdb-set print thread-events off'),
         mi.command('-gdb-set print inferior-events off'),
         mi.command(`-interpreter-exec console ${miQuote('handle all nostop noprint pass')}`),
-        mi.command(`-interpreter-exec console ${miQuote('handle SIGINT stop noprint nopass')}`),
+        mi.command(`-interpreter-exec console ${miQuote('handle SIGINT stop print nopass')}`),
         mi.command(`-interpreter-exec console ${miQuote(restore('SHELL'))}`),
         mi.command(`-interpreter-exec console ${miQuote(restore('LC_ALL'))}`),
         mi.command(`-exec-arguments ${opts.args.map(shellWord).join(' ')} </dev/null 1>&3 2>&4 3>&- 4>&-`),
