@@ -45,7 +45,7 @@ async function withMon<T>(fn: (mon: QemuMonitor) => Promise<T>): Promise<T> {
     qmp.close();
   }
 }
-const INTERNALS_TEST = { timeout: 120_000 };
+const INTERNALS_TEST = { timeout: 60_000 };
 
 async function children(dc: DebugClient, ref: number): Promise<DebugProtocol.Variable[]> {
   return (await dc.variablesRequest({ variablesReference: ref })).body.variables;

@@ -175,7 +175,10 @@ export class QemuUnderGdb {
     return this.memory;
   }
 
-  /** End QEMU and gdb. */
+  /**
+   * End QEMU, then gdb. gdb is QEMU's parent and must reap it: killed first, it would leave QEMU a
+   * zombie for whatever init this machine has (not every container's init reaps orphans).
+   */
   kill(): void {
     if (!this.exit) {
       try {
@@ -184,7 +187,8 @@ export class QemuUnderGdb {
         // already gone
       }
     }
-    this.mi.kill('IOVA Lens ended QEMU');
+    // -gdb-exit kills and reaps the inferior; close() falls back to SIGKILL after 2 s
+    this.mi.close().catch(() => undefined);
   }
 }
 
