@@ -4,7 +4,7 @@
 // ramblock` and clean cross-checks; a trace of another run (the vDPA lab's, with vhost-vdpa maps
 // this QEMU never had) is reported as a difference; `launch` with qemuInternals runs QEMU under
 // IOVA Lens's gdb and reads it at the entry stop. Bad cases: a PID that is no process, Debian's
-// stripped QEMU.
+// stripped QEMU. The CLI's `snapshot --qemu-pid --qmp [--trace]` cross-checks the same guest.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,6 +18,7 @@ import { debugQemu } from '../harness/debugQemu.js';
 import { buildAdapter, guestAttachArgs, ROOT, startAdapter, TEST } from './dapHarness.js';
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
 import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
+import { runCliChild } from '../harness/runCliChild.js';
 
 let guest: Guest;
 let qemu72: string;
@@ -150,12 +151,7 @@ test('attach with qemuInternals and no qemuPid: the PID is the QMP socket\'s own
 });
 
 test('a trace of another run (the vDPA lab\'s, vhost-vdpa maps live) is reported as a difference, in the scope and on the console', INTERNALS_TEST, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'iova-lens-xcheck-'));
-  dirs.push(dir);
-  // QEMU 7.2 with SVQ, cut while the device runs (its first start mapped guest RAM and the rings)
-  const lines = readFileSync(join(ROOT, 'test/fixtures/vdpa-lab/qemu72-svq-on/trace.log'), 'utf8').split('\n').slice(0, 70);
-  const trace = join(dir, 'other-run.log');
-  writeFileSync(trace, lines.join('\n') + '\n');
+  const trace = otherRunTrace();
   const dc = await startAdapter();
   try {
     const out = outputs(dc);
@@ -171,6 +167,43 @@ test('a trace of another run (the vDPA lab\'s, vhost-vdpa maps live) is reported
   } finally {
     await leave(dc);
   }
+});
+
+/** A trace of another run: QEMU 7.2 with SVQ (the vDPA lab), cut while its device runs. */
+function otherRunTrace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lens-xcheck-'));
+  dirs.push(dir);
+  const lines = readFileSync(join(ROOT, 'test/fixtures/vdpa-lab/qemu72-svq-on/trace.log'), 'utf8').split('\n').slice(0, 70);
+  const trace = join(dir, 'other-run.log');
+  writeFileSync(trace, lines.join('\n') + '\n');
+  return trace;
+}
+
+interface CrossChecksJson {
+  crossChecks: { checked: string[]; findings: { code: string; severity: string; message: string; detail: string[] }[] };
+}
+
+test('CLI snapshot --qemu-pid --qmp: cross-checks clean and listed, exit 0; with a trace of another run the difference is listed, exit 1', INTERNALS_TEST, async () => {
+  const base = ['snapshot', '--qemu-pid', String(guest.pid), '--qmp', `unix:${guest.qmpPath}`];
+  const clean = await runCliChild([...base, '--json']);
+  assert.equal(clean.code, 0, clean.stderr);
+  const cj = JSON.parse(clean.stdout) as CrossChecksJson;
+  assert.deepEqual(cj.crossChecks.findings, []);
+  assert.deepEqual(cj.crossChecks.checked, ['RAM blocks and address spaces against QMP\'s info ramblock and info mtree -f']);
+
+  const trace = otherRunTrace();
+  const json = await runCliChild([...base, '--trace', trace, '--json']);
+  assert.equal(json.code, 1, json.stderr);
+  const dj = JSON.parse(json.stdout) as CrossChecksJson;
+  assert.deepEqual(dj.crossChecks.findings.map((f) => `${f.severity} ${f.code}`), ['warning internals-iova-tree']);
+  assert.match(dj.crossChecks.findings[0]!.message, /^other-run\.log at its last line \(70\) shows 1 vhost-vdpa device/);
+  const text = await runCliChild([...base, '--trace', trace]);
+  assert.equal(text.code, 1);
+  assert.match(text.stdout, /cross-checks \(RAM blocks and address spaces against QMP's info ramblock and info mtree -f; vhost IOVA trees against other-run\.log at its last line \(70\)\):\n  warning: other-run\.log at its last line \(70\) shows 1 vhost-vdpa device\(s\) with IOTLB maps, but QEMU has no vhost-vdpa device: is the trace from another run of QEMU\? \[internals-iova-tree\]\n    vdpa 0x[0-9a-f]+: \d+ maps in the trace, first at line \d+\n/);
+
+  const usage = await runCliChild(['snapshot', '--qemu-pid', String(guest.pid), '--trace', trace]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /--trace is compared with QEMU's own IOVA trees: it needs --qemu-pid and --qmp/);
 });
 
 test('qemuPid of no process: the scope says so; the rest of the session works', INTERNALS_TEST, async () => {
