@@ -199,7 +199,7 @@ test('CLI snapshot --qemu-pid --qmp: cross-checks clean and listed, exit 0; with
   assert.match(dj.crossChecks.findings[0]!.message, /^other-run\.log at its last line \(70\) shows 1 vhost-vdpa device/);
   const text = await runCliChild([...base, '--trace', trace]);
   assert.equal(text.code, 1);
-  assert.match(text.stdout, /cross-checks \(RAM blocks and address spaces against QMP's info ramblock and info mtree -f; vhost IOVA trees against other-run\.log at its last line \(70\)\):\n  warning: other-run\.log at its last line \(70\) shows 1 vhost-vdpa device\(s\) with IOTLB maps, but QEMU has no vhost-vdpa device: is the trace from another run of QEMU\? \[internals-iova-tree\]\n    vdpa 0x[0-9a-f]+: \d+ maps in the trace, first at line \d+\n/);
+  assert.match(text.stdout, /cross-checks \(RAM blocks and address spaces against QMP's info ramblock and info mtree -f; vhost IOVA trees against other-run\.log at its last line \(70\)\):\n {2}warning: other-run\.log at its last line \(70\) shows 1 vhost-vdpa device\(s\) with IOTLB maps, but QEMU has no vhost-vdpa device: is the trace from another run of QEMU\? \[internals-iova-tree\]\n {4}vdpa 0x[0-9a-f]+: \d+ maps in the trace, first at line \d+\n/);
 
   const usage = await runCliChild(['snapshot', '--qemu-pid', String(guest.pid), '--trace', trace]);
   assert.equal(usage.code, 2);
