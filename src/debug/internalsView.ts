@@ -103,8 +103,9 @@ export class InternalsSource {
     const findings: CrossCheckFinding[] = [];
     const checked: string[] = [];
     try {
-      const [blocks, views] = await this.target().qmpMemoryAnswers();
-      findings.push(...crossCheckMemoryMap(internals, qmpMemoryMapOf(blocks, views)));
+      const target = this.target();
+      const qmp = await target.exclusive(async () => qmpMemoryMapOf(await target.monitor.ramBlocks(), await target.monitor.mtreeFlat()));
+      findings.push(...crossCheckMemoryMap(internals, qmp));
       checked.push(`${internals.ramBlocks.length} RAM blocks and ${internals.addressSpaces.length} address spaces equal QMP's info ramblock and info mtree -f`);
     } catch (e) {
       findings.push({ code: 'internals-crosscheck-unavailable', severity: 'warning', message: `QMP's memory map could not be read to compare: ${(e as Error).message}`, detail: [] });

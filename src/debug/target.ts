@@ -320,18 +320,13 @@ export class QemuTarget {
     return this.exclusive(() => liveMemoryMap(this.monitor));
   }
 
-  /** QMP's `info ramblock` and `info mtree -f`, in turn with other peer work (cross-checks). */
-  qmpMemoryAnswers(): Promise<[Awaited<ReturnType<QemuMonitor['ramBlocks']>>, Awaited<ReturnType<QemuMonitor['mtreeFlat']>>]> {
-    this.alive();
-    return this.exclusive(async () => [await this.monitor.ramBlocks(), await this.monitor.mtreeFlat()]);
-  }
-
   /**
    * Peer work one at a time. Physical mode is a connection-wide gdbstub switch, so two
    * overlapping sections would let one switch it off under the other's reads; and each
    * LiveSession instruments the clients until it closes, which must not interleave either.
+   * (Public for the QEMU internals' cross-check, which asks QMP for the memory map.)
    */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.peerQueue.then(fn, fn);
     this.peerQueue = run.catch(() => undefined);
     return run;
