@@ -19,6 +19,7 @@ import { buildAdapter, guestAttachArgs, ROOT, startAdapter, TEST } from './dapHa
 import { QmpClient } from '../../src/qemu/qmp/qmpClient.js';
 import { QemuMonitor } from '../../src/qemu/qmp/qemuMonitor.js';
 import { runCliChild } from '../harness/runCliChild.js';
+import { GdbMi } from '../../src/qemu/internals/mi/gdbMi.js';
 
 let guest: Guest;
 let qemu72: string;
@@ -204,6 +205,51 @@ test('CLI snapshot --qemu-pid --qmp: cross-checks clean and listed, exit 0; with
   const usage = await runCliChild(['snapshot', '--qemu-pid', String(guest.pid), '--trace', trace]);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--trace is compared with QEMU's own IOVA trees: it needs --qemu-pid and --qmp/);
+});
+
+test('qemuPid of another QEMU than the QMP socket\'s (a real mix-up): its RAM blocks and FlatViews are reported as differing from QMP\'s', INTERNALS_TEST, async () => {
+  const other = spawn(qemu72, ['-M', 'q35', '-accel', 'tcg', '-m', '64', '-display', 'none', '-nodefaults', '-S'], { stdio: 'ignore' });
+  await new Promise<void>((r, j) => {
+    other.once('spawn', r);
+    other.once('error', j);
+  });
+  const dc = await startAdapter();
+  try {
+    const out = outputs(dc);
+    const scope = await attachStopped(dc, { qemuPid: other.pid });
+    const checks = named(scope, 'cross-checks');
+    const found = await children(dc, checks.variablesReference);
+    const ram = named(found, 'error: internals-ramblocks');
+    assert.match(ram.value, /^RAM blocks read from QEMU's memory differ from QMP's info ramblock \(\d+ differences\)$/);
+    const lines = (await children(dc, ram.variablesReference)).map((v) => v.value);
+    assert.ok(lines.includes("pc.ram: QEMU's memory says offset 0x0 used 0x4000000, QMP says offset 0x0 used 0x20000000"), lines.join('\n'));
+    assert.ok(found.some((f) => /^error: internals-(flatview|address-spaces)$/.test(f.name)), 'the other machine has no virtio devices: its address spaces differ too');
+    assert.match(await out.until(/cross-check difference/), /error: RAM blocks read from QEMU's memory differ/);
+  } finally {
+    await leave(dc);
+    other.kill('SIGKILL');
+  }
+});
+
+test('ptrace refused (another debugger traces QEMU and lets it run): the scope says who and what to do', INTERNALS_TEST, async () => {
+  // a second gdb attached to QEMU and continuing it: QEMU runs (QMP and the gdbstub answer), but
+  // ptrace allows one tracer at a time
+  const holder = await GdbMi.start(`/proc/${guest.pid}/exe`);
+  const dc = await startAdapter();
+  try {
+    await holder.command('-gdb-set mi-async on');
+    await holder.command(`-interpreter-exec console "handle all nostop noprint pass"`);
+    await holder.command(`-target-attach ${guest.pid}`, 30_000);
+    await holder.command('-exec-continue');
+    const scope = await attachStopped(dc, { qemuPid: guest.pid });
+    assert.equal(scope.length, 1);
+    assert.equal(scope[0]!.name, '(unavailable)');
+    assert.match(scope[0]!.value, new RegExp(`^cannot attach to QEMU \\(pid ${guest.pid}\\): it is already traced by process ${holder.gdbPid} .*ptrace allows one tracer at a time`));
+  } finally {
+    await leave(dc);
+    await holder.close();
+  }
+  assert.equal(await withMon(async (mon) => (await mon.queryStatus()).running), true, 'QEMU runs on once the other debugger is gone');
 });
 
 test('qemuPid of no process: the scope says so; the rest of the session works', INTERNALS_TEST, async () => {
