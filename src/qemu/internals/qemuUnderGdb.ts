@@ -123,6 +123,8 @@ export class QemuUnderGdb {
       const w = this.stopWaiters;
       this.stopWaiters = [];
       for (const f of w) f();
+      // a stop nobody asked for (no read waits for one) must not leave QEMU frozen
+      if (w.length === 0) this.mi.command('-exec-continue').catch(() => undefined);
     });
     this.mi.onExit((why) => {
       if (!why.startsWith('inferior')) this.exited({ code: null, signal: `gdb ended: ${why}` });
