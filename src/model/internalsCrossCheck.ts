@@ -97,6 +97,7 @@ export function crossCheckMemoryMap(internals: Pick<QemuInternals, 'ramBlocks' |
     const left = new Set(a.ranges.map(rangeText));
     const right = new Set(q!.ranges.map(rangeText));
     const diffs = [...[...left].filter((r) => !right.has(r)).map((r) => `only in QEMU's FlatView: ${r}`), ...[...right].filter((r) => !left.has(r)).map((r) => `only in info mtree -f: ${r}`)];
+    if (diffs.length === 0) diffs.push(`the same ranges, but ${a.ranges.length} in QEMU's FlatView and ${q!.ranges.length} in info mtree -f, or in another order`);
     out.push(finding('internals-flatview', 'error', `AddressSpace "${a.name}": the FlatView read from QEMU's memory differs from info mtree -f (${diffs.length} ranges)`, diffs));
   }
   for (const q of leftQmp) missing.push(`"${q.name}" is in info mtree -f but not in QEMU's address_spaces list`);

@@ -113,3 +113,10 @@ test('an IOVA tree with no trace device left, and a trace device with no tree le
   const other = crossCheckIovaTrees([vdpa([[0x1000n, 0x1fffn, 0x10n, 3]])], [traceDev('vdpa 0xa', [[0x1000n, 0x1fffn, 0x10n, 3, 4]]), traceDev('vdpa 0xb', [[0x9000n, 0x9fffn, 0x90n, 3, 9]])], at);
   assert.deepEqual(other.map((f) => f.message), ['vdpa 0xb in trace.log at its last line (500) has 1 IOTLB maps but no IOVA tree read from QEMU is left to compare it with']);
 });
+
+test('the same ranges in another order are still a difference, said as such', () => {
+  const mine = space('memory', [[0n, 0xfffn, 'a'], [0x1000n, 0x1fffn, 'b']]);
+  const theirs = space('memory', [[0x1000n, 0x1fffn, 'b'], [0n, 0xfffn, 'a']]);
+  const [f] = crossCheckMemoryMap({ ramBlocks: blocks, addressSpaces: [mine] }, qmpOf(blocks, [theirs]));
+  assert.deepEqual(f!.detail, ["the same ranges, but 2 in QEMU's FlatView and 2 in info mtree -f, or in another order"]);
+});
