@@ -6,6 +6,7 @@ import { runCheckMixesBench } from './checkMixes.js';
 import { runTraceReadBench } from './traceRead.js';
 import { runSnapshotBench } from './snapshot.js';
 import { runInternalsBench } from './internals.js';
+import { runInternalsUnderGdbBench } from './internalsUnderGdb.js';
 
 const benches: Record<string, () => Promise<unknown>> = {
   model: runModelBench,
@@ -17,7 +18,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   },
   mixes: async () => runCheckMixesBench(),
   snapshot: () => runSnapshotBench(),
-  internals: () => runInternalsBench(),
+  internals: async () => {
+    await runInternalsBench();
+    await runInternalsUnderGdbBench();
+  },
   large: async () => (await import('./large.js')).runLargeBench(),
   lsp: async () => (await import('./languageServer.js')).runLanguageServerBench(),
   soak: async () => (await import('./soak.js')).runSoakBench(),

@@ -27,6 +27,10 @@ export interface AttachArgs {
   refreshIntervalMs?: number;
   /** How long to wait for QMP or the gdbstub before reporting it dead (ms, default 2000). */
   timeoutMs?: number;
+  /** Read QEMU's own state from this process at every stop ("QEMU internals" scope). */
+  qemuPid?: number;
+  /** Show the "QEMU internals" scope; without qemuPid, QEMU's PID is found from the QMP socket. */
+  qemuInternals?: boolean;
 }
 
 export interface LaunchArgs {
@@ -42,6 +46,8 @@ export interface LaunchArgs {
   allowMemoryWrite?: boolean;
   refreshIntervalMs?: number;
   timeoutMs?: number;
+  /** Start QEMU under IOVA Lens's headless gdb and show the "QEMU internals" scope. */
+  qemuInternals?: boolean;
 }
 
 type PropSchema =
@@ -98,6 +104,16 @@ export const ATTACH_ATTRIBUTES: Table<AttachArgs> = {
   qmp: { type: 'string', description: 'QMP socket of the running QEMU: unix:PATH or tcp:HOST:PORT (as given to -qmp).', pattern: '^(unix:.+|tcp:.+:\\d+)$' },
   gdb: { type: 'string', description: 'gdbstub of the running QEMU: HOST:PORT or tcp:HOST:PORT (as given to -gdb). Needed to read guest memory and registers.' },
   ...common,
+  qemuPid: {
+    type: 'number',
+    minimum: 1,
+    description: 'Process id of the QEMU to read its own state from (RAM blocks, FlatViews, vhost IOVA trees, VT-d IOTLB) at every stop, through a headless gdb: the "QEMU internals" scope. Needs a QEMU with debug information and permission to ptrace it.',
+  },
+  qemuInternals: {
+    type: 'boolean',
+    default: false,
+    description: 'Show the "QEMU internals" scope; without qemuPid the process is the one holding the QMP socket.',
+  },
 };
 export const ATTACH_REQUIRED = ['qmp'] as const;
 
@@ -107,6 +123,11 @@ export const LAUNCH_ATTRIBUTES: Table<LaunchArgs> = {
   cwd: { type: 'string', description: 'Working directory of QEMU.' },
   env: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra environment variables for QEMU.' },
   ...common,
+  qemuInternals: {
+    type: 'boolean',
+    default: false,
+    description: 'Start QEMU under a headless gdb run by IOVA Lens (so it may always be read, whatever kernel.yama.ptrace_scope says) and show the "QEMU internals" scope at every stop. Needs gdb and a QEMU with debug information.',
+  },
 };
 export const LAUNCH_REQUIRED = ['qemu', 'args'] as const;
 
@@ -168,6 +189,8 @@ export function checkArgs(request: 'attach' | 'launch', raw: unknown): AttachArg
     const bad = typeMismatch(schema, v);
     if (bad) throw new DebugArgsError(request, k, bad);
   }
+  const pid = obj.qemuPid;
+  if (typeof pid === 'number' && !Number.isSafeInteger(pid)) throw new DebugArgsError(request, 'qemuPid', `must be a process id (a whole number), got ${pid}`);
   // JSON schema cannot say "0 or at least 500"; the check here does.
   const every = obj.refreshIntervalMs;
   if (typeof every === 'number' && every !== 0 && every < MIN_REFRESH_MS) {

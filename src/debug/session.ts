@@ -20,6 +20,7 @@ import { stackOf, threadOfFrame, threadsOf } from './threadsAndStack.js';
 import { VariableTree } from './variables.js';
 import { guardProcess } from './processGuard.js';
 import { ViewPublisher } from './viewPublisher.js';
+import { InternalsSource } from './internalsView.js';
 
 type AttachRequestArgs = DebugProtocol.AttachRequestArguments & AttachArgs;
 type LaunchRequestArgs = DebugProtocol.LaunchRequestArguments & LaunchArgs;
@@ -41,10 +42,12 @@ export class IovaLensSession extends DebugSession {
   private launched: LaunchedQemu | undefined;
   private trace: AttachedTrace | undefined;
   private views: ViewPublisher | undefined;
+  private internals: InternalsSource | undefined;
   private clientInvalidates = false;
   private readonly tree = new VariableTree(
     () => this.live(),
     () => this.trace,
+    () => this.internals,
   );
   private ended = false;
   private readonly unguard = guardProcess((e, origin) =>
@@ -72,6 +75,7 @@ export class IovaLensSession extends DebugSession {
     await this.answer(response, async () => {
       const args = checkArgs('attach', raw);
       await this.attachTrace(args.trace, args.traceEvents, args.qemuLayout, undefined);
+      if (args.qemuPid !== undefined || args.qemuInternals) this.internals = InternalsSource.attached(args.qemuPid, args.qmp, () => this.live(), () => this.trace);
       await this.connect({ qmp: args.qmp, gdb: args.gdb, allowMemoryWrite: args.allowMemoryWrite, name: nameOf(raw), refreshIntervalMs: args.refreshIntervalMs ?? 0, timeoutMs: args.timeoutMs });
     });
   }
@@ -82,7 +86,9 @@ export class IovaLensSession extends DebugSession {
       await this.attachTrace(args.trace, args.traceEvents, args.qemuLayout, args.cwd);
       const q = await launchQemu(args, (text, category) => this.sendEvent(new OutputEvent(text, category)));
       this.launched = q;
-      q.child.once('exit', (code, signal) => {
+      const under = q.underGdb;
+      if (under) this.internals = new InternalsSource(() => under.internals(), () => this.live(), () => this.trace, false);
+      q.onExit((code, signal) => {
         const why = `QEMU exited (${signal ?? `code ${code}`})${q.stderrTail() ? `: ${q.stderrTail()}` : ''}`;
         if (this.target) this.target.markExited(why);
         else this.end(why);
@@ -118,6 +124,7 @@ export class IovaLensSession extends DebugSession {
     if (!target.gdb) this.sendEvent(new OutputEvent('No gdbstub configured: registers, guest memory, VT-d walks and ring contents are unavailable; QMP views still work.\n', 'console'));
     if (!target.running) {
       this.stopPages.stopped('entry');
+      this.internals?.afterStop((text, category) => this.sendEvent(new OutputEvent(text, category)));
       const ev = new StoppedEvent('entry', 1) as DebugProtocol.StoppedEvent;
       ev.body.allThreadsStopped = true;
       this.sendEvent(ev);
@@ -129,6 +136,8 @@ export class IovaLensSession extends DebugSession {
     switch (e.kind) {
       case 'stopped': {
         this.tree.reset();
+        this.internals?.reset();
+        this.internals?.afterStop((text, category) => this.sendEvent(new OutputEvent(text, category)));
         this.stopPages.stopped(e.reason);
         const ev = new StoppedEvent(e.reason, e.threadId ?? 1) as DebugProtocol.StoppedEvent;
         ev.body.allThreadsStopped = true;
@@ -138,6 +147,7 @@ export class IovaLensSession extends DebugSession {
       }
       case 'continued':
         this.tree.reset();
+        this.internals?.reset();
         this.sendEvent(new ContinuedEvent(1, true));
         this.views?.stateChanged('running');
         return;
@@ -156,6 +166,7 @@ export class IovaLensSession extends DebugSession {
     this.ended = true;
     this.views?.stateChanged('exited', reason);
     this.views?.dispose();
+    void this.internals?.dispose();
     this.sendEvent(new OutputEvent(`${reason}\n`, 'important'));
     this.launched?.dispose();
     this.sendEvent(new TerminatedEvent());
@@ -279,6 +290,7 @@ export class IovaLensSession extends DebugSession {
     const kill = args?.terminateDebuggee ?? this.launched !== undefined;
     this.ended = true;
     this.views?.dispose();
+    await this.internals?.dispose();
     try {
       if (kill) await this.target?.quit();
       else await this.target?.detach();
@@ -295,6 +307,7 @@ export class IovaLensSession extends DebugSession {
   override dispose(): void {
     this.unguard();
     this.views?.dispose();
+    void this.internals?.dispose();
     if (!this.ended) {
       this.ended = true;
       const closing = this.launched ? this.target?.quit() : this.target?.detach();

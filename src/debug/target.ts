@@ -323,8 +323,9 @@ export class QemuTarget {
    * Peer work one at a time. Physical mode is a connection-wide gdbstub switch, so two
    * overlapping sections would let one switch it off under the other's reads; and each
    * LiveSession instruments the clients until it closes, which must not interleave either.
+   * (Public for the QEMU internals' cross-check, which asks QMP for the memory map.)
    */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.peerQueue.then(fn, fn);
     this.peerQueue = run.catch(() => undefined);
     return run;

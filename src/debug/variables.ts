@@ -8,6 +8,7 @@ import type { Snapshot, SnapshotAddr, SnapshotQueue, SnapshotVirtio } from '../q
 import { mappingName, mappingValue, type AttachedTrace } from './attachedTrace.js';
 import type { QemuTarget } from './target.js';
 import { traceScopeName } from './traceView.js';
+import { internalsVariables, type InternalsSource } from './internalsView.js';
 
 type Children = () => Promise<DebugProtocol.Variable[]>;
 
@@ -17,6 +18,7 @@ export class VariableTree {
   constructor(
     private readonly target: () => QemuTarget,
     private readonly trace: () => AttachedTrace | undefined = () => undefined,
+    private readonly internals: () => InternalsSource | undefined = () => undefined,
   ) {}
 
   /** Forget every handle: the next expansion reads the new state. */
@@ -34,6 +36,12 @@ export class VariableTree {
     ];
     const t = this.trace();
     if (t) scopes.push(new Scope(traceScopeName(t), this.handles.create(async () => this.traceTables(t)), false));
+    const q = this.internals();
+    if (q) {
+      const scope: DebugProtocol.Scope = new Scope('QEMU internals', this.handles.create(async () => internalsVariables(await q.read(), (n, v, c) => this.node(n, v, c))), true);
+      scope.presentationHint = 'registers';
+      scopes.push(scope);
+    }
     return scopes;
   }
 

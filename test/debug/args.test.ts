@@ -66,3 +66,13 @@ test('qemuLayout: the setting, the CLI and the debug configuration share one voc
   }
   assert.throws(() => checkArgs('attach', { qmp: 'unix:/tmp/q.sock', qemuLayout: '7.2' }), /"qemuLayout" must be one of "auto", "legacy", "current", got "7\.2"/);
 });
+
+test('qemuPid: a whole positive number, attach only; qemuInternals a boolean on both', () => {
+  assert.equal(checkArgs('attach', { qmp: 'unix:/q', qemuPid: 4242 }).qemuPid, 4242);
+  assert.throws(() => checkArgs('attach', { qmp: 'unix:/q', qemuPid: 12.5 }), /attach configuration: "qemuPid" must be a process id \(a whole number\), got 12\.5/);
+  assert.throws(() => checkArgs('attach', { qmp: 'unix:/q', qemuPid: 0 }), /"qemuPid" must be at least 1, got 0/);
+  assert.throws(() => checkArgs('attach', { qmp: 'unix:/q', qemuPid: '4242' }), /"qemuPid" must be a number, got "4242"/);
+  assert.equal(checkArgs('launch', { qemu: 'q', args: [], qemuInternals: true }).qemuInternals, true);
+  assert.throws(() => checkArgs('attach', { qmp: 'unix:/q', qemuInternals: 'yes' }), /"qemuInternals" must be true or false/);
+  assert.ok(!('qemuPid' in LAUNCH_ATTRIBUTES), 'launch starts QEMU itself: no PID to give');
+});

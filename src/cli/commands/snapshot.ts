@@ -11,6 +11,8 @@ import { DEFAULT_TIMEOUT_MS, parseTimeoutMs } from '../../qemu/timeouts.js';
 import { termLines, termSafe } from '../termText.js';
 import { qemuPidArg, qemuPidOptionSpec, readInternalsOrReport } from './qemuPid.js';
 import { internalsJson, internalsText } from '../../qemu/internals/index.js';
+import { QemuMonitor } from '../../qemu/qmp/qemuMonitor.js';
+import { crossCheck, crossCheckJson, crossCheckText, type CrossCheckReport } from './crossCheck.js';
 
 export const liveOptionSpec = { qmp: { value: true }, gdb: { value: true }, timeout: { value: true } } as const;
 
@@ -75,12 +77,14 @@ export function liveFailure(command: string, e: unknown, io: CliIO): number {
 export const snapshotCommand: CommandSpec = {
   name: 'snapshot',
   summary: 'memory map, VT-d state and virtqueues of a running QEMU, every address translated; with --qemu-pid also QEMU\'s own state',
-  usage: 'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--timeout MS] [--qemu-pid PID] [--json]\n       iova-lens snapshot --qemu-pid PID [--json]',
+  usage: 'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--timeout MS] [--qemu-pid PID [--trace FILE]] [--json]\n       iova-lens snapshot --qemu-pid PID [--json]',
   async run(argv, io) {
-    const args = parseArgs(argv, { json: {}, ...liveOptionSpec, ...qemuPidOptionSpec });
+    const args = parseArgs(argv, { json: {}, trace: { value: true }, ...liveOptionSpec, ...qemuPidOptionSpec });
     if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
     const pid = qemuPidArg(args);
     const json = args.flags.has('json');
+    const tracePath = oneValue(args, 'trace');
+    if (tracePath !== undefined && (pid === undefined || !args.values.has('qmp'))) throw new UsageError('--trace is compared with QEMU\'s own IOVA trees: it needs --qemu-pid and --qmp');
     if (pid !== undefined && !args.values.has('qmp')) {
       if (args.values.has('gdb')) throw new UsageError('--gdb needs --qmp (the guest-side snapshot); --qemu-pid alone reads QEMU\'s own state');
       return runInternalsOnly(pid, json, io);
@@ -91,9 +95,18 @@ export const snapshotCommand: CommandSpec = {
       const snap = await takeSnapshot({ qmp: peers.qmp, gdb: peers.gdb });
       const internals = pid === undefined ? undefined : await readInternalsOrReport('snapshot', pid, io);
       if (typeof internals === 'number') return internals;
-      if (json) io.stdout.write(JSON.stringify({ ...snapshotJson(snap), ...(internals ? { internals: internalsJson(internals) } : {}) }) + '\n');
-      else io.stdout.write(termLines(snapshotText(snap) + (internals ? '\n' + internalsText(internals) : '')));
-      return 0;
+      let checks: CrossCheckReport | undefined;
+      try {
+        checks = internals ? await crossCheck(internals, new QemuMonitor(peers.qmp), tracePath) : undefined;
+      } catch (e) {
+        if (!(e instanceof Error && e.name === 'TraceUnusableError')) throw e;
+        io.stderr.write(`iova-lens snapshot: ${termSafe(e.message)}\n`);
+        return 2;
+      }
+      const extra = { ...(internals ? { internals: internalsJson(internals) } : {}), ...(checks ? { crossChecks: crossCheckJson(checks) } : {}) };
+      if (json) io.stdout.write(JSON.stringify({ ...snapshotJson(snap), ...extra }) + '\n');
+      else io.stdout.write(termLines(snapshotText(snap) + (internals ? '\n' + internalsText(internals) : '') + (checks ? crossCheckText(checks) : '')));
+      return checks?.findings.length ? 1 : 0;
     } catch (e) {
       return liveFailure('snapshot', e, io);
     } finally {

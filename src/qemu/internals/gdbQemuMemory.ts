@@ -23,6 +23,12 @@ function processGone(pid: number): boolean {
 }
 
 
+/** How QEMU is stopped and let go when gdb already runs it (launch under gdb): no ptrace attach. */
+export interface InferiorControl {
+  stop(): Promise<void>;
+  resume(): Promise<void>;
+}
+
 export class GdbQemuMemory implements QemuMemory {
   private attached = false;
   private exitedWhy: string | undefined;
@@ -35,7 +41,12 @@ export class GdbQemuMemory implements QemuMemory {
   /** reads served from /proc/PID/mem and through gdb */
   readonly readCounts = { procMem: 0, gdb: 0 };
 
-  private constructor(readonly pid: number, readonly exe: string, private readonly mi: GdbMi) {
+  private constructor(
+    readonly pid: number,
+    readonly exe: string,
+    private readonly mi: GdbMi,
+    private readonly control?: InferiorControl,
+  ) {
     mi.onExit((why) => {
       if (why.startsWith('inferior')) this.exitedWhy = why;
     });
@@ -63,6 +74,16 @@ export class GdbQemuMemory implements QemuMemory {
     return mem;
   }
 
+  /**
+   * QEMU running as gdb's own inferior (src/qemu/internals/qemuUnderGdb.ts): attach and detach
+   * stop and continue it through `control`; closing leaves gdb to its owner.
+   */
+  static async overInferior(pid: number, mi: GdbMi, control: InferiorControl): Promise<GdbQemuMemory> {
+    const mem = new GdbQemuMemory(pid, readlinkSync(`/proc/${pid}/exe`), mi, control);
+    await mem.checkDebugInfo();
+    return mem;
+  }
+
   private async checkDebugInfo(): Promise<void> {
     try {
       await this.mi.evaluate('sizeof(AddressSpace)');
@@ -86,7 +107,8 @@ export class GdbQemuMemory implements QemuMemory {
   async attach(): Promise<void> {
     this.attachT0 = performance.now();
     try {
-      await this.mi.command(`-target-attach ${this.pid}`, 30_000);
+      if (this.control) await this.run('stopping QEMU', () => this.control!.stop());
+      else await this.mi.command(`-target-attach ${this.pid}`, 30_000);
     } catch (e) {
       if (e instanceof MiCommandError) {
         if (/ptrace|Operation not permitted|not permitted/i.test(e.msg)) throw new PtraceRefusedError(this.pid, e.msg);
@@ -115,7 +137,8 @@ export class GdbQemuMemory implements QemuMemory {
     this.attached = false;
     this.closeMem();
     try {
-      await this.mi.command('-target-detach');
+      if (this.control) await this.control.resume();
+      else await this.mi.command('-target-detach');
     } finally {
       this.stoppedMs = performance.now() - this.attachT0;
     }
@@ -126,7 +149,7 @@ export class GdbQemuMemory implements QemuMemory {
     try {
       if (this.attached && !this.exited && !this.mi.closed) await this.detach();
     } finally {
-      await this.mi.close();
+      if (!this.control) await this.mi.close();
     }
   }
 

@@ -1,5 +1,6 @@
 // Part 9: reading QEMU's own state from the QEMU process (see readInternals.ts).
-export { readQemuInternals, readInternalsFrom } from './readInternals.js';
+export { readQemuInternals, readInternalsFrom, snapshotInternals } from './readInternals.js';
+export { QemuUnderGdb } from './qemuUnderGdb.js';
 export { internalsJson, internalsText } from './internalsReport.js';
 export { GdbQemuMemory } from './gdbQemuMemory.js';
 export type { QemuMemory } from './qemuMemory.js';
@@ -7,3 +8,4 @@ export * from './errors.js';
 export { CSessionMemory, type CSessionMemoryOptions, type DapRequester } from './csession/cSessionMemory.js';
 export { CSessionError, type CSessionFailure } from './csession/cSessionErrors.js';
 export { readInternalsThroughSession } from './csession/readThroughSession.js';
+export { qmpMemoryMapOf } from './qmpMemoryMap.js';

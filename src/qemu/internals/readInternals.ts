@@ -48,20 +48,28 @@ export async function readInternalsFrom(mem: QemuMemory): Promise<Omit<QemuInter
 
 export type ReadInternalsOptions = GdbMiOptions;
 
+/**
+ * One snapshot through an open gdb: layouts first (QEMU runs), then stop QEMU (attach, or
+ * interrupt when gdb runs it), read, let it go. The gdb stays open for the next snapshot.
+ */
+export async function snapshotInternals(mem: GdbQemuMemory): Promise<QemuInternals> {
+  await warmLayouts(mem);
+  await mem.attach();
+  let read: Omit<QemuInternals, 'stoppedMs'>;
+  try {
+    read = await readInternalsFrom(mem);
+    mem.checkAlive('the snapshot');
+  } finally {
+    if (!mem.exited) await mem.detach();
+  }
+  return { ...read, stoppedMs: mem.stoppedMs };
+}
+
 /** Attach to QEMU `pid` with a headless gdb, read its internals, detach. QEMU keeps running. */
 export async function readQemuInternals(pid: number, opts: ReadInternalsOptions = {}): Promise<QemuInternals> {
   const mem = await GdbQemuMemory.open(pid, opts);
   try {
-    await warmLayouts(mem);
-    await mem.attach();
-    let read: Omit<QemuInternals, 'stoppedMs'>;
-    try {
-      read = await readInternalsFrom(mem);
-      mem.checkAlive('the snapshot');
-    } finally {
-      if (!mem.exited) await mem.detach();
-    }
-    return { ...read, stoppedMs: mem.stoppedMs };
+    return await snapshotInternals(mem);
   } finally {
     await mem.close();
   }

@@ -16,6 +16,12 @@ export interface GdbMiOptions {
   gdb?: string;
   /** default per-command timeout in ms */
   timeoutMs?: number;
+  /** environment of gdb (and so of a program it runs); default: IOVA Lens's own */
+  env?: NodeJS.ProcessEnv;
+  /** working directory of gdb (and of a program it runs) */
+  cwd?: string;
+  /** extra pipes given to gdb as fds 3, 4, …: a program gdb runs inherits them (QEMU's output) */
+  extraPipes?: number;
 }
 
 /** An MI `^error` answer; `msg` is gdb's own text. */
@@ -41,6 +47,7 @@ export class GdbMi {
   private stderr = '';
   private closedReason: string | undefined;
   private readonly exitListeners = new Set<(why: string) => void>();
+  private readonly execListeners = new Set<(cls: string, results: MiTuple) => void>();
   /** set when gdb reports the inferior's exit (=thread-group-exited) */
   inferiorExit: string | undefined;
 
@@ -60,7 +67,8 @@ export class GdbMi {
   static async start(exe: string, opts: GdbMiOptions = {}): Promise<GdbMi> {
     const gdb = opts.gdb ?? process.env.IOVA_LENS_GDB ?? 'gdb';
     const args = ['--interpreter=mi3', '-nx', '-q', '-iex', 'set auto-load python-scripts off', '-iex', 'set auto-solib-add off', '-iex', 'set pagination off', '-iex', 'set confirm off', '-iex', 'set width 0', '-iex', 'set print elements 0', exe];
-    const child = spawn(gdb, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const extra = Array.from({ length: opts.extraPipes ?? 0 }, () => 'pipe' as const);
+    const child = spawn(gdb, args, { stdio: ['pipe', 'pipe', 'pipe', ...extra], env: { ...(opts.env ?? process.env), LC_ALL: 'C' }, ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) }) as ChildProcessWithoutNullStreams;
     const mi = new GdbMi(child, opts.timeoutMs ?? 10_000);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -69,6 +77,23 @@ export class GdbMi {
     // The first command's answer proves gdb speaks MI (an old gdb or a wrapper may not).
     await mi.command('-gdb-version');
     return mi;
+  }
+
+  /** the extra pipe given to gdb as fd `fd` (see GdbMiOptions.extraPipes), for reading */
+  pipe(fd: number): NodeJS.ReadableStream | undefined {
+    const s = this.child.stdio[fd];
+    return s && 'on' in s ? (s as NodeJS.ReadableStream) : undefined;
+  }
+
+  /** gdb's own process id */
+  get gdbPid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** `*running`, `*stopped`… as gdb reports them (the class and its results). */
+  onExec(listener: (cls: string, results: MiTuple) => void): () => void {
+    this.execListeners.add(listener);
+    return () => this.execListeners.delete(listener);
   }
 
   get closed(): boolean {
@@ -171,6 +196,14 @@ export class GdbMi {
     if (rec.kind === 'async' && rec.cls === 'thread-group-exited') {
       this.inferiorExit = typeof rec.results['exit-code'] === 'string' ? `exit code ${Number.parseInt(rec.results['exit-code'], 8)}` : 'killed';
       for (const l of this.exitListeners) l(`inferior ${this.inferiorExit}`);
+      return;
+    }
+    if (rec.kind === 'async' && rec.type === 'exec') {
+      for (const l of [...this.execListeners]) l(rec.cls, rec.results);
+      return;
+    }
+    if (rec.kind === 'async' && rec.cls === 'thread-group-started' && typeof rec.results.pid === 'string') {
+      for (const l of [...this.execListeners]) l('thread-group-started', rec.results);
       return;
     }
     if (rec.kind !== 'result' || rec.token === undefined) return;
