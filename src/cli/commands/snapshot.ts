@@ -9,7 +9,7 @@ import { GdbClient } from '../../qemu/gdb/gdbClient.js';
 import { takeSnapshot, snapshotJson, snapshotText } from '../../qemu/snapshot/index.js';
 import { DEFAULT_TIMEOUT_MS, parseTimeoutMs } from '../../qemu/timeouts.js';
 import { termLines, termSafe } from '../termText.js';
-import { qemuPidArg, qemuPidOptionSpec, readInternalsOrReport } from './qemuPid.js';
+import { qemuCoreArgs, qemuCoreOptionSpec, qemuPidArg, qemuPidOptionSpec, readCoreOrReport, readInternalsOrReport } from './qemuPid.js';
 import { internalsJson, internalsText } from '../../qemu/internals/index.js';
 
 export const liveOptionSpec = { qmp: { value: true }, gdb: { value: true }, timeout: { value: true } } as const;
@@ -74,13 +74,24 @@ export function liveFailure(command: string, e: unknown, io: CliIO): number {
 
 export const snapshotCommand: CommandSpec = {
   name: 'snapshot',
-  summary: 'memory map, VT-d state and virtqueues of a running QEMU, every address translated; with --qemu-pid also QEMU\'s own state',
-  usage: 'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--timeout MS] [--qemu-pid PID] [--json]\n       iova-lens snapshot --qemu-pid PID [--json]',
+  summary: 'memory map, VT-d state and virtqueues of a running QEMU, every address translated; with --qemu-pid also QEMU\'s own state (or from a core: --qemu-core)',
+  usage:
+    'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--timeout MS] [--qemu-pid PID] [--json]\n       iova-lens snapshot --qemu-pid PID [--json]\n' +
+    '       iova-lens snapshot --qemu-core CORE --qemu-exe QEMU_BINARY [--json]',
   async run(argv, io) {
-    const args = parseArgs(argv, { json: {}, ...liveOptionSpec, ...qemuPidOptionSpec });
+    const args = parseArgs(argv, { json: {}, ...liveOptionSpec, ...qemuPidOptionSpec, ...qemuCoreOptionSpec });
     if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
     const pid = qemuPidArg(args);
     const json = args.flags.has('json');
+    const core = qemuCoreArgs(args);
+    if (core) {
+      const other = ['qmp', 'gdb', 'qemu-pid', 'timeout'].find((o) => args.values.has(o));
+      if (other) throw new UsageError(`--${other} does not go with --qemu-core (a core is read on its own)`);
+      const internals = await readCoreOrReport('snapshot', core.exe, core.core, io);
+      if (typeof internals === 'number') return internals;
+      io.stdout.write(json ? JSON.stringify({ internals: internalsJson(internals) }) + '\n' : termLines(internalsText(internals)));
+      return 0;
+    }
     if (pid !== undefined && !args.values.has('qmp')) {
       if (args.values.has('gdb')) throw new UsageError('--gdb needs --qmp (the guest-side snapshot); --qemu-pid alone reads QEMU\'s own state');
       return runInternalsOnly(pid, json, io);
