@@ -4,10 +4,11 @@
 # 7.2dbg and 10dbg run the host's debug builds of QEMU (scripts/build-qemu-debug.sh, shared by
 # run-lab.sh over 9p as qemu72dbg / qemu10dbg) in the bookworm tree, with a small TCG
 # translation buffer and one malloc arena (small cores), and take cores of QEMU (core-snap.sh):
-# "started" (SETTLE s after the first start), "alias-open" and "alias-closed" (one poke, POKE_GAP
-# s after each write), "restarted" (SETTLE s after the second start). The device's window is
-# short (iPXE keeps the NIC open ~25 s) and a core stops QEMU, so these scenarios wait less:
-# SETTLE 2, POKES 1, POKE_GAP 2 unless set.
+# "alias-open" and "alias-closed" (one poke, POKE_GAP s after each write) while the first start
+# runs, "restarted" (SETTLE s after the second start's first listener commit). The device's
+# window is short (iPXE keeps the NIC open ~30 s of guest time, and the guest's clock runs on
+# while gdb holds QEMU: a core costs ~5 s of it under TCG), so these scenarios take no core
+# before the alias and wait less: SETTLE 2, POKES 1, POKE_GAP 2 unless set.
 # Creates the VDUSE net device (vduse_net_device.py), binds it to vhost_vdpa, runs the inner
 # QEMU (TCG, q35, SeaBIOS -> iPXE, whose virtio-net driver starts the device) with a
 # vhost-vdpa netdev and the vhost_vdpa/SVQ/IOVA trace events, pokes the SMRAM alias while the
@@ -112,10 +113,7 @@ if wait_starts 1; then
   cat /proc/$QP/maps >"$OUT/qemu-maps-start1.txt" 2>/dev/null   # which HVAs are shared/private
   sleep "$SETTLE"
   HOOK=""
-  if [ -n "$DBG" ]; then
-    /lab/core-snap.sh snap "$OUT" $QP $B started
-    HOOK="/lab/core-snap.sh snap $OUT $QP $B"
-  fi
+  [ -n "$DBG" ] && HOOK="/lab/core-snap.sh snap $OUT $QP $B"
   /lab/alias-poke.sh "$HOSTQMP" "$STEPS" "${POKES:-2}" "${POKE_GAP:-3}" ${HOOK:+"$HOOK"}
   python3 /lab/qmp_client.py "$HOSTQMP" --hmp "info mtree -f" >"$OUT/mtree-flat.txt" 2>&1
   step "system_reset"
