@@ -32,16 +32,22 @@ export function parseCores(text: string): CoreRecord[] {
 const TREE_EVENT = /^vhost_vdpa_(?:dma_map|dma_unmap|dma_batch|listener_region_(?:add|del)|listener_begin_batch|listener_commit|dev_start|reset_device|set_vring_addr|get_iova_range)|^vhost_iova|^vhost_svq_(?:start|stop)/;
 
 export interface CoreMoment {
-  /** the last trace line stamped before QEMU stopped (the replay is cut there) */
-  cutLine: number;
-  /** tree events stamped while QEMU was being stopped: the cut would be ambiguous */
+  /** the last trace line stamped before QEMU was being stopped */
+  before: number;
+  /**
+   * where the core may sit in the trace: `before`, then each tree event stamped while gdb was
+   * stopping QEMU (between STOP_US and RESUME_US QEMU may still have run for a moment)
+   */
+  cuts: number[];
+  /** those tree events */
   during: TraceLine[];
 }
 
 export function momentOf(core: CoreRecord, lines: readonly TraceLine[]): CoreMoment {
-  const before = lines.filter((l) => l.timeUs < core.stopUs);
+  const earlier = lines.filter((l) => l.timeUs < core.stopUs);
+  const before = earlier.length ? earlier[earlier.length - 1]!.line : 0;
   const during = lines.filter((l) => l.timeUs >= core.stopUs && l.timeUs <= core.resumeUs && TREE_EVENT.test(l.name));
-  return { cutLine: before.length ? before[before.length - 1]!.line : 0, during };
+  return { before, cuts: [before, ...during.map((l) => l.line)], during };
 }
 
 /** The first `line` lines of a trace, as the file stood then. */
