@@ -85,3 +85,31 @@ export function compareIovaTrees(qemu: InternalIovaTree, model: InternalIovaTree
   for (const m of theirs.values()) out.push(`only in the model's ${tree(m)}: ${mapText(m)}`);
   return out;
 }
+
+/** The model's SVQ tree of one device in one layout, as the trace replay holds it. */
+export interface ModelIovaTree {
+  layout: 'legacy' | 'current';
+  /** false once the trace contradicted this layout */
+  consistent: boolean;
+  tree: InternalIovaTree;
+}
+
+export type IovaCrossCheck = { status: 'equal' | 'different'; layout: 'legacy' | 'current'; differences: string[] } | { status: 'not-compared'; reason: string };
+
+/**
+ * QEMU's vhost-vdpa IOVA trees against the model's trees of a trace's SVQ devices. Compared when
+ * both sides have exactly one device with a tree (the layout QEMU uses picks the model's tree);
+ * otherwise says why not.
+ */
+export function crossCheckIovaTrees(qemu: readonly (InternalIovaTree | null)[], model: readonly ModelIovaTree[][]): IovaCrossCheck {
+  const trees = qemu.filter((t): t is InternalIovaTree => t !== null);
+  if (trees.length !== 1 || model.length !== 1) {
+    return { status: 'not-compared', reason: `QEMU has ${trees.length} vhost-vdpa IOVA tree(s) and the trace ${model.length} device(s) with shadow virtqueues: only one of each can be paired` };
+  }
+  const live = trees[0]!;
+  const mine = model[0]!.find((m) => m.layout === live.layout);
+  if (!mine) return { status: 'not-compared', reason: `the replay ran no ${live.layout} tree (QEMU's layout); replay with --qemu-layout auto or ${live.layout}` };
+  if (!mine.consistent) return { status: 'not-compared', reason: `the trace contradicted the ${live.layout} layout QEMU uses, so the model's tree of that layout is not QEMU's` };
+  const differences = compareIovaTrees(live, mine.tree);
+  return { status: differences.length ? 'different' : 'equal', layout: live.layout, differences };
+}

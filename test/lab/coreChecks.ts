@@ -3,11 +3,12 @@
 // the trace cut where QEMU stopped — node by node. On 7.2 (legacy layout) the SMRAM alias puts a
 // second node on low RAM's host memory: the product must report that pair as aliased.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { debugQemu } from '../harness/debugQemu.js';
-import { readQemuCore, internalsJson, internalsText } from '../../src/qemu/internals/index.js';
+import { runCliChild } from '../harness/runCliChild.js';
+import { readQemuCore, internalsText } from '../../src/qemu/internals/index.js';
 import type { InternalIovaTree, QemuInternals } from '../../src/model/qemuInternals.js';
 import { compareIovaTrees, describeAlias, dumpAsInternal, iovaTreeAliases } from '../../src/model/vhostIovaCheck.js';
 import { analyzeTraceText } from '../../src/trace/analyze.js';
@@ -45,6 +46,45 @@ function liveTree(s: QemuInternals, what: string): InternalIovaTree {
   return trees[0]!;
 }
 
+interface CliSnapshot {
+  internals: { vhost: { iovaTree: { aliases: { iovas: string[] }[] } | null }[] };
+  crossCheck: { status: string; line: number };
+}
+
+interface Seen {
+  live: QemuInternals;
+  qemuTree: InternalIovaTree;
+  /** the cut where the model's tree is QEMU's (undefined: none) */
+  match: { cut: number } | undefined;
+  tries: { cut: number; diffs: string[] }[];
+  cli: CliSnapshot;
+}
+
+/**
+ * QEMU's tree from the core, the model's at each candidate cut (QEMU stopped somewhere in gdb's
+ * window: the tree must be the model's at one of them), and the same check as a user runs it:
+ * `snapshot --qemu-core … --trace` with the trace as it stood at the matching cut.
+ */
+async function readAndCompare(exe: string, core: string, trace: string, cuts: number[], layout: 'legacy' | 'current', what: string): Promise<Seen> {
+  const live = await readQemuCore(exe, core);
+  const qemuTree = liveTree(live, what);
+  assert.equal(qemuTree.layout, layout, `${what}: the tree layout`);
+  const tries = cuts.map((cut) => {
+    const models = analyzeTraceText(traceUpTo(trace, cut)).svqIovaTrees().filter((m) => m.layout === layout);
+    assert.equal(models.length, 1, `${what}: the model has one ${layout} SVQ tree after line ${cut}`);
+    assert.ok(models[0]!.consistent, `${what}: the trace up to line ${cut} never contradicted the ${layout} layout`);
+    return { cut, diffs: compareIovaTrees(qemuTree, dumpAsInternal(models[0]!.tree)) };
+  });
+  const match = tries.find((x) => x.diffs.length === 0);
+  const cutFile = join(dirname(core), 'trace.log');
+  writeFileSync(cutFile, traceUpTo(trace, match?.cut ?? cuts[0]!));
+  const r = await runCliChild(['snapshot', '--qemu-core', core, '--qemu-exe', exe, '--trace', cutFile, '--json']);
+  assert.equal(r.code, match ? 0 : 1, `${what}: snapshot --qemu-core --trace exit code (stderr: ${r.stderr})`);
+  const cli = JSON.parse(r.stdout) as CliSnapshot;
+  assert.equal(cli.crossCheck.status, match ? 'equal' : 'different', `${what}: the CLI's cross-check`);
+  return { live, qemuTree, match, tries, cli };
+}
+
 export async function checkCores(t: TestContext, run: LabRun, s: Scenario, trace: string, lines: readonly TraceLine[]): Promise<void> {
   const exe = debugQemu(s.qemu === '7.2' ? '7.2' : '10.0');
   // the lab ran the very build the host has (run-lab.sh shares it): same BUILD-INFO
@@ -57,22 +97,13 @@ export async function checkCores(t: TestContext, run: LabRun, s: Scenario, trace
     const what = `${s.name} core "${core.name}"`;
     const moment = momentOf(core, lines);
     const file = unpackCore(join(run.dir, s.name, core.file));
-    let live: QemuInternals;
+    let seen: Seen;
     try {
-      live = await readQemuCore(exe, file);
+      seen = await readAndCompare(exe, file, trace, moment.cuts, layout, what);
     } finally {
       rmSync(dirname(file), { recursive: true, force: true });
     }
-    const qemuTree = liveTree(live, what);
-    assert.equal(qemuTree.layout, layout, `${what}: QEMU ${s.qemu}'s tree layout`);
-    // QEMU stopped somewhere in gdb's window: the tree must be the model's at one of the cuts
-    const tries = moment.cuts.map((cut) => {
-      const models = analyzeTraceText(traceUpTo(trace, cut)).svqIovaTrees().filter((m) => m.layout === layout);
-      assert.equal(models.length, 1, `${what}: the model has one ${layout} SVQ tree after line ${cut}`);
-      assert.ok(models[0]!.consistent, `${what}: the trace up to line ${cut} never contradicted the ${layout} layout`);
-      return { cut, diffs: compareIovaTrees(qemuTree, dumpAsInternal(models[0]!.tree)) };
-    });
-    const match = tries.find((x) => x.diffs.length === 0);
+    const { live, qemuTree, match, tries, cli } = seen;
     if (!match) wrong.push(...tries.flatMap((x) => x.diffs.map((d) => `${what}, trace cut at line ${x.cut}: ${d}`)));
     const cutText = moment.during.length ? `trace lines ${moment.before}..${moment.cuts[moment.cuts.length - 1]} (tree events while gdb stopped QEMU: ${moment.during.map((l) => `${l.line} ${l.name}`).join(', ')}), equal to the model at ${match ? `line ${match.cut}` : 'none'}` : `trace cut at line ${moment.before}`;
     const aliases = iovaTreeAliases(qemuTree);
@@ -84,8 +115,7 @@ export async function checkCores(t: TestContext, run: LabRun, s: Scenario, trace
     if (core.name !== 'alias-open') continue;
     const alias = aliasIova(lines, moment.before);
     assert.ok(alias !== undefined, `${what}: the SMRAM alias was mapped before the core`);
-    const json = internalsJson(live) as { vhost: { iovaTree: { aliases: { iovas: string[] }[] } | null }[] };
-    const jsonAliases = json.vhost.flatMap((v) => v.iovaTree?.aliases ?? []);
+    const jsonAliases = cli.internals.vhost.flatMap((v) => v.iovaTree?.aliases ?? []);
     if (s.qemu === '7.2') {
       // one IOVA tree keyed by HVA: the alias node and low RAM's node share host memory
       const pair = aliases.find((a) => a.maps.some((m) => m.iova === alias));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VhostIovaTree, type VhostIovaLayout } from '../../src/model/vhostIovaTree.js';
 import { svqAllocSection } from '../../src/model/vdpaListener.js';
-import { compareIovaTrees, describeAlias, dumpAsInternal, iovaTreeAliases } from '../../src/model/vhostIovaCheck.js';
+import { compareIovaTrees, crossCheckIovaTrees, describeAlias, dumpAsInternal, iovaTreeAliases } from '../../src/model/vhostIovaCheck.js';
 import type { InternalIovaTree } from '../../src/model/qemuInternals.js';
 import { IOVA_OK } from '../../src/model/dmaMap.js';
 import { U64_MAX } from '../../src/model/u64.js';
@@ -98,4 +98,21 @@ test('the same tree compares equal; every field that differs is named, and nodes
     `only in the model's GPA→IOVA tree: IOVA 0x${model.maps.find((m) => m.gpa === 0xfeda0000n)!.iova.toString(16)}-0x${model.maps.find((m) => m.gpa === 0xfeda0000n)!.last.toString(16)} → GPA 0xfeda0000 read`,
   ].sort());
   assert.deepEqual(compareIovaTrees({ layout: 'legacy', maps: [] }, { layout: 'current', maps: [] }), ["QEMU's tree has the legacy layout, the model's the current one"]);
+});
+
+test('cross-check: one QEMU tree against one traced device, in the layout QEMU uses; anything else says why it was not compared', () => {
+  const legacy = dumpAsInternal(tree('legacy').dump());
+  const current = dumpAsInternal(tree('current').dump());
+  const both = [
+    { layout: 'current' as const, consistent: true, tree: current },
+    { layout: 'legacy' as const, consistent: true, tree: legacy },
+  ];
+  assert.deepEqual(crossCheckIovaTrees([null, legacy], [both]), { status: 'equal', layout: 'legacy', differences: [] });
+  const moved = { ...current, maps: current.maps.map((m) => (m.gpa === 0x0n ? { ...m, perm: 3 } : m)) };
+  const r = crossCheckIovaTrees([moved], [both]);
+  assert.equal(r.status, 'different');
+  assert.match(r.status === 'different' ? r.differences.join() : '', /^GPA→IOVA tree node at IOVA 0x1000: QEMU vs model: perm read-write vs read$/);
+  assert.deepEqual(crossCheckIovaTrees([], [both]), { status: 'not-compared', reason: 'QEMU has 0 vhost-vdpa IOVA tree(s) and the trace 1 device(s) with shadow virtqueues: only one of each can be paired' });
+  assert.match(JSON.stringify(crossCheckIovaTrees([legacy], [[both[0]!]])), /the replay ran no legacy tree \(QEMU's layout\); replay with --qemu-layout auto or legacy/);
+  assert.match(JSON.stringify(crossCheckIovaTrees([legacy], [[{ ...both[1]!, consistent: false }]])), /the trace contradicted the legacy layout QEMU uses/);
 });

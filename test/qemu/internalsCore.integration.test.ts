@@ -69,6 +69,21 @@ for (const line of ['7.2', '10.0'] as const) {
       assert.equal(qemu.exitCode, null, 'QEMU still runs');
     });
 
+    test('--trace cross-checks the vhost-vdpa IOVA tree with the replay, and says why when there is nothing to pair', async () => {
+      const r = await runCliChild(['snapshot', '--qemu-core', core, '--qemu-exe', debugQemu(line), '--trace', 'samples/vdpa-lab-qemu-7.2-svq/trace.log', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const { crossCheck } = JSON.parse(r.stdout) as { crossCheck: { trace: string; line: number; status: string; reason: string } };
+      assert.equal(crossCheck.status, 'not-compared');
+      assert.equal(crossCheck.reason, 'QEMU has 0 vhost-vdpa IOVA tree(s) and the trace 1 device(s) with shadow virtqueues: only one of each can be paired');
+      assert.ok(crossCheck.line > 100);
+      const missing = await runCliChild(['snapshot', '--qemu-core', core, '--qemu-exe', debugQemu(line), '--trace', join(dir, 'no-trace')]);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /cannot read the trace .*no-trace: ENOENT/);
+      const usage = await runCliChild(['snapshot', '--qmp', 'unix:/nonexistent', '--trace', 'x.log']);
+      assert.notEqual(usage.code, 0);
+      assert.match(usage.stderr, /--trace goes with --qemu-pid PID \(without --qmp\) or --qemu-core/);
+    });
+
     test('a core read with another QEMU binary, a file that is no core, no core at all: refused, saying why', async () => {
       const other = debugQemu(line === '7.2' ? '10.0' : '7.2');
       const wrong = await runCliChild(['snapshot', '--qemu-core', core, '--qemu-exe', other, '--json']);

@@ -9,6 +9,8 @@ import { GdbClient } from '../../qemu/gdb/gdbClient.js';
 import { takeSnapshot, snapshotJson, snapshotText } from '../../qemu/snapshot/index.js';
 import { DEFAULT_TIMEOUT_MS, parseTimeoutMs } from '../../qemu/timeouts.js';
 import { termLines, termSafe } from '../termText.js';
+import { crossCheckJson, crossCheckText, crossCheckWithTrace } from './internalsCrossCheck.js';
+import type { QemuInternals } from '../../model/qemuInternals.js';
 import { qemuCoreArgs, qemuCoreOptionSpec, qemuPidArg, qemuPidOptionSpec, readCoreOrReport, readInternalsOrReport } from './qemuPid.js';
 import { internalsJson, internalsText } from '../../qemu/internals/index.js';
 
@@ -77,24 +79,26 @@ export const snapshotCommand: CommandSpec = {
   summary: 'memory map, VT-d state and virtqueues of a running QEMU, every address translated; with --qemu-pid also QEMU\'s own state (or from a core: --qemu-core)',
   usage:
     'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--timeout MS] [--qemu-pid PID] [--json]\n       iova-lens snapshot --qemu-pid PID [--json]\n' +
-    '       iova-lens snapshot --qemu-core CORE --qemu-exe QEMU_BINARY [--json]',
+    '       iova-lens snapshot --qemu-core CORE --qemu-exe QEMU_BINARY [--json]\n' +
+    '       (with --qemu-pid alone or --qemu-core: [--trace FILE] compares QEMU\'s vhost-vdpa IOVA tree with the trace\'s replay)',
   async run(argv, io) {
-    const args = parseArgs(argv, { json: {}, ...liveOptionSpec, ...qemuPidOptionSpec, ...qemuCoreOptionSpec });
+    const args = parseArgs(argv, { json: {}, trace: { value: true }, ...liveOptionSpec, ...qemuPidOptionSpec, ...qemuCoreOptionSpec });
     if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
     const pid = qemuPidArg(args);
     const json = args.flags.has('json');
     const core = qemuCoreArgs(args);
+    const trace = oneValue(args, 'trace');
+    if (trace !== undefined && (args.values.has('qmp') || (pid === undefined && !core))) throw new UsageError('--trace goes with --qemu-pid PID (without --qmp) or --qemu-core: it cross-checks QEMU\'s own IOVA tree');
     if (core) {
       const other = ['qmp', 'gdb', 'qemu-pid', 'timeout'].find((o) => args.values.has(o));
       if (other) throw new UsageError(`--${other} does not go with --qemu-core (a core is read on its own)`);
       const internals = await readCoreOrReport('snapshot', core.exe, core.core, io);
       if (typeof internals === 'number') return internals;
-      io.stdout.write(json ? JSON.stringify({ internals: internalsJson(internals) }) + '\n' : termLines(internalsText(internals)));
-      return 0;
+      return writeInternals(internals, json, trace, io);
     }
     if (pid !== undefined && !args.values.has('qmp')) {
       if (args.values.has('gdb')) throw new UsageError('--gdb needs --qmp (the guest-side snapshot); --qemu-pid alone reads QEMU\'s own state');
-      return runInternalsOnly(pid, json, io);
+      return runInternalsOnly(pid, json, trace, io);
     }
     let peers: LivePeers | undefined;
     try {
@@ -113,9 +117,17 @@ export const snapshotCommand: CommandSpec = {
   },
 };
 
-async function runInternalsOnly(pid: number, json: boolean, io: CliIO): Promise<number> {
+async function runInternalsOnly(pid: number, json: boolean, trace: string | undefined, io: CliIO): Promise<number> {
   const internals = await readInternalsOrReport('snapshot', pid, io);
   if (typeof internals === 'number') return internals;
-  io.stdout.write(json ? JSON.stringify({ internals: internalsJson(internals) }) + '\n' : termLines(internalsText(internals)));
-  return 0;
+  return writeInternals(internals, json, trace, io);
+}
+
+/** QEMU's internals, and with --trace the cross-check (exit 1 when the trees differ). */
+async function writeInternals(internals: QemuInternals, json: boolean, trace: string | undefined, io: CliIO): Promise<number> {
+  const check = trace === undefined ? undefined : await crossCheckWithTrace(trace, internals, io);
+  if (typeof check === 'number') return check;
+  if (json) io.stdout.write(JSON.stringify({ internals: internalsJson(internals), ...(check ? { crossCheck: crossCheckJson(check) } : {}) }) + '\n');
+  else io.stdout.write(termLines(internalsText(internals) + (check ? '\n' + crossCheckText(check) : '')));
+  return check?.result.status === 'different' ? 1 : 0;
 }
