@@ -19,6 +19,10 @@ CMD=$1; OUT=$2; QP=$3; ROOT=$4
 FIFO=$ROOT/tmp/cores/gdb.in
 LOG=$OUT/gdb-cores.log
 note() { echo "[$(cut -d' ' -f1 /proc/uptime)] wall=$(date +%s.%6N) $*" >>"$OUT/steps.log"; }
+# alive and not a zombie (an orphaned gdb may wait for a reaper)
+alive() { [ -n "$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != "" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]; }
+# write to the FIFO without ever blocking for good (no reader: gdb is gone)
+tell() { timeout 10 bash -c 'printf "%s\n" "${@:2}" >"$1"' _ "$FIFO" "$@"; }
 lines() { if [ -f "$OUT/trace.log" ]; then wc -l <"$OUT/trace.log"; else echo 0; fi; }
 
 case $CMD in
@@ -39,15 +43,14 @@ snap)
   n0=$(lines)
   GP=$(cat "$ROOT/tmp/cores/gdb.pid")
   status=timeout
-  if ! kill -0 "$GP" 2>/dev/null; then
-    status=gdb-died   # nobody reads the FIFO: writing would block
+  if ! alive "$GP" || ! tell "shell date +%s%6N >/tmp/cores/$NAME.t0" "attach $QP" "gcore /tmp/cores/$NAME" "detach" \
+    "shell date +%s%6N >/tmp/cores/$NAME.t1" "echo SNAP-DONE $NAME\\n"; then
+    status=gdb-died
   else
-    printf '%s\n' "shell date +%s%6N >/tmp/cores/$NAME.t0" "attach $QP" "gcore /tmp/cores/$NAME" "detach" \
-      "shell date +%s%6N >/tmp/cores/$NAME.t1" "echo SNAP-DONE $NAME\\n" >"$FIFO"
     # done when gdb has written the resume time (the file exists before date writes into it)
     for _ in $(seq 1 $(( ${LIMIT:-300} * 5 ))); do
       if [ -s "$ROOT/tmp/cores/$NAME.t1" ]; then status=ok; break; fi
-      kill -0 "$GP" 2>/dev/null || { status=gdb-died; break; }
+      alive "$GP" || { status=gdb-died; break; }
       sleep 0.2
     done
   fi
@@ -59,10 +62,12 @@ snap)
   ;;
 finish)
   [ -p "$FIFO" ] || exit 0
-  echo quit >"$FIFO"
+  GP=$(cat "$ROOT/tmp/cores/gdb.pid")
+  # a FIFO nobody reads would block the writer: only a live gdb is told to quit
+  alive "$GP" && tell quit
   kill "$(cat "$ROOT/tmp/cores/holder.pid")" 2>/dev/null
-  for _ in $(seq 1 50); do kill -0 "$(cat "$ROOT/tmp/cores/gdb.pid")" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$(cat "$ROOT/tmp/cores/gdb.pid")" 2>/dev/null
+  for _ in $(seq 1 50); do alive "$GP" || break; sleep 0.2; done
+  kill -9 "$GP" 2>/dev/null
   while read -r name file _; do
     [ -s "$ROOT/tmp/cores/$name" ] && zstd -q -1 -o "$OUT/$file" "$ROOT/tmp/cores/$name"
   done <"$OUT/cores.txt"
