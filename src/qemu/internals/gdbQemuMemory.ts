@@ -105,11 +105,6 @@ export class GdbQemuMemory implements QemuMemory {
     return mem;
   }
 
-  /** the core file this memory reads, when it is not a live QEMU */
-  get coreFile(): string | undefined {
-    return this.core;
-  }
-
   /** no process to lose: a core stays readable */
   private gone(): boolean {
     return this.core === undefined && (this.exitedWhy !== undefined || processGone(this.pid));
