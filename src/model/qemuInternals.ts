@@ -86,8 +86,10 @@ export interface QemuInternals {
   /** null when the machine has no intel-iommu */
   vtd: { iotlb: InternalIotlbEntry[] } | null;
   vhost: InternalVhostDevice[];
-  /** milliseconds QEMU was stopped for the read */
+  /** milliseconds QEMU was stopped for the read (0 for a core) */
   stoppedMs: number;
+  /** the core file the state was read from, when it was not read from a live QEMU */
+  core?: string;
 }
 
 /** An inclusive range from QEMU's Int128 start and size; null when it does not fit u64 (the empty/full-space cases). */

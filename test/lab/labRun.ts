@@ -18,6 +18,8 @@ export interface LabRun {
 export interface Scenario {
   name: string;
   qemu: '7.2' | '10';
+  /** the host's debug build of that QEMU (scripts/build-qemu-debug.sh), with cores taken of it */
+  debug: boolean;
   svq: boolean;
   iommu: boolean;
   aliasRequired: boolean;
@@ -29,7 +31,8 @@ export function scenarios(): Scenario[] {
     .filter((l) => l.trim() !== '' && !l.startsWith('#'))
     .map((l) => {
       const [name, qemu, svq, iommu, alias] = l.trim().split(/\s+/);
-      return { name, qemu: qemu as '7.2' | '10', svq: svq === 'on', iommu: iommu === '1', aliasRequired: alias === 'required' };
+      const debug = qemu.endsWith('dbg');
+      return { name, qemu: qemu.replace(/dbg$/, '') as '7.2' | '10', debug, svq: svq === 'on', iommu: iommu === '1', aliasRequired: alias === 'required' };
     });
 }
 

@@ -75,6 +75,17 @@ main() {
   } >"$SHARE/job.sh"
   chmod +x "$SHARE/job.sh"
 
+  # scenarios on QEMU 7.2dbg / 10dbg run the host's debug builds, shared read-only over 9p
+  DBGSHARE=()
+  for v in 7.2 10; do
+    used=0
+    for s in "${WANT[@]}"; do [ "${QEMU[$s]}" = "${v}dbg" ] && used=1; done
+    [ $used = 1 ] || continue
+    bin=$(bash "$HERE/../../scripts/build-qemu-debug.sh" --print "$([ $v = 10 ] && echo 10.0 || echo 7.2)") \
+      || { echo "run-lab: scenarios on QEMU ${v}dbg need the debug build (bash scripts/build-qemu-debug.sh)" >&2; exit 1; }
+    DBGSHARE+=(-virtfs "local,path=$(dirname "$(dirname "$bin")"),mount_tag=qemu${v//./}dbg,security_model=none,readonly=on,id=qemu${v//./}dbg")
+  done
+
   echo "run-lab: ${WANT[*]} -> $OUT"
   t0=$(date +%s)
   timeout --foreground -k 10 "${IOVA_LENS_LAB_TIMEOUT:-2400}" qemu-system-x86_64 \
@@ -83,7 +94,7 @@ main() {
     -kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" \
     -append "root=/dev/vda rw console=ttyS0 init=/lab/init.sh loglevel=4 mitigations=off" \
     -drive "file=$IMG/root.img,if=virtio,format=raw,snapshot=on" \
-    -virtfs "local,path=$SHARE,mount_tag=lab,security_model=none,id=lab" || echo "run-lab: outer guest exit $?"
+    -virtfs "local,path=$SHARE,mount_tag=lab,security_model=none,id=lab" "${DBGSHARE[@]}" || echo "run-lab: outer guest exit $?"
   t1=$(date +%s)
 
   status=0

@@ -9,7 +9,9 @@ import { GdbClient } from '../../qemu/gdb/gdbClient.js';
 import { takeSnapshot, snapshotJson, snapshotText } from '../../qemu/snapshot/index.js';
 import { DEFAULT_TIMEOUT_MS, parseTimeoutMs } from '../../qemu/timeouts.js';
 import { termLines, termSafe } from '../termText.js';
-import { qemuPidArg, qemuPidOptionSpec, readInternalsOrReport } from './qemuPid.js';
+import { crossCheckJson as treeCheckJson, crossCheckText as treeCheckText, crossCheckWithTrace, type TraceCrossCheck } from './internalsCrossCheck.js';
+import type { QemuInternals } from '../../model/qemuInternals.js';
+import { qemuCoreArgs, qemuCoreOptionSpec, qemuPidArg, qemuPidOptionSpec, readCoreOrReport, readInternalsOrReport } from './qemuPid.js';
 import { internalsJson, internalsText } from '../../qemu/internals/index.js';
 import { QemuMonitor } from '../../qemu/qmp/qemuMonitor.js';
 import { crossCheck, crossCheckJson, crossCheckText, type CrossCheckReport } from './crossCheck.js';
@@ -76,18 +78,30 @@ export function liveFailure(command: string, e: unknown, io: CliIO): number {
 
 export const snapshotCommand: CommandSpec = {
   name: 'snapshot',
-  summary: 'memory map, VT-d state and virtqueues of a running QEMU, every address translated; with --qemu-pid also QEMU\'s own state',
-  usage: 'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--timeout MS] [--qemu-pid PID [--trace FILE]] [--json]\n       iova-lens snapshot --qemu-pid PID [--json]',
+  summary: 'memory map, VT-d state and virtqueues of a running QEMU, every address translated; with --qemu-pid also QEMU\'s own state (or from a core: --qemu-core)',
+  usage:
+    'iova-lens snapshot --qmp unix:PATH|tcp:HOST:PORT [--gdb HOST:PORT] [--timeout MS] [--qemu-pid PID [--trace FILE]] [--json]\n       iova-lens snapshot --qemu-pid PID [--trace FILE] [--json]\n' +
+    '       iova-lens snapshot --qemu-core CORE --qemu-exe QEMU_BINARY [--json]\n' +
+    '       (--trace FILE compares QEMU\'s vhost-vdpa IOVA tree with the trace\'s replay; with --qmp also QEMU\'s memory map with QMP\'s)',
   async run(argv, io) {
-    const args = parseArgs(argv, { json: {}, trace: { value: true }, ...liveOptionSpec, ...qemuPidOptionSpec });
+    const args = parseArgs(argv, { json: {}, trace: { value: true }, ...liveOptionSpec, ...qemuPidOptionSpec, ...qemuCoreOptionSpec });
     if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
     const pid = qemuPidArg(args);
     const json = args.flags.has('json');
-    const tracePath = oneValue(args, 'trace');
-    if (tracePath !== undefined && (pid === undefined || !args.values.has('qmp'))) throw new UsageError('--trace is compared with QEMU\'s own IOVA trees: it needs --qemu-pid and --qmp');
+    const core = qemuCoreArgs(args);
+    const trace = oneValue(args, 'trace');
+    if (trace !== undefined && pid === undefined && !core) throw new UsageError('--trace goes with --qemu-pid PID or --qemu-core: it cross-checks QEMU\'s own IOVA tree');
+    const tracePath = trace;
+    if (core) {
+      const other = ['qmp', 'gdb', 'qemu-pid', 'timeout'].find((o) => args.values.has(o));
+      if (other) throw new UsageError(`--${other} does not go with --qemu-core (a core is read on its own)`);
+      const internals = await readCoreOrReport('snapshot', core.exe, core.core, io);
+      if (typeof internals === 'number') return internals;
+      return writeInternals(internals, json, trace, io);
+    }
     if (pid !== undefined && !args.values.has('qmp')) {
       if (args.values.has('gdb')) throw new UsageError('--gdb needs --qmp (the guest-side snapshot); --qemu-pid alone reads QEMU\'s own state');
-      return runInternalsOnly(pid, json, io);
+      return runInternalsOnly(pid, json, trace, io);
     }
     let peers: LivePeers | undefined;
     try {
@@ -96,6 +110,8 @@ export const snapshotCommand: CommandSpec = {
       const internals = pid === undefined ? undefined : await readInternalsOrReport('snapshot', pid, io);
       if (typeof internals === 'number') return internals;
       let checks: CrossCheckReport | undefined;
+      const tree = internals && tracePath !== undefined ? await crossCheckWithTrace(tracePath, internals, io) : undefined;
+      if (typeof tree === 'number') return tree;
       try {
         checks = internals ? await crossCheck(internals, new QemuMonitor(peers.qmp), tracePath) : undefined;
       } catch (e) {
@@ -103,10 +119,10 @@ export const snapshotCommand: CommandSpec = {
         io.stderr.write(`iova-lens snapshot: ${termSafe(e.message)}\n`);
         return 2;
       }
-      const extra = { ...(internals ? { internals: internalsJson(internals) } : {}), ...(checks ? { crossChecks: crossCheckJson(checks) } : {}) };
+      const extra = { ...(internals ? { internals: internalsJson(internals) } : {}), ...(checks ? { crossChecks: crossCheckJson(checks) } : {}), ...(tree ? { crossCheck: treeCheckJson(tree) } : {}) };
       if (json) io.stdout.write(JSON.stringify({ ...snapshotJson(snap), ...extra }) + '\n');
-      else io.stdout.write(termLines(snapshotText(snap) + (internals ? '\n' + internalsText(internals) : '') + (checks ? crossCheckText(checks) : '')));
-      return checks?.findings.length ? 1 : 0;
+      else io.stdout.write(termLines(snapshotText(snap) + (internals ? '\n' + internalsText(internals) : '') + (checks ? crossCheckText(checks) : '') + (tree ? '\n' + treeCheckText(tree) : '')));
+      return checks?.findings.length || treeDiffers(tree) ? 1 : 0;
     } catch (e) {
       return liveFailure('snapshot', e, io);
     } finally {
@@ -115,9 +131,19 @@ export const snapshotCommand: CommandSpec = {
   },
 };
 
-async function runInternalsOnly(pid: number, json: boolean, io: CliIO): Promise<number> {
+async function runInternalsOnly(pid: number, json: boolean, trace: string | undefined, io: CliIO): Promise<number> {
   const internals = await readInternalsOrReport('snapshot', pid, io);
   if (typeof internals === 'number') return internals;
-  io.stdout.write(json ? JSON.stringify({ internals: internalsJson(internals) }) + '\n' : termLines(internalsText(internals)));
-  return 0;
+  return writeInternals(internals, json, trace, io);
 }
+
+/** QEMU's internals, and with --trace the cross-check (exit 1 when the trees differ). */
+async function writeInternals(internals: QemuInternals, json: boolean, trace: string | undefined, io: CliIO): Promise<number> {
+  const check = trace === undefined ? undefined : await crossCheckWithTrace(trace, internals, io);
+  if (typeof check === 'number') return check;
+  if (json) io.stdout.write(JSON.stringify({ internals: internalsJson(internals), ...(check ? { crossCheck: treeCheckJson(check) } : {}) }) + '\n');
+  else io.stdout.write(termLines(internalsText(internals) + (check ? '\n' + treeCheckText(check) : '')));
+  return treeDiffers(check) ? 1 : 0;
+}
+
+const treeDiffers = (c: TraceCrossCheck | undefined): boolean => c?.result.status === 'different';

@@ -5,7 +5,7 @@
 export class NoDebugInfoError extends Error {
   constructor(readonly pid: number, readonly exe: string, detail: string) {
     super(
-      `QEMU (pid ${pid}, ${exe}) has no debug information (${detail}). Reading QEMU's internals needs its symbols and types: ` +
+      `QEMU (${pid > 0 ? `pid ${pid}, ` : ''}${exe}) has no debug information (${detail}). Reading QEMU's internals needs its symbols and types: ` +
         'run a QEMU built with --enable-debug-info and not stripped (scripts/build-qemu-debug.sh builds Debian\'s QEMU source that way), ' +
         'install your distribution\'s debug symbols for it, or let gdb fetch them through debuginfod (set DEBUGINFOD_URLS).',
     );
@@ -40,6 +40,14 @@ export class NotQemuError extends Error {
   }
 }
 
+/** A core of QEMU that cannot be read with the executable given (missing, not a core, another binary's). */
+export class CoreFileError extends Error {
+  constructor(readonly core: string, detail: string) {
+    super(`core ${core}: ${detail}`);
+    this.name = 'CoreFileError';
+  }
+}
+
 /** QEMU exited (or was killed) while IOVA Lens was reading it. */
 export class QemuExitedError extends Error {
   constructor(readonly pid: number, during: string) {
@@ -64,4 +72,4 @@ export class LayoutCheckError extends Error {
   }
 }
 
-export const INTERNALS_ERRORS: ReadonlySet<string> = new Set(['NoDebugInfoError', 'PtraceRefusedError', 'NotQemuError', 'QemuExitedError', 'GdbMiError', 'LayoutCheckError']);
+export const INTERNALS_ERRORS: ReadonlySet<string> = new Set(['CoreFileError', 'NoDebugInfoError', 'PtraceRefusedError', 'NotQemuError', 'QemuExitedError', 'GdbMiError', 'LayoutCheckError']);

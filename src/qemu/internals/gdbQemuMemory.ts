@@ -2,9 +2,12 @@
 // read without stopping QEMU), then attaches, reads and detaches. QEMU is stopped only between
 // attach() and detach(). Functions inside QEMU are never called (every thread is stopped at an
 // arbitrary point, possibly holding a lock or in the middle of a tree update).
+// The same readers also read a core of QEMU (`gcore`, or a crash dump) with the executable it was
+// taken of: `gdb EXE CORE`, nothing attached, attach/detach do nothing.
 import { readlinkSync, existsSync, readFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { GdbMi, MiCommandError, type GdbMiOptions } from './mi/gdbMi.js';
-import { GdbMiError, NoDebugInfoError, NotQemuError, PtraceRefusedError, QemuExitedError } from './errors.js';
+import { miQuote } from './mi/miProtocol.js';
+import { CoreFileError, GdbMiError, NoDebugInfoError, NotQemuError, PtraceRefusedError, QemuExitedError } from './errors.js';
 import type { QemuMemory } from './qemuMemory.js';
 import { notPlainRead, plainNumber, PLAIN_FIELD, PLAIN_SYMBOL, PLAIN_TYPE } from './plainExpression.js';
 
@@ -22,12 +25,14 @@ function processGone(pid: number): boolean {
   }
 }
 
-
 /** How QEMU is stopped and let go when gdb already runs it (launch under gdb): no ptrace attach. */
 export interface InferiorControl {
   stop(): Promise<void>;
   resume(): Promise<void>;
 }
+
+/** a file name as one MI argument (quoted when it needs to be) */
+const miPath = (p: string): string => (/^[\w./+-]+$/.test(p) ? p : miQuote(p));
 
 export class GdbQemuMemory implements QemuMemory {
   private attached = false;
@@ -41,8 +46,11 @@ export class GdbQemuMemory implements QemuMemory {
   /** reads served from /proc/PID/mem and through gdb */
   readonly readCounts = { procMem: 0, gdb: 0 };
 
+  /** the core file read instead of a live process (openCore) */
+  private core: string | undefined;
+
   private constructor(
-    readonly pid: number,
+    public pid: number,
     readonly exe: string,
     private readonly mi: GdbMi,
     private readonly control?: InferiorControl,
@@ -84,6 +92,41 @@ export class GdbQemuMemory implements QemuMemory {
     return mem;
   }
 
+  /**
+   * Read a core of QEMU: `exe` must be the very binary the core was taken of (its debug
+   * information gives the layouts); gdb's own check of the pair is enforced.
+   */
+  static async openCore(exe: string, core: string, opts: GdbMiOptions = {}): Promise<GdbQemuMemory> {
+    if (!existsSync(core)) throw new CoreFileError(core, 'no such file');
+    if (!existsSync(exe)) throw new CoreFileError(core, `no QEMU executable ${exe} to read it with`);
+    const mi = await GdbMi.start(exe, opts);
+    const mem = new GdbQemuMemory(0, exe, mi);
+    mem.core = core;
+    try {
+      await mem.checkDebugInfo();
+      try {
+        await mi.command(`-target-select core ${miPath(core)}`, 120_000);
+      } catch (e) {
+        if (e instanceof MiCommandError) throw new CoreFileError(core, `not a core gdb can read: ${e.msg}`);
+        throw e;
+      }
+      const mismatch = mi.warnings.find((w) => /core file may not match/.test(w));
+      if (mismatch) throw new CoreFileError(core, `not taken of ${exe} (gdb: ${mismatch.replace(/^warning: /, '').replace(/\.$/, '')}): give the QEMU binary the core was dumped from`);
+      const groups = (await mi.command('-list-thread-groups')).groups;
+      const pid = Array.isArray(groups) && typeof groups[0] === 'object' && !Array.isArray(groups[0]) ? Number(groups[0].pid) : NaN;
+      if (Number.isSafeInteger(pid) && pid > 0) mem.pid = pid;
+    } catch (e) {
+      await mi.close();
+      throw e;
+    }
+    return mem;
+  }
+
+  /** no process to lose: a core stays readable */
+  private gone(): boolean {
+    return this.core === undefined && (this.exitedWhy !== undefined || processGone(this.pid));
+  }
+
   private async checkDebugInfo(): Promise<void> {
     try {
       await this.mi.evaluate('sizeof(AddressSpace)');
@@ -106,6 +149,10 @@ export class GdbQemuMemory implements QemuMemory {
   /** Stop QEMU: ptrace-attach every thread. */
   async attach(): Promise<void> {
     this.attachT0 = performance.now();
+    if (this.core !== undefined) {
+      this.attached = true;
+      return;
+    }
     try {
       if (this.control) await this.run('stopping QEMU', () => this.control!.stop());
       else await this.mi.command(`-target-attach ${this.pid}`, 30_000);
@@ -136,6 +183,10 @@ export class GdbQemuMemory implements QemuMemory {
     if (!this.attached) return;
     this.attached = false;
     this.closeMem();
+    if (this.core !== undefined) {
+      this.stoppedMs = 0;
+      return;
+    }
     try {
       if (this.control) await this.control.resume();
       else await this.mi.command('-target-detach');
@@ -157,8 +208,8 @@ export class GdbQemuMemory implements QemuMemory {
     try {
       return await f();
     } catch (e) {
-      if (this.exitedWhy || processGone(this.pid) || (touchesQemu && (await this.exitNoticeWithin(500)))) throw new QemuExitedError(this.pid, what);
-      if (e instanceof MiCommandError) throw new GdbMiError(`reading QEMU (pid ${this.pid}): ${what}: ${e.msg}`);
+      if (this.gone() || (touchesQemu && this.core === undefined && (await this.exitNoticeWithin(500)))) throw new QemuExitedError(this.pid, what);
+      if (e instanceof MiCommandError) throw new GdbMiError(`reading QEMU (${this.who}): ${what}: ${e.msg}`);
       throw e;
     }
   }
@@ -182,7 +233,7 @@ export class GdbQemuMemory implements QemuMemory {
     if (refused !== undefined) throw new GdbMiError(refused);
     const v = await this.run(what, () => this.mi.evaluate(`(unsigned long)(${expr})`), touchesQemu);
     const n = plainNumber(v);
-    if (n === undefined) throw new GdbMiError(`reading QEMU (pid ${this.pid}): ${what}: gdb printed "${v.trim().slice(0, 80)}", not a number`);
+    if (n === undefined) throw new GdbMiError(`reading QEMU (${this.who}): ${what}: gdb printed "${v.trim().slice(0, 80)}", not a number`);
     return n;
   }
 
@@ -240,19 +291,23 @@ export class GdbQemuMemory implements QemuMemory {
       covered += bytes.length;
     }
     if (covered !== len) {
-      if (this.exitedWhy || processGone(this.pid)) throw new QemuExitedError(this.pid, `reading ${what}`);
-      throw new GdbMiError(`reading QEMU (pid ${this.pid}): only ${covered} of ${what} are readable`);
+      if (this.gone()) throw new QemuExitedError(this.pid, `reading ${what}`);
+      throw new GdbMiError(`reading QEMU (${this.who}): only ${covered} of ${what} are readable${this.core !== undefined ? ' (memory a core leaves out: its coredump_filter kept only some mappings)' : ''}`);
     }
     return out;
   }
 
-  /** True once gdb reported QEMU's exit. */
+  /** True once gdb reported QEMU's exit (never for a core). */
   get exited(): boolean {
-    return this.exitedWhy !== undefined || processGone(this.pid);
+    return this.gone();
   }
 
   /** Throw QemuExitedError if QEMU went away during a read. */
   checkAlive(during: string): void {
-    if (this.exitedWhy || processGone(this.pid)) throw new QemuExitedError(this.pid, during);
+    if (this.gone()) throw new QemuExitedError(this.pid, during);
+  }
+
+  private get who(): string {
+    return this.core !== undefined ? `core ${this.core} of pid ${this.pid}` : `pid ${this.pid}`;
   }
 }

@@ -1,5 +1,5 @@
 // Part 9: reading QEMU's own state from the QEMU process (see readInternals.ts).
-export { readQemuInternals, readInternalsFrom, snapshotInternals } from './readInternals.js';
+export { readQemuInternals, readQemuCore, readInternalsFrom, snapshotInternals } from './readInternals.js';
 export { QemuUnderGdb } from './qemuUnderGdb.js';
 export { internalsJson, internalsText } from './internalsReport.js';
 export { GdbQemuMemory } from './gdbQemuMemory.js';

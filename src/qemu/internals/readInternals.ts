@@ -74,3 +74,20 @@ export async function readQemuInternals(pid: number, opts: ReadInternalsOptions 
     await mem.close();
   }
 }
+
+/**
+ * Read the internals from a core of QEMU (`gcore PID`, a crash dump) with the executable it was
+ * taken of. Nothing runs: the answer is QEMU's state at the moment of the dump.
+ */
+export async function readQemuCore(exe: string, core: string, opts: ReadInternalsOptions = {}): Promise<QemuInternals> {
+  const mem = await GdbQemuMemory.openCore(exe, core, opts);
+  try {
+    await warmLayouts(mem);
+    await mem.attach();
+    const read = await readInternalsFrom(mem);
+    await mem.detach();
+    return { ...read, stoppedMs: 0, core };
+  } finally {
+    await mem.close();
+  }
+}

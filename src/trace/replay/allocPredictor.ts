@@ -1,5 +1,7 @@
 // What QEMU's VhostIOVATree would have answered, per layout, fed with the same listener and
 // SVQ operations the trace shows. Used to predict SVQ IOVAs and region_del unmaps.
+import type { VhostIovaDump } from '../../model/vhostIovaTree.js';
+
 export type Layout = 'legacy' | 'current';
 
 export interface AllocPredictor {
@@ -18,4 +20,6 @@ export interface AllocPredictor {
   hostOnlyUnmap(iova: bigint, len: bigint): void;
   /** QEMU's tree after the trace used an IOVA it did not predict: make it hold what QEMU holds */
   forceGuest(iova: bigint, gpa: bigint, hva: bigint, len: bigint, readonly: boolean): void;
+  /** every node of the tree as it stands now */
+  dump(): VhostIovaDump;
 }

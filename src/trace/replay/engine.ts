@@ -14,6 +14,8 @@ import { plausibleEvent } from './impossibleValues.js';
 import { checkQemuError } from './qemuErrors.js';
 import { settlePendingMap } from './vdpaMapOutcome.js';
 import { kernelIotlbAt, type KernelIotlbAsidView } from './kernelIotlbView.js';
+import type { Layout } from './allocPredictor.js';
+import type { VhostIovaDump } from '../../model/vhostIovaTree.js';
 
 export interface TraceSummary {
   lines: number;
@@ -164,6 +166,15 @@ export class TraceEngine {
    */
   kernelIotlbAt(line: number): KernelIotlbAsidView[] {
     return kernelIotlbAt(this.ctx.timeline, line);
+  }
+
+  /**
+   * The model's VhostIOVATree of every vhost-vdpa device with shadow virtqueues, one per layout
+   * the replay ran (`consistent`: the trace never contradicted it), as it stands after the lines
+   * pushed so far: replay a trace cut at a line to see QEMU's tree at that line.
+   */
+  svqIovaTrees(): { device: string; layout: Layout; consistent: boolean; tree: VhostIovaDump }[] {
+    return [...this.ctx.vdpa.values()].filter((d) => d.svq === true).flatMap((d) => d.predictors.map((p) => ({ device: d.key, layout: p.layout, consistent: p.consistent, tree: p.dump() })));
   }
 
   resolve(space: Space, addr: bigint, line: number, opts: ResolveOptions = {}): ResolveResult {

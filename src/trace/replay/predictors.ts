@@ -1,6 +1,6 @@
 // AllocPredictor on top of the model's VhostIovaTree and the listener's SVQ steps
 // (src/model/vdpaListener.ts), one per layout QEMU may have used.
-import { VhostIovaTree, type VhostIovaLayout } from '../../model/vhostIovaTree.js';
+import { VhostIovaTree, type VhostIovaDump, type VhostIovaLayout } from '../../model/vhostIovaTree.js';
 import type { DMAMap } from '../../model/dmaMap.js';
 import { IOVA_OK } from '../../model/dmaMap.js';
 import { IOMMU_RO, IOMMU_RW } from '../../model/access.js';
@@ -51,6 +51,10 @@ class TreePredictor implements AllocPredictor {
   forceGuest(): void {
     // The tree no longer holds what QEMU holds; its later answers would be noise.
     this.consistent = false;
+  }
+
+  dump(): VhostIovaDump {
+    return this.tree.dump();
   }
 }
 

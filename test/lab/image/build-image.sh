@@ -2,7 +2,7 @@
 # Builds the vDPA lab's outer-guest image from Debian's archive (host side, root).
 #   usage: build-image.sh IMAGEDIR WORKDIR
 # IMAGEDIR receives root.img (ext4: trixie userspace, QEMU 10.0, the 6.12 kernel's modules,
-# a bookworm tree with QEMU 7.2 at /opt/bookworm, the guest scripts at /lab), vmlinuz and
+# a bookworm tree with QEMU 7.2 and gdb at /opt/bookworm, the guest scripts at /lab), vmlinuz and
 # initrd.img. WORKDIR keeps the debootstrapped trees between builds (stage stamps), so a
 # change to the guest scripts only re-runs the last step (seconds).
 # The trixie and bookworm trees are bootstrapped in parallel.
@@ -16,6 +16,9 @@ MIRROR=${IOVA_LENS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 TRIXIE_PKGS="kmod iproute2 procps python3 zstd initramfs-tools qemu-system-x86"
 TRIXIE_KERNEL="linux-image-amd64"
 BOOKWORM_PKGS="qemu-system-x86"
+# gdb (bookworm's 13, as on the host) takes cores of the debug-built QEMUs (scenarios *dbg-*); its own
+# stage, so adding it does not re-bootstrap the trees
+BOOKWORM_EXTRA="gdb"
 TREES_KEY=$(echo "trixie:$TRIXIE_PKGS:$TRIXIE_KERNEL bookworm:$BOOKWORM_PKGS $MIRROR" | sha256sum | cut -c1-16)
 ROOT=$WORK/trixie
 OLD=$WORK/bookworm
@@ -50,6 +53,16 @@ build_bookworm() {
     umount "$OLD/proc"
     in_chroot "$OLD" apt-get clean
     touch "$OLD/.stage-done"
+  fi
+  local extra; extra=.stage-extra-$(echo "$BOOKWORM_EXTRA" | sha256sum | cut -c1-8)
+  if [ ! -e "$OLD/$extra" ]; then
+    mount -t proc proc "$OLD/proc"
+    { in_chroot "$OLD" apt-get update -q && in_chroot "$OLD" apt-get install -y -q --no-install-recommends $BOOKWORM_EXTRA; } >>"$WORK/bookworm.log" 2>&1 \
+      || { umount "$OLD/proc"; return 1; }
+    umount "$OLD/proc"
+    in_chroot "$OLD" apt-get clean
+    rm -f "$OLD"/.stage-extra-*
+    touch "$OLD/$extra"
   fi
 }
 
@@ -93,7 +106,7 @@ KVER=$(find "$ROOT/boot" -name 'vmlinuz-*' -printf '%f\n' | sed 's/^vmlinuz-//' 
 # Assemble: guest scripts at /lab, bookworm at /opt/bookworm, one ext4 image.
 rm -rf "$ROOT/lab" "$ROOT/opt/bookworm"
 install -d "$ROOT/lab" "$ROOT/opt"
-install -m 0755 "$GUEST"/init.sh "$GUEST"/scenario.sh "$GUEST"/alias-poke.sh "$ROOT/lab/"
+install -m 0755 "$GUEST"/init.sh "$GUEST"/scenario.sh "$GUEST"/alias-poke.sh "$GUEST"/core-snap.sh "$ROOT/lab/"
 install -m 0755 "$GUEST"/vduse_net_device.py "$GUEST"/qmp_client.py "$ROOT/lab/"
 echo vdpa-lab >"$ROOT/etc/hostname"
 rm -f "$IMG/root.img.tmp"

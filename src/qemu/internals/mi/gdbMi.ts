@@ -50,6 +50,8 @@ export class GdbMi {
   private readonly execListeners = new Set<(cls: string, results: MiTuple) => void>();
   /** set when gdb reports the inferior's exit (=thread-group-exited) */
   inferiorExit: string | undefined;
+  /** gdb's latest warnings (its log stream, "warning: …"), the newest last; at most 20 kept */
+  readonly warnings: string[] = [];
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams, private readonly timeoutMs: number) {
     child.stdout.setEncoding('utf8');
@@ -192,6 +194,11 @@ export class GdbMi {
         return;
       }
       throw e;
+    }
+    if (rec.kind === 'stream' && rec.type === 'log' && rec.text.startsWith('warning:')) {
+      this.warnings.push(rec.text.trim());
+      if (this.warnings.length > 20) this.warnings.shift();
+      return;
     }
     if (rec.kind === 'async' && rec.cls === 'thread-group-exited') {
       this.inferiorExit = typeof rec.results['exit-code'] === 'string' ? `exit code ${Number.parseInt(rec.results['exit-code'], 8)}` : 'killed';
