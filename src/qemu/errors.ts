@@ -19,8 +19,8 @@ export class ConnectError extends Error {
 
 /** No answer within the configured time. The connection is left as is (QMP) or closed (gdb). */
 export class TimeoutError extends Error {
-  constructor(readonly endpoint: string, readonly request: string, readonly ms: number) {
-    super(`${request} on ${endpoint}: no answer within ${ms} ms`);
+  constructor(readonly endpoint: string, readonly request: string, readonly ms: number, what = 'no answer within') {
+    super(`${request} on ${endpoint}: ${what} ${ms} ms`);
     this.name = 'TimeoutError';
   }
 }

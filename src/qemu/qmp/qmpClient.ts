@@ -37,7 +37,19 @@ interface Pending {
   resolve: (v: JsonValue) => void;
   reject: (e: Error) => void;
   timer: ReturnType<typeof setTimeout>;
+  /** the silence allowed */
+  ms: number;
+  /** when even a peer that keeps sending has taken too long (see REPLY_CAP) */
+  capAt: number;
 }
+
+/**
+ * The timeout is a silence: a big legal reply (a 100k-line `info mtree -f`) that keeps arriving is
+ * waited for. A peer dripping bytes cannot hold a command longer than this many timeouts (at
+ * least a minute); the reply's size is bounded separately by the JSON stream.
+ */
+const REPLY_CAP = 30;
+const replyCapMs = (ms: number): number => Math.max(ms * REPLY_CAP, 60_000);
 
 type Obj = { [k: string]: JsonValue };
 const isObj = (v: JsonValue | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v !== 'bigint';
@@ -91,12 +103,9 @@ export class QmpClient {
     const id = this.nextId++;
     const ms = opts.timeoutMs ?? this.timeoutMs;
     return new Promise<JsonValue>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // A late reply then carries an unknown id and is dropped, as the QMP spec asks.
-        this.pending.delete(id);
-        reject(new TimeoutError(this.endpoint, `QMP ${command}`, ms));
-      }, ms);
-      this.pending.set(id, { command, resolve, reject, timer });
+      const p: Pending = { command, resolve, reject, timer: undefined as unknown as ReturnType<typeof setTimeout>, ms, capAt: Date.now() + replyCapMs(ms) };
+      this.pending.set(id, p);
+      this.armTimer(id, p, ms);
       const msg: Record<string, unknown> = { execute: command, id };
       if (args !== undefined) msg.arguments = args;
       this.sock.write(stringifyJson(msg) + '\n');
@@ -172,7 +181,31 @@ export class QmpClient {
     this.capabilities = Array.isArray(qmp.capabilities) ? qmp.capabilities.filter((c): c is string => typeof c === 'string') : [];
   }
 
+  /** (Re)start a command's silence timer; past its cap, what it waits for is refused. */
+  private armTimer(id: number, p: Pending, ms: number): void {
+    clearTimeout(p.timer);
+    p.timer = setTimeout(() => {
+      // A late reply then carries an unknown id and is dropped, as the QMP spec asks.
+      this.pending.delete(id);
+      p.reject(
+        Date.now() >= p.capAt
+          ? new TimeoutError(this.endpoint, `QMP ${p.command}`, replyCapMs(p.ms), 'no complete answer within')
+          : new TimeoutError(this.endpoint, `QMP ${p.command}`, p.ms),
+      );
+    }, ms);
+  }
+
+  /** Bytes arrived: QMP answers in order, so they belong to the oldest command; its silence restarts. */
+  private heard(): void {
+    const first = this.pending.entries().next();
+    if (first.done) return;
+    const [id, p] = first.value;
+    const left = p.capAt - Date.now();
+    this.armTimer(id, p, Math.max(0, Math.min(p.ms, left)));
+  }
+
   private onData(chunk: string): void {
+    if (chunk.length > 0) this.heard();
     let texts: string[];
     try {
       texts = this.stream.push(chunk);
