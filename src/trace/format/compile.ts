@@ -4,6 +4,7 @@
 import type { EventDef, FieldValue } from '../types.js';
 import { argKind, FormatError, parsePrintfFormat, type ArgKind, type Conversion } from './printfSpec.js';
 import { FastScan, fastMatcher } from './fastMatch.js';
+import { byteMatcher, type ByteMatcher } from './byteMatch.js';
 import { LiteralMismatch } from './literalMismatch.js';
 
 export type MatchResult =
@@ -29,6 +30,8 @@ export interface CompiledEvent {
   acceptsAt(text: string, start: number): boolean;
   /** match()'s fields for the body that starts at `start` in `text`, undefined when it fails */
   fieldsAt(text: string, start: number): Record<string, FieldValue> | undefined;
+  /** the same answers on an ASCII line's bytes (byteMatch.ts); undefined for formats with %s or floats */
+  readonly bytes: ByteMatcher | undefined;
 }
 
 export class EventDefError extends Error {
@@ -147,7 +150,6 @@ export function compileEvent(def: EventDef, opts: CompileOptions = {}): Compiled
   // validate, which skips the BigInt allocations that dominate the cost.
   let val: FieldValue = 0;
   let build = true;
-
   function scanNumber(s: string, p: number, k: number): number {
     const kind = kinds[k];
     const scan = scans[k];
@@ -342,9 +344,8 @@ export function compileEvent(def: EventDef, opts: CompileOptions = {}): Compiled
     if (p !== s.length) return fail(p, `unexpected text after the last field: ${JSON.stringify(s.slice(p, p + 12))}`);
     return true;
   }
-
-  const fast = opts.fastPath !== false && fastFormat(scans) ? fastMatcher({ lits, scans: scans.map(toFast), kinds, names, limits, padLeft: widths.map((w, k) => (padLeft[k] ? w : 0)), padRight: widths.map((w, k) => (padRight[k] ? w : 0)) }) : undefined;
-
+  const ff = opts.fastPath !== false && fastFormat(scans) ? { lits, scans: scans.map(toFast), kinds, names, limits, padLeft: widths.map((w, k) => (padLeft[k] ? w : 0)), padRight: widths.map((w, k) => (padRight[k] ? w : 0)) } : undefined;
+  const fast = ff && fastMatcher(ff);
   const lead = lits[0];
   function test(body: string): number {
     if (fast !== undefined && fast.test(body)) return -1;
@@ -390,7 +391,7 @@ export function compileEvent(def: EventDef, opts: CompileOptions = {}): Compiled
     const r = match(text.slice(start));
     return r.ok ? r.fields : undefined;
   };
-  return { def, argNames: names, argKinds: kinds, match, explain, test, accepts: (body) => acceptsAt(body, 0), acceptsAt, fieldsAt };
+  return { def, argNames: names, argKinds: kinds, match, explain, test, accepts: (body) => acceptsAt(body, 0), acceptsAt, fieldsAt, bytes: ff && byteMatcher(ff) };
 }
 
 /** Formats fastMatch.ts decides alone: no string and no floating-point conversion. */
