@@ -2,6 +2,9 @@
 // by record id: 24 bytes a record instead of three heap BigInts and three object fields.
 // Addresses are u64 in QEMU; a value the trace arithmetic pushed past 64 bits (or below 0) is
 // kept exactly on the side, so the columns never wrap it silently.
+// Beside them, each start and last as a double (its nearest): a key that orders like the address
+// (rounding is monotone) and is the address itself up to 2^53, so ordered searches compare
+// numbers and read the exact BigInt only to break a tie above 2^53 (see liveSet.ts).
 import { U64_MAX } from '../../model/u64.js';
 
 const fits = (a: bigint): boolean => a >= 0n && a <= U64_MAX;
@@ -11,6 +14,8 @@ export class AddressColumns {
   private starts = new BigUint64Array(1024);
   private lasts = new BigUint64Array(1024);
   private targets = new BigUint64Array(1024);
+  private startKeys = new Float64Array(1024);
+  private lastKeys = new Float64Array(1024);
   /** records with an address outside u64: [start, last, target] */
   private readonly wide = new Map<number, [bigint, bigint, bigint]>();
 
@@ -23,6 +28,8 @@ export class AddressColumns {
     if (id !== this.n) throw new Error(`address columns: record ${id} pushed after ${this.n - 1}`);
     if (this.n === this.starts.length) this.grow();
     this.n++;
+    this.startKeys[id] = Number(start);
+    this.lastKeys[id] = Number(last);
     if (fits(start) && fits(last) && fits(target)) {
       this.starts[id] = start;
       this.lasts[id] = last;
@@ -38,6 +45,16 @@ export class AddressColumns {
     return this.wide.size === 0 ? this.lasts[id] : (this.wide.get(id)?.[1] ?? this.lasts[id]);
   }
 
+  /** start as a double: ordered like start, equal to it up to 2^53 */
+  startKey(id: number): number {
+    return this.startKeys[id];
+  }
+
+  /** last as a double: ordered like last, equal to it up to 2^53 */
+  lastKey(id: number): number {
+    return this.lastKeys[id];
+  }
+
   target(id: number): bigint {
     return this.wide.size === 0 ? this.targets[id] : (this.wide.get(id)?.[2] ?? this.targets[id]);
   }
@@ -50,8 +67,15 @@ export class AddressColumns {
       b.set(a);
       return b;
     };
+    const moreKeys = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
     this.starts = more(this.starts);
     this.lasts = more(this.lasts);
     this.targets = more(this.targets);
+    this.startKeys = moreKeys(this.startKeys);
+    this.lastKeys = moreKeys(this.lastKeys);
   }
 }
