@@ -3,7 +3,12 @@
 // line. Only for ASCII text (the caller checks): there a byte is a UTF-16 code unit, so offsets,
 // lengths and %c values are the string walk's. Values are built only when asked for, and a u64
 // is a BigInt as the string walk makes it (read from its digits past 2^53).
-// test/trace/format/byteMatch.test.ts holds it to fastMatcher's answers on every fixture body.
+//
+// Each format gets its own straight-line code, generated once when the catalog is built: the
+// literals are unrolled into byte compares and each conversion's scan is specialised to its
+// kind, so a line is walked without looking anything up. The generated source holds only
+// numbers and JSON-quoted field names (a trace-events file cannot inject code).
+// test/trace/read/byteEvents.test.ts holds it to the string path's answers on every fixture line.
 import type { FieldValue } from '../types.js';
 import { FastScan, type FastFormat } from './fastMatch.js';
 
@@ -16,7 +21,6 @@ export interface ByteMatcher {
 
 const MAX_DIGITS = 64;
 const U64_MAX = 0xffffffffffffffffn;
-const NIL = [40, 110, 105, 108, 41]; // "(nil)"
 
 /** Digits buf[start, end) as text (only past 2^53, where a double is inexact). */
 function digits(buf: Uint8Array, start: number, end: number): string {
@@ -25,121 +29,77 @@ function digits(buf: Uint8Array, start: number, end: number): string {
   return s;
 }
 
+/** `p` is at `lit` (bytes): compare them all, then step over it; else the walk fails. */
+function literal(lit: string): string {
+  if (lit.length === 0) return '';
+  const tests = [...lit].map((ch, i) => `b[p + ${i}] !== ${ch.charCodeAt(0)}`);
+  return `if (p + ${lit.length} > end || ${tests.join(' || ')}) return F;\np += ${lit.length};\n`;
+}
+
+/** The code of conversion k: leaves its value in v{k} when `build`. */
+function conversion(f: FastFormat, k: number, build: boolean): string {
+  const sc = f.scans[k];
+  const kind = f.kinds[k];
+  const v = `v${k}`;
+  if (sc === FastScan.Char) return `if (p >= end) return F;\n${build ? `${v} = b[p];\n` : ''}p++;\n`;
+  const zero = kind === 'u64' ? '0n' : kind === 'bool' ? 'false' : '0';
+  let code = `c${k}: {\n`;
+  if (f.padLeft[k] > 0) code += `{ const pe = Math.min(end, p + ${f.padLeft[k]}); while (p < pe && b[p] === 32) p++; }\n`;
+  code += 'let neg = false;\n';
+  let radix = 10;
+  if (sc === FastScan.SignedDec) code += 'if (p < end && b[p] === 45) { neg = true; p++; }\n';
+  else if (sc === FastScan.Hex) radix = 16;
+  else if (sc === FastScan.Oct) radix = 8;
+  else if (sc === FastScan.AltHex || sc === FastScan.Ptr) {
+    radix = 16;
+    code += 'if (p + 1 < end && b[p] === 48 && (b[p + 1] | 32) === 120) p += 2;\n';
+    if (sc === FastScan.Ptr) code += `else if (p + 5 <= end && b[p] === 40 && b[p + 1] === 110 && b[p + 2] === 105 && b[p + 3] === 108 && b[p + 4] === 41) { ${build ? `${v} = ${zero}; ` : ''}p += 5; break c${k}; }\n`;
+    else code += `else if (p < end && b[p] === 48) { ${build ? `${v} = ${zero}; ` : ''}p += 1; break c${k}; }\n`;
+    code += 'else return F;\n';
+  }
+  code += `const s = p;\nconst de = Math.min(end, p + ${MAX_DIGITS});\nlet num = 0;\n`;
+  if (radix === 16) {
+    code += 'for (; p < de; p++) { const c = b[p]; if (c >= 48 && c <= 57) num = num * 16 + (c - 48); else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) num = num * 16 + ((c | 32) - 87); else break; }\n';
+  } else {
+    code += `for (; p < de; p++) { const c = b[p]; if (c < 48 || c > ${radix === 8 ? 55 : 57}) break; num = num * ${radix} + (c - 48); }\n`;
+  }
+  code += 'if (p === s) return F;\n';
+  if (kind === 'int') {
+    code += `if (num > ${f.limits[k]}) return F;\n`;
+    if (build) code += `${v} = neg ? -num : num;\n`;
+  } else if (kind === 'u64') {
+    const prefix = radix === 16 ? "'0x'" : radix === 8 ? "'0o'" : "''";
+    code += `if (num > ${Number.MAX_SAFE_INTEGER}) { const big = BigInt(${prefix} + digits(b, s, p)); if (big > U64_MAX) return F;${build ? ` ${v} = neg ? -big : big;` : ''} }\n`;
+    if (build) code += `else { const big = BigInt(num); ${v} = neg ? -big : big; }\n`;
+  } else if (build) code += `${v} = num !== 0;\n`;
+  if (f.padRight[k] > 0) code += `{ const pe = Math.min(end, p + ${f.padRight[k]}); while (p < pe && b[p] === 32) p++; }\n`;
+  return code + '}\n';
+}
+
+/** The source of one walk: `build` makes and returns the fields, else it returns true/false. */
+function walkSource(f: FastFormat, build: boolean): string {
+  const n = f.scans.length;
+  let code = `let p = start;\n`;
+  if (build && n > 0) code += `let ${f.names.map((_, k) => `v${k}`).join(', ')};\n`;
+  code += literal(f.lits[0]);
+  for (let k = 0; k < n; k++) code += conversion(f, k, build) + literal(f.lits[k + 1]);
+  if (!build) return code + 'return p === end;\n';
+  const fields = f.names.map((name, k) => `${JSON.stringify(name)}: v${k}`).join(', ');
+  return code + `if (p !== end) return F;\nreturn { ${fields} };\n`;
+}
+
+type Walk<T> = (b: Uint8Array, start: number, end: number) => T;
+
+function generate<T>(source: string, failed: 'false' | 'undefined'): Walk<T> {
+  // generated from the format's numbers and JSON-quoted names only (see the file comment)
+  const make = new Function('digits', 'U64_MAX', `'use strict';\nconst F = ${failed};\nreturn function walk(b, start, end) {\n${source}};`) as (d: typeof digits, max: bigint) => Walk<T>;
+  return make(digits, U64_MAX);
+}
+
 /** A byte matcher for `f`, or undefined when a literal of the format is not ASCII. */
 export function byteMatcher(f: FastFormat): ByteMatcher | undefined {
-  const { scans, kinds, names, limits, padLeft, padRight } = f;
   if (f.lits.some((l) => /[\u0080-\uffff]/.test(l))) return undefined;
-  const lits = f.lits.map((l) => Uint8Array.from(l, (c) => c.charCodeAt(0)));
-  const n = scans.length;
-  let val: FieldValue = 0;
-
-  function has(buf: Uint8Array, p: number, end: number, lit: Uint8Array | readonly number[]): boolean {
-    const m = lit.length;
-    if (p + m > end) return false;
-    for (let i = 0; i < m; i++) if (buf[p + i] !== lit[i]) return false;
-    return true;
-  }
-
-  /** End of conversion k at p, or -1; the value in `val` when `build`. */
-  function scan(buf: Uint8Array, p: number, end: number, k: number, build: boolean): number {
-    const sc = scans[k];
-    const kind = kinds[k];
-    if (sc === FastScan.Char) {
-      if (p >= end) return -1;
-      if (build) val = buf[p];
-      return p + 1;
-    }
-    const wl = padLeft[k];
-    if (wl > 0) {
-      const padEnd = Math.min(end, p + wl);
-      while (p < padEnd && buf[p] === 32) p++;
-    }
-    let neg = false;
-    let hex = false;
-    let top = 57;
-    if (sc === FastScan.SignedDec) {
-      if (buf[p] === 45 && p < end) {
-        neg = true;
-        p++;
-      }
-    } else if (sc === FastScan.Hex) hex = true;
-    else if (sc === FastScan.Oct) top = 55;
-    else if (sc === FastScan.AltHex || sc === FastScan.Ptr) {
-      if (p + 1 < end && buf[p] === 48 && (buf[p + 1] | 32) === 120) {
-        p += 2;
-        hex = true;
-      } else if (sc === FastScan.Ptr && has(buf, p, end, NIL)) {
-        if (build) val = kind === 'u64' ? 0n : kind === 'bool' ? false : 0;
-        return p + 5;
-      } else if (sc === FastScan.AltHex && p < end && buf[p] === 48) {
-        if (build) val = kind === 'u64' ? 0n : kind === 'bool' ? false : 0;
-        return p + 1;
-      } else return -1;
-    }
-    const start = p;
-    const digitEnd = Math.min(end, p + MAX_DIGITS);
-    let num = 0;
-    if (hex) {
-      for (; p < digitEnd; p++) {
-        const c = buf[p];
-        if (c >= 48 && c <= 57) num = num * 16 + (c - 48);
-        else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) num = num * 16 + ((c | 32) - 87);
-        else break;
-      }
-    } else {
-      const radix = top === 55 ? 8 : 10;
-      for (; p < digitEnd; p++) {
-        const c = buf[p];
-        if (c < 48 || c > top) break;
-        num = num * radix + (c - 48);
-      }
-    }
-    if (p === start) return -1;
-    if (kind === 'int') {
-      if (num > limits[k]) return -1;
-      if (build) val = neg ? -num : num;
-    } else if (kind === 'u64') {
-      if (num > Number.MAX_SAFE_INTEGER) {
-        const text = digits(buf, start, p);
-        const big = BigInt(hex ? '0x' + text : top === 55 ? '0o' + text : text);
-        if (big > U64_MAX) return -1;
-        if (build) val = neg ? -big : big;
-      } else if (build) {
-        const big = BigInt(num);
-        val = neg ? -big : big;
-      }
-    } else if (build) val = num !== 0;
-    const wr = padRight[k];
-    if (wr > 0) {
-      const padEnd = Math.min(end, p + wr);
-      while (p < padEnd && buf[p] === 32) p++;
-    }
-    return p;
-  }
-
-  function walk(buf: Uint8Array, start: number, end: number, out: Record<string, FieldValue> | undefined): boolean {
-    const lead = lits[0];
-    if (!has(buf, start, end, lead)) return false;
-    let p = start + lead.length;
-    const build = out !== undefined;
-    for (let k = 0; k < n; k++) {
-      p = scan(buf, p, end, k, build);
-      if (p < 0) return false;
-      if (out !== undefined) out[names[k]] = val;
-      const next = lits[k + 1];
-      if (next.length !== 0) {
-        if (!has(buf, p, end, next)) return false;
-        p += next.length;
-      }
-    }
-    return p === end;
-  }
-
-  return {
-    test: (buf, start, end) => walk(buf, start, end, undefined),
-    match(buf, start, end) {
-      const out: Record<string, FieldValue> = {};
-      return walk(buf, start, end, out) ? out : undefined;
-    },
-  };
+  const test = generate<boolean>(walkSource(f, false), 'false');
+  const match = generate<Record<string, FieldValue> | undefined>(walkSource(f, true), 'undefined');
+  return { test, match };
 }
