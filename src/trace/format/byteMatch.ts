@@ -96,10 +96,16 @@ function generate<T>(source: string, failed: 'false' | 'undefined'): Walk<T> {
   return make(digits, U64_MAX);
 }
 
-/** A byte matcher for `f`, or undefined when a literal of the format is not ASCII. */
+/**
+ * A byte matcher for `f`, or undefined when a literal of the format is not ASCII. Each walk is
+ * generated on its first call: a catalog has hundreds of formats, a trace uses a few.
+ */
 export function byteMatcher(f: FastFormat): ByteMatcher | undefined {
   if (f.lits.some((l) => /[\u0080-\uffff]/.test(l))) return undefined;
-  const test = generate<boolean>(walkSource(f, false), 'false');
-  const match = generate<Record<string, FieldValue> | undefined>(walkSource(f, true), 'undefined');
-  return { test, match };
+  let test: Walk<boolean> | undefined;
+  let match: Walk<Record<string, FieldValue> | undefined> | undefined;
+  return {
+    test: (b, start, end) => (test ??= generate(walkSource(f, false), 'false'))(b, start, end),
+    match: (b, start, end) => (match ??= generate(walkSource(f, true), 'undefined'))(b, start, end),
+  };
 }
