@@ -8,7 +8,7 @@
 // insert then walks the treap without a BigInt comparison per level.
 import { AugmentedTreap, PriorityStream, type TreapLinks } from './augmentedTreap.js';
 import type { DMAMap } from './dmaMap.js';
-import { add64, u64Key } from './u64.js';
+import { add64 } from './u64.js';
 
 interface TaddrNode extends TreapLinks<TaddrNode> {
   map: DMAMap;
@@ -71,7 +71,6 @@ function pull(n: TaddrNode): void {
 
 export class TranslatedIndex {
   private readonly treap = new AugmentedTreap<TaddrNode>(order, pull);
-  private readonly byKey = new Map<number | bigint, TaddrNode>();
   private readonly priorities = new PriorityStream(0x2545f491);
 
   /** `key` is the node's IOVA (unique in the owning tree). */
@@ -95,15 +94,17 @@ export class TranslatedIndex {
       pri: this.priorities.next(),
     };
     this.treap.insert(n);
-    this.byKey.set(u64Key(key), n);
   }
 
-  delete(key: bigint): void {
-    const k = u64Key(key);
-    const n = this.byKey.get(k);
-    if (n === undefined) return;
-    this.byKey.delete(k);
-    this.treap.remove(n);
+  /**
+   * Remove the node added as (map, key). Found by its place in the order (translated start, then
+   * key), not through a map from keys: QEMU reuses the same IOVA for section after section, and
+   * a JS Map that has the same key set and deleted over and over slows to a crawl.
+   */
+  delete(map: DMAMap, key: bigint): void {
+    const a = map.translatedAddr;
+    const probe: TaddrNode = { map, a, b: a, key, maxB: 0n, minKey: 0n, aN: Number(a), bN: 0, keyN: Number(key), maxBN: 0, minKeyN: 0, left: null, right: null, pri: 0 };
+    this.treap.remove(probe);
   }
 
   /**
