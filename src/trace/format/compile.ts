@@ -30,8 +30,8 @@ export interface CompiledEvent {
   acceptsAt(text: string, start: number): boolean;
   /** match()'s fields for the body that starts at `start` in `text`, undefined when it fails */
   fieldsAt(text: string, start: number): Record<string, FieldValue> | undefined;
-  /** the same answers on an ASCII line's bytes (byteMatch.ts); undefined for formats with %s or floats */
-  readonly bytes: ByteMatcher | undefined;
+  /** the same answers on an ASCII line's bytes (byteMatch.ts; made on first call); undefined for formats with %s or floats */
+  bytes(): ByteMatcher | undefined;
 }
 
 export class EventDefError extends Error {
@@ -391,7 +391,9 @@ export function compileEvent(def: EventDef, opts: CompileOptions = {}): Compiled
     const r = match(text.slice(start));
     return r.ok ? r.fields : undefined;
   };
-  return { def, argNames: names, argKinds: kinds, match, explain, test, accepts: (body) => acceptsAt(body, 0), acceptsAt, fieldsAt, bytes: ff && byteMatcher(ff) };
+  let bytes: ByteMatcher | undefined | null = null; // built on first use: user catalogs hold thousands of formats
+  const bytesOf = (): ByteMatcher | undefined => (bytes === null ? (bytes = ff && byteMatcher(ff)) : bytes);
+  return { def, argNames: names, argKinds: kinds, match, explain, test, accepts: (body) => acceptsAt(body, 0), acceptsAt, fieldsAt, bytes: bytesOf };
 }
 
 /** Formats fastMatch.ts decides alone: no string and no floating-point conversion. */

@@ -33,10 +33,17 @@ export interface ByteEvent {
 
 interface Entry {
   name: string;
-  bytes: Uint8Array;
   defs: readonly CompiledEvent[];
-  matchers: readonly ByteMatcher[];
+  /** the defs' byte matchers, made when the name is first seen; false: a def has none (%s) */
+  matchers: readonly ByteMatcher[] | false | undefined;
   eager: boolean;
+}
+
+/** The byte matchers of every def, or false when one has none (the string path takes the name). */
+function matchersOf(defs: readonly CompiledEvent[]): readonly ByteMatcher[] | false {
+  const ms = defs.map((d) => d.bytes());
+  // trying only some of a name's formats could pick another one than the string path would
+  return ms.every((m): m is ByteMatcher => m !== undefined) && ms;
 }
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
@@ -44,33 +51,62 @@ const isIdent = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <
 const slotOf = (h: number, mask: number): number => (h ^ (h >>> 13)) & mask;
 
 export class ByteEventScanner {
-  /** open hashing on the name hash; with 8 slots per name almost every bucket holds one entry */
-  private readonly slots: (Entry[] | undefined)[];
+  private readonly entries: Entry[] = [];
+  /** every name's bytes, one after the other (a user catalog may hold 20,000 names) */
+  private readonly names: Uint8Array;
+  private readonly nameAt: Int32Array;
+  private readonly nameLen: Int32Array;
+  private readonly hashes: Int32Array;
+  /** open addressing on the name hash (linear probing, a quarter full): entry index or -1 */
+  private readonly slots: Int32Array;
   private readonly mask: number;
   private readonly out: ByteEvent;
 
   /** `eager`: names whose fields are built (the replay's handled events); others are only checked. */
   constructor(catalog: EventCatalog, eager: ReadonlySet<string> = new Set()) {
-    const entries: Entry[] = [];
-    for (const e of catalog.entries()) {
-      const matchers = e.defs.map((d) => d.bytes);
-      // a name with a %s format (or a non-ASCII literal) is left to the string path whole:
-      // trying only some of its formats could pick another one than the string path would
-      if (!matchers.every((m): m is ByteMatcher => m !== undefined)) continue;
-      if (e.name.length === 0 || /[\u0080-\uffff]/.test(e.name)) continue;
-      entries.push({ name: e.name, bytes: Uint8Array.from(e.name, (c) => c.charCodeAt(0)), defs: e.defs, matchers, eager: eager.has(e.name) });
-    }
+    const list = catalog.entries().filter((e) => e.name.length > 0 && !/[\u0080-\uffff]/.test(e.name));
+    const n = list.length;
+    this.nameAt = new Int32Array(n);
+    this.nameLen = new Int32Array(n);
+    this.hashes = new Int32Array(n);
+    this.names = new Uint8Array(list.reduce((sum, e) => sum + e.name.length, 0));
     let size = 16;
-    while (size < entries.length * 8) size *= 2;
+    while (size < n * 4) size *= 2;
     this.mask = size - 1;
-    this.slots = new Array<Entry[] | undefined>(size).fill(undefined);
-    for (const e of entries) {
+    this.slots = new Int32Array(size).fill(-1);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const e = list[i];
       let h = 0;
-      for (let i = 0; i < e.bytes.length; i++) h = nameHashStep(h, e.bytes[i]);
-      const s = slotOf(h, this.mask);
-      (this.slots[s] ??= []).push(e);
+      for (let k = 0; k < e.name.length; k++) {
+        const c = e.name.charCodeAt(k);
+        this.names[at + k] = c;
+        h = nameHashStep(h, c);
+      }
+      this.nameAt[i] = at;
+      this.nameLen[i] = e.name.length;
+      this.hashes[i] = h;
+      at += e.name.length;
+      this.entries.push({ name: e.name, defs: e.defs, matchers: undefined, eager: eager.has(e.name) });
+      let slot = slotOf(h, this.mask);
+      while (this.slots[slot] !== -1) slot = (slot + 1) & this.mask;
+      this.slots[slot] = i;
     }
-    this.out = { name: '', event: entries[0]?.defs[0], fields: undefined, bodyStart: 0 };
+    this.out = { name: '', event: list[0]?.defs[0], fields: undefined, bodyStart: 0 };
+  }
+
+  /** The entry named buf[start, start + len) with hash h, or undefined. */
+  private find(buf: Uint8Array, start: number, len: number, h: number): Entry | undefined {
+    const names = this.names;
+    for (let slot = slotOf(h, this.mask); ; slot = (slot + 1) & this.mask) {
+      const i = this.slots[slot];
+      if (i < 0) return undefined;
+      if (this.hashes[i] !== h || this.nameLen[i] !== len) continue;
+      const at = this.nameAt[i];
+      let k = 0;
+      while (k < len && buf[start + k] === names[at + k]) k++;
+      if (k === len) return this.entries[i];
+    }
   }
 
   /** The known event buf[start, end) is, with a format that accepts it; undefined: use the string path. */
@@ -98,20 +134,11 @@ export class ByteEventScanner {
     }
     // a name alone on its line, or followed by anything but a space: the string path decides
     if (p === nameStart || p >= end || c !== 32) return undefined;
-    const bucket = this.slots[slotOf(h, this.mask)];
-    if (bucket === undefined) return undefined;
-    const len = p - nameStart;
-    let entry: Entry | undefined;
-    for (let i = 0; i < bucket.length && entry === undefined; i++) {
-      const b = bucket[i].bytes;
-      if (b.length !== len) continue;
-      let k = 0;
-      while (k < len && buf[nameStart + k] === b[k]) k++;
-      if (k === len) entry = bucket[i];
-    }
+    const entry = this.find(buf, nameStart, p - nameStart, h);
     if (entry === undefined) return undefined;
     const bodyStart = p + 1;
-    const ms = entry.matchers;
+    const ms = entry.matchers ?? (entry.matchers = matchersOf(entry.defs));
+    if (ms === false) return undefined;
     for (let i = 0; i < ms.length; i++) {
       let fields: Record<string, FieldValue> | undefined;
       if (entry.eager) {
