@@ -96,6 +96,15 @@ function generate<T>(source: string, failed: 'false' | 'undefined'): Walk<T> {
   return make(digits, U64_MAX);
 }
 
+const made = new WeakMap<FastFormat, ByteMatcher | false>();
+
+/** byteMatcher(f), made once per format (every reader of one catalog shares it). */
+export function byteMatcherFor(f: FastFormat): ByteMatcher | undefined {
+  let m = made.get(f);
+  if (m === undefined) made.set(f, (m = byteMatcher(f) ?? false));
+  return m === false ? undefined : m;
+}
+
 /**
  * A byte matcher for `f`, or undefined when a literal of the format is not ASCII. Each walk is
  * generated on its first call: a catalog has hundreds of formats, a trace uses a few.

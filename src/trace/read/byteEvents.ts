@@ -19,7 +19,7 @@
 import type { FieldValue } from '../types.js';
 import { nameHashStep, type EventCatalog } from '../catalog/eventCatalog.js';
 import type { CompiledEvent } from '../format/compile.js';
-import type { ByteMatcher } from '../format/byteMatch.js';
+import { byteMatcherFor, type ByteMatcher } from '../format/byteMatch.js';
 
 export interface ByteEvent {
   name: string;
@@ -41,7 +41,7 @@ interface Entry {
 
 /** The byte matchers of every def, or false when one has none (the string path takes the name). */
 function matchersOf(defs: readonly CompiledEvent[]): readonly ByteMatcher[] | false {
-  const ms = defs.map((d) => d.bytes());
+  const ms = defs.map((d) => d.fastFormat && byteMatcherFor(d.fastFormat));
   // trying only some of a name's formats could pick another one than the string path would
   return ms.every((m): m is ByteMatcher => m !== undefined) && ms;
 }
