@@ -277,7 +277,7 @@ export class IovaTree {
     const next = this.after(n.start);
     this.treap.remove(n);
     if (next !== null) this.setGap(next, prev === null ? -1n : next.start - prev.last - 1n);
-    this.translated?.delete(n.start);
+    this.translated?.delete(n.map, n.start);
   }
 }
 

@@ -10,8 +10,19 @@ export interface PciBdf {
 
 const h2 = (n: number): string => n.toString(16).padStart(2, '0');
 
+const bdfTexts = new Map<number, string>();
+
 /** Canonical "BB:DD.F" (lower-case hex, two-digit bus and slot, one-digit function). */
-export const formatBdf = (bus: number, slot: number, fn: number): string => `${h2(bus)}:${h2(slot)}.${fn.toString(16)}`;
+export function formatBdf(bus: number, slot: number, fn: number): string {
+  // every VT-d trace line names its device: one text per device, not one per line
+  const small = (bus & 0xff) === bus && (slot & 0xff) === slot && (fn & 0xff) === fn;
+  const key = small ? (bus << 16) | (slot << 8) | fn : -1;
+  const known = small ? bdfTexts.get(key) : undefined;
+  if (known !== undefined) return known;
+  const text = `${h2(bus)}:${h2(slot)}.${fn.toString(16)}`;
+  if (small && bdfTexts.size < 4096) bdfTexts.set(key, text);
+  return text;
+}
 
 export const bdfText = (d: PciBdf): string => formatBdf(d.bus, d.slot, d.fn);
 

@@ -3,9 +3,12 @@
 // the needle; we answer the same question ("lowest IOVA among overlapping nodes") without the
 // walk: nodes ordered by translated start, each subtree knowing its largest translated end and
 // its smallest IOVA, so whole subtrees that cannot overlap or cannot beat the best are skipped.
+// Every bigint beside its nearest double (…N): rounding is monotone, so unequal doubles order
+// their bigints and the bigints are compared only on a tie (equal, or close above 2^53). An
+// insert then walks the treap without a BigInt comparison per level.
 import { AugmentedTreap, PriorityStream, type TreapLinks } from './augmentedTreap.js';
 import type { DMAMap } from './dmaMap.js';
-import { add64, u64Key } from './u64.js';
+import { add64 } from './u64.js';
 
 interface TaddrNode extends TreapLinks<TaddrNode> {
   map: DMAMap;
@@ -20,47 +23,88 @@ interface TaddrNode extends TreapLinks<TaddrNode> {
   key: bigint;
   maxB: bigint;
   minKey: bigint;
+  aN: number;
+  bN: number;
+  keyN: number;
+  maxBN: number;
+  minKeyN: number;
 }
 
+/** x < y for bigints given with their nearest doubles */
+const below = (xN: number, x: bigint, yN: number, y: bigint): boolean => (xN !== yN ? xN < yN : x < y);
+
 const order = (x: TaddrNode, y: TaddrNode): number =>
-  x.a < y.a ? -1 : x.a > y.a ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0;
+  below(x.aN, x.a, y.aN, y.a) ? -1 : below(y.aN, y.a, x.aN, x.a) ? 1 : below(x.keyN, x.key, y.keyN, y.key) ? -1 : below(y.keyN, y.key, x.keyN, x.key) ? 1 : 0;
 
 function pull(n: TaddrNode): void {
   let maxB = n.b;
+  let maxBN = n.bN;
   let minKey = n.key;
+  let minKeyN = n.keyN;
   const l = n.left;
   const r = n.right;
   if (l !== null) {
-    if (l.maxB > maxB) maxB = l.maxB;
-    if (l.minKey < minKey) minKey = l.minKey;
+    if (below(maxBN, maxB, l.maxBN, l.maxB)) {
+      maxB = l.maxB;
+      maxBN = l.maxBN;
+    }
+    if (below(l.minKeyN, l.minKey, minKeyN, minKey)) {
+      minKey = l.minKey;
+      minKeyN = l.minKeyN;
+    }
   }
   if (r !== null) {
-    if (r.maxB > maxB) maxB = r.maxB;
-    if (r.minKey < minKey) minKey = r.minKey;
+    if (below(maxBN, maxB, r.maxBN, r.maxB)) {
+      maxB = r.maxB;
+      maxBN = r.maxBN;
+    }
+    if (below(r.minKeyN, r.minKey, minKeyN, minKey)) {
+      minKey = r.minKey;
+      minKeyN = r.minKeyN;
+    }
   }
   n.maxB = maxB;
+  n.maxBN = maxBN;
   n.minKey = minKey;
+  n.minKeyN = minKeyN;
 }
 
 export class TranslatedIndex {
   private readonly treap = new AugmentedTreap<TaddrNode>(order, pull);
-  private readonly byKey = new Map<number | bigint, TaddrNode>();
   private readonly priorities = new PriorityStream(0x2545f491);
 
   /** `key` is the node's IOVA (unique in the owning tree). */
   add(map: DMAMap, key: bigint): void {
     const a = map.translatedAddr;
-    const n: TaddrNode = { map, a, b: add64(a, map.size), key, maxB: 0n, minKey: 0n, left: null, right: null, pri: this.priorities.next() };
+    const b = add64(a, map.size);
+    const n: TaddrNode = {
+      map,
+      a,
+      b,
+      key,
+      maxB: 0n,
+      minKey: 0n,
+      aN: Number(a),
+      bN: Number(b),
+      keyN: Number(key),
+      maxBN: 0,
+      minKeyN: 0,
+      left: null,
+      right: null,
+      pri: this.priorities.next(),
+    };
     this.treap.insert(n);
-    this.byKey.set(u64Key(key), n);
   }
 
-  delete(key: bigint): void {
-    const k = u64Key(key);
-    const n = this.byKey.get(k);
-    if (n === undefined) return;
-    this.byKey.delete(k);
-    this.treap.remove(n);
+  /**
+   * Remove the node added as (map, key). Found by its place in the order (translated start, then
+   * key), not through a map from keys: QEMU reuses the same IOVA for section after section, and
+   * a JS Map that has the same key set and deleted over and over slows to a crawl.
+   */
+  delete(map: DMAMap, key: bigint): void {
+    const a = map.translatedAddr;
+    const probe: TaddrNode = { map, a, b: a, key, maxB: 0n, minKey: 0n, aN: Number(a), bN: 0, keyN: Number(key), maxBN: 0, minKeyN: 0, left: null, right: null, pri: 0 };
+    this.treap.remove(probe);
   }
 
   /**

@@ -7,6 +7,7 @@ import { TraceEngine } from './replay/engine.js';
 import { handledEvents } from './replay/handlers.js';
 import type { ReplayOptions } from './replay/context.js';
 import type { TraceRecord } from './types.js';
+import type { ByteEvent } from './read/byteEvents.js';
 import { QemuLogMerger, type QemuLog } from './qemuLog.js';
 
 export interface AnalyzeOptions extends Partial<ReplayOptions> {
@@ -51,7 +52,15 @@ export async function analyzeTraceFile(path: string, opts: AnalyzeOptions = {}):
         engine.push(rec);
         if (onRecord) onRecord(rec);
       },
-      { catalog, signal: opts.signal, onProgress: opts.onProgress, lazyFields: true, eagerFields: handledEvents },
+      {
+        catalog,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+        lazyFields: true,
+        eagerFields: handledEvents,
+        // records are built only for the lines the byte reader leaves, unless someone wants them all
+        ...(onRecord || merger ? {} : { onMatchedEvent: (line: number, ev: ByteEvent) => engine.pushMatched(line, ev.name, ev.fields) }),
+      },
     );
   } catch (e) {
     // a corrupt simpletrace file: keep what was read before the fault, say where it broke
@@ -75,7 +84,12 @@ export function analyzeTraceText(text: string, catalog: EventCatalog = EventCata
       merger?.beforeRecord(rec);
       engine.push(rec);
     },
-    { catalog, lazyFields: true, eagerFields: handledEvents },
+    {
+      catalog,
+      lazyFields: true,
+      eagerFields: handledEvents,
+      ...(merger ? {} : { onMatchedEvent: (line: number, ev: ByteEvent) => engine.pushMatched(line, ev.name, ev.fields) }),
+    },
   );
   decoder.push(Buffer.from(text, 'utf8'));
   decoder.end();

@@ -103,6 +103,13 @@ export class EventCatalog {
     return undefined;
   }
 
+  /** Every name with its definitions, in priority order (for readers that build their own lookup). */
+  entries(): CatalogEntry[] {
+    const out: CatalogEntry[] = [];
+    for (const bucket of this.byHash.values()) for (const e of bucket) out.push(e);
+    return out;
+  }
+
   static builtin(opts: CatalogOptions = {}): EventCatalog {
     return new EventCatalog(preferredFirst(opts));
   }

@@ -14,6 +14,13 @@ const CUT_LINE_KEEP = 4096;
  */
 export type LineSink = (text: string, lineNo: number, offset: number, cutBytes: number) => void;
 
+/**
+ * Offered each line's bytes before it is decoded, for ASCII chunks only (`end` excludes the
+ * terminator): true when it consumed the line (no string is made, the sink is not called).
+ * Lines that span chunks or exceed the limit always go to the sink.
+ */
+export type ByteLineHook = (buf: Buffer, start: number, end: number, lineNo: number, offset: number) => boolean;
+
 // Node's Buffer has these undocumented fast decoders (what toString() calls after checking its
 // arguments); on millions of short lines the checks are a measurable share.
 interface FastSlices {
@@ -44,7 +51,11 @@ export class LineSplitter {
   private kept: Buffer;
   private keptLen = 0;
 
-  constructor(private readonly sink: LineSink, private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
+  constructor(
+    private readonly sink: LineSink,
+    private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+    private readonly bytesHook?: ByteLineHook,
+  ) {
     this.kept = Buffer.allocUnsafe(Math.min(maxLineBytes + 1, 64 * 1024));
   }
 
@@ -78,6 +89,7 @@ export class LineSplitter {
     if (p >= end) return;
     const ascii = isAscii(p === 0 ? chunk : chunk.subarray(p));
     const max = this.maxLineBytes;
+    const hook = ascii ? this.bytesHook : undefined;
     for (;;) {
       const nl = chunk.indexOf(10, p);
       if (nl < 0) break;
@@ -86,7 +98,8 @@ export class LineSplitter {
         this.sink(chunk.toString('utf8', p, p + CUT_LINE_KEEP), ++this.lineNo, base + p, len);
       } else {
         const e = len > 0 && chunk[nl - 1] === 13 ? nl - 1 : nl;
-        this.sink(decode(chunk, p, e, ascii), ++this.lineNo, base + p, -1);
+        const lineNo = ++this.lineNo;
+        if (hook === undefined || !hook(chunk, p, e, lineNo, base + p)) this.sink(decode(chunk, p, e, ascii), lineNo, base + p, -1);
       }
       p = nl + 1;
     }

@@ -4,9 +4,10 @@
 import type { TraceRecord } from '../types.js';
 import { EventCatalog, type CatalogOptions } from '../catalog/eventCatalog.js';
 import { createLineClassifier, type LineClassifier } from './logLine.js';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './lineSource.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type ByteLineHook } from './lineSource.js';
 import { isSimpletrace, SimpletraceDecoder } from './simpletrace.js';
 import { openRegularFile } from './inputFile.js';
+import { ByteEventScanner, type ByteEvent } from './byteEvents.js';
 
 export type TraceFormat = 'text' | 'simpletrace';
 
@@ -23,7 +24,16 @@ export interface TraceReadOptions extends CatalogOptions {
   lazyFields?: boolean;
   /** with lazyFields: names whose fields are built at once (see LineClassifierOptions) */
   eagerFields?: ReadonlySet<string>;
+  /**
+   * Text traces: lines the byte reader recognises whole (a known event one of whose formats
+   * accepts it; byteEvents.ts) come here instead of becoming records, with the fields built for
+   * names in eagerFields. Return false to have the line read as a record after all (onRecord).
+   * Lines are still delivered in order, each once, to one of the two.
+   */
+  onMatchedEvent?: MatchedEventSink;
 }
+
+export type MatchedEventSink = (line: number, ev: ByteEvent) => boolean;
 
 export interface TraceFileOptions extends TraceReadOptions {
   /** read size (default 4 MiB); one buffer of this size is reused */
@@ -103,7 +113,9 @@ function textSink(classify: LineClassifier, maxLineBytes: number, onRecord: (r: 
     if (held) onRecord(held.rec);
     held = undefined;
   };
-  return { sink, flush };
+  /** a line is held: the next one may complete it, so it must take the string path */
+  const holding = (): boolean => held !== undefined;
+  return { sink, flush, holding };
 }
 
 /** Mail clients wrap at ~78 columns; a longer line ending in a space is not a soft wrap. */
@@ -164,8 +176,20 @@ export class TraceDecoder {
       this.bin = new SimpletraceDecoder(catalog, this.deliver);
     } else {
       const max = this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-      const { sink, flush } = textSink(createLineClassifier(catalog, { lazyFields: this.opts.lazyFields, eagerFields: this.opts.eagerFields }), max, this.deliver);
-      this.text = new LineSplitter(sink, max);
+      const { sink, flush, holding } = textSink(createLineClassifier(catalog, { lazyFields: this.opts.lazyFields, eagerFields: this.opts.eagerFields }), max, this.deliver);
+      const matched = this.opts.onMatchedEvent;
+      let hook: ByteLineHook | undefined;
+      if (matched !== undefined) {
+        const scanner = new ByteEventScanner(catalog, this.opts.eagerFields);
+        hook = (buf, start, end, lineNo) => {
+          if (holding()) return false;
+          const ev = scanner.line(buf, start, end);
+          if (ev === undefined || !matched(lineNo, ev)) return false;
+          this.records++;
+          return true;
+        };
+      }
+      this.text = new LineSplitter(sink, max, hook);
       this.flushText = flush;
     }
   }

@@ -1,17 +1,20 @@
 // The three addresses of every timeline record (start, last, target) in typed columns, indexed
 // by record id: 24 bytes a record instead of three heap BigInts and three object fields.
-// Addresses are u64 in QEMU; a value the trace arithmetic pushed past 64 bits (or below 0) is
-// kept exactly on the side, so the columns never wrap it silently.
-import { U64_MAX } from '../../model/u64.js';
-
-const fits = (a: bigint): boolean => a >= 0n && a <= U64_MAX;
+// Each column holds the address as a double: exact up to 2^53, which is every address a real
+// trace carries below the top of the u64 space. A record with any address past 2^53 (or, from the
+// trace arithmetic, past 64 bits or below 0) keeps its exact three on the side; its columns then
+// hold the nearest doubles. So a column value is also a key that orders like the address
+// (rounding is monotone) and equals it up to 2^53: ordered searches compare numbers and read the
+// exact BigInt only to break a tie above 2^53 (see liveSet.ts).
+const EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+const exact = (a: bigint): boolean => a >= 0n && a <= EXACT;
 
 export class AddressColumns {
   private n = 0;
-  private starts = new BigUint64Array(1024);
-  private lasts = new BigUint64Array(1024);
-  private targets = new BigUint64Array(1024);
-  /** records with an address outside u64: [start, last, target] */
+  private starts = new Float64Array(1024);
+  private lasts = new Float64Array(1024);
+  private targets = new Float64Array(1024);
+  /** records with an address a double does not hold exactly: [start, last, target] */
   private readonly wide = new Map<number, [bigint, bigint, bigint]>();
 
   get length(): number {
@@ -23,30 +26,39 @@ export class AddressColumns {
     if (id !== this.n) throw new Error(`address columns: record ${id} pushed after ${this.n - 1}`);
     if (this.n === this.starts.length) this.grow();
     this.n++;
-    if (fits(start) && fits(last) && fits(target)) {
-      this.starts[id] = start;
-      this.lasts[id] = last;
-      this.targets[id] = target;
-    } else this.wide.set(id, [start, last, target]);
+    this.starts[id] = Number(start);
+    this.lasts[id] = Number(last);
+    this.targets[id] = Number(target);
+    if (!(exact(start) && exact(last) && exact(target))) this.wide.set(id, [start, last, target]);
   }
 
   start(id: number): bigint {
-    return this.wide.size === 0 ? this.starts[id] : (this.wide.get(id)?.[0] ?? this.starts[id]);
+    return (this.wide.size === 0 ? undefined : this.wide.get(id)?.[0]) ?? BigInt(this.starts[id]);
   }
 
   last(id: number): bigint {
-    return this.wide.size === 0 ? this.lasts[id] : (this.wide.get(id)?.[1] ?? this.lasts[id]);
+    return (this.wide.size === 0 ? undefined : this.wide.get(id)?.[1]) ?? BigInt(this.lasts[id]);
   }
 
   target(id: number): bigint {
-    return this.wide.size === 0 ? this.targets[id] : (this.wide.get(id)?.[2] ?? this.targets[id]);
+    return (this.wide.size === 0 ? undefined : this.wide.get(id)?.[2]) ?? BigInt(this.targets[id]);
+  }
+
+  /** start as a double: ordered like start, equal to it up to 2^53 */
+  startKey(id: number): number {
+    return this.starts[id];
+  }
+
+  /** last as a double: ordered like last, equal to it up to 2^53 */
+  lastKey(id: number): number {
+    return this.lasts[id];
   }
 
   private grow(): void {
     // ×1.5: the unused tail stays under a third of what is held
     const cap = Math.ceil(this.starts.length * 1.5);
-    const more = (a: BigUint64Array) => {
-      const b = new BigUint64Array(cap);
+    const more = (a: Float64Array) => {
+      const b = new Float64Array(cap);
       b.set(a);
       return b;
     };

@@ -1,6 +1,6 @@
 // The trace engine: records in, model state per line and diagnostics out. Plain TypeScript,
 // fed record by record (streaming), so the CLI, the language server and tests share it.
-import type { TraceRecord } from '../types.js';
+import type { FieldValue, TraceRecord } from '../types.js';
 import { ReplayContext, defaultReplayOptions, type ReplayOptions } from './context.js';
 import { handlers, type EventHandler } from './handlers.js';
 import { EventFieldError } from './fields.js';
@@ -10,7 +10,7 @@ import type { ResolveSource } from '../../model/resolve.js';
 import type { Space } from './spaces.js';
 import type { MapRecord, TableInfo } from './timeline.js';
 import { reportLeaks } from './leaks.js';
-import { plausibleEvent } from './impossibleValues.js';
+import { implausible, plausibleEvent } from './impossibleValues.js';
 import { checkQemuError } from './qemuErrors.js';
 import { settlePendingMap } from './vdpaMapOutcome.js';
 import { kernelIotlbAt, type KernelIotlbAsidView } from './kernelIotlbView.js';
@@ -82,6 +82,24 @@ export class TraceEngine {
         }
         if (this.handlerTable[rec.name] && rec.fields && plausibleEvent(this.ctx, rec, rec.fields)) this.apply(rec.name, rec.fields, rec.line);
     }
+  }
+
+  /**
+   * A known event the byte reader matched (no record built): the same effect as push() of its
+   * record. False, with nothing done, when the record is needed after all (a handled event
+   * without fields, or with a value QEMU cannot print, reported at its column): push it instead.
+   */
+  pushMatched(line: number, name: string, fields: Record<string, FieldValue> | undefined): boolean {
+    const handled = this.handlerTable[name] !== undefined;
+    if (handled && (fields === undefined || implausible(name, fields))) return false;
+    const ctx = this.ctx;
+    ctx.line = line;
+    if (line > this.lines) this.lines = line;
+    settlePendingMap(ctx, false);
+    this.events++;
+    this.count(name);
+    if (handled) this.apply(name, fields!, line);
+    return true;
   }
 
   /**

@@ -12,6 +12,9 @@ export class EventFieldError extends Error {
 
 export type Fields = Record<string, FieldValue>;
 
+/** made once: a BigInt literal per call would allocate on every field read */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 export function u64Field(event: string, f: Fields, ...names: string[]): bigint {
   for (const n of names) {
     const v = f[n];
@@ -26,7 +29,7 @@ export function numField(event: string, f: Fields, ...names: string[]): number {
   for (const n of names) {
     const v = f[n];
     if (typeof v === 'number') return v;
-    if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+    if (typeof v === 'bigint' && v <= MAX_SAFE) return Number(v);
     if (typeof v === 'boolean') return v ? 1 : 0;
   }
   throw new EventFieldError(event, names[0], 'is missing or not a number');
@@ -36,7 +39,7 @@ export function optNumField(f: Fields, ...names: string[]): number | undefined {
   for (const n of names) {
     const v = f[n];
     if (typeof v === 'number') return v;
-    if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+    if (typeof v === 'bigint' && v <= MAX_SAFE) return Number(v);
     if (typeof v === 'boolean') return v ? 1 : 0;
   }
   return undefined;

@@ -74,6 +74,12 @@ function columnOf(rec: EventRecord, field: string): number | undefined {
   return bodyStart + p + 1;
 }
 
+/** Whether the event carries a value QEMU cannot print (plausibleEvent reports it, with its column). */
+export function implausible(name: string, fields: Fields): boolean {
+  const check = checks[name];
+  return check !== undefined && check(fields) !== undefined;
+}
+
 /** False (and a diagnostic) when the event carries a value QEMU cannot print; true otherwise. */
 export function plausibleEvent(ctx: ReplayContext, rec: EventRecord, fields: Fields): boolean {
   const check = checks[rec.name];

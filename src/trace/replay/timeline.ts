@@ -85,7 +85,7 @@ export class Timeline implements RecordStore {
     const info = { ...make(), id: this.tables.length };
     this.tables.push(info);
     this.tableByKey.set(key, info.id);
-    this.live.set(info.id, new LiveSet());
+    this.live.set(info.id, new LiveSet(this.addresses));
     return info;
   }
 
