@@ -76,8 +76,8 @@ export class LineIndex {
     private readonly offsets: OffsetTable,
   ) {}
 
-  /** Open `path` for reading with offsets collected while it was indexed. */
-  static async open(path: string, identity: FileIdentity, built: LineIndexBuilder): Promise<LineIndex> {
+  /** Open `path` for reading with offsets collected while it was indexed (by a LineIndexBuilder or scanLines). */
+  static async open(path: string, identity: FileIdentity, built: { lines: number; stride: number; offsets: OffsetTable }): Promise<LineIndex> {
     const fh = await open(path, 'r');
     const idx = new LineIndex(path, fh, identity, built.lines, built.stride, built.offsets);
     try {
