@@ -20,7 +20,7 @@ test('before the replay passes a line: lines and filters work, hover says how fa
       assert.equal(t.summary.replayed, false);
       assert.equal(t.replayProgress.done, false);
       // the last translation of the file: the replay is far from it
-      const last = want.findLastIndex((x) => x.includes(':vtd_dmar_translate ')) + 1;
+      const last = want.length - [...want].reverse().findIndex((x) => x.includes(':vtd_dmar_translate '));
       const col = want[last - 1].indexOf('iova 0x') + 5;
       const early = await t.hover(last, col);
       assert.equal(early?.pending, true);
