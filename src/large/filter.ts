@@ -1,6 +1,7 @@
 // "Show only the lines that touch …" over a file that is never held whole: one streaming pass
-// that classifies each line and keeps the numbers of those matching every criterion given
-// (nothing else of a line is kept, so a scan leaves no garbage behind in the old heap). The
+// that keeps the numbers of the lines matching every criterion given (nothing else of a line is
+// kept, so a scan leaves no garbage behind in the old heap). Lines are found by their bytes first
+// (filterPlan.ts, filterScan.ts) and only those are classified and checked. The
 // criteria and their meaning are the language server's FilterRequest ones (an address range in
 // one space, an event-name prefix, a device, an ASID), so both views agree line for line.
 import { open } from 'node:fs/promises';
@@ -12,6 +13,8 @@ import { bodySpans } from '../server/fieldSpans.js';
 import { createLineClassifier } from '../trace/read/logLine.js';
 import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
 import { namesDevice, parseCriteria, type ParsedCriteria } from '../server/filterCriteria.js';
+import { planFilter } from './filterPlan.js';
+import { planScan, type SampledLines } from './filterScan.js';
 
 export type { FilterCriteria, ParsedCriteria };
 export { parseCriteria };
@@ -32,7 +35,7 @@ export const DEFAULT_FILTER_LIMIT = 1_000_000;
  * Can an event of this name match at all? Decided from its name and definition alone, so most
  * lines of a scan are dropped before their fields are parsed.
  */
-function eventMayMatch(rec: EventRec, c: ParsedCriteria): boolean {
+export function eventMayMatch(rec: Pick<EventRec, 'name' | 'def'>, c: ParsedCriteria): boolean {
   if (c.family !== undefined && !rec.name.startsWith(c.family)) return false;
   const spaces = EVENT_SPACES[rec.name];
   if (c.asid !== undefined && !spaces?.asid) return false;
@@ -74,8 +77,24 @@ export function eventMatches(rec: EventRec, c: ParsedCriteria): boolean {
   return !c.range || touchesRange(rec, c.range);
 }
 
-/** One pass over the file; `onProgress` is called after each chunk. */
-export async function scanFilter(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}): Promise<LargeFilterResult> {
+/**
+ * The matching lines of the file. With the index's sampled lines, a scan over the bytes that
+ * decodes only the lines the criteria's byte patterns hit (filterScan.ts); else, or when no
+ * criterion narrows the events, every line is decoded and checked.
+ */
+export async function scanFilter(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}, sampled?: SampledLines): Promise<LargeFilterResult> {
+  const plan = sampled ? planFilter(criteria, catalog) : undefined;
+  if (!plan || !sampled) return scanFilterExact(path, catalog, criteria, opts);
+  const classify = createLineClassifier(catalog, { lazyFields: true });
+  const check = (text: string, lineNo: number, offset: number): boolean => {
+    const rec = classify(text, lineNo, offset);
+    return rec.kind === 'event' && eventMatches(rec, criteria);
+  };
+  return planScan(path, plan, sampled, check, { limit: opts.limit ?? DEFAULT_FILTER_LIMIT, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes });
+}
+
+/** One pass over the file decoding every line; `onProgress` is called after each chunk. */
+export async function scanFilterExact(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}): Promise<LargeFilterResult> {
   const t0 = performance.now();
   const limit = opts.limit ?? DEFAULT_FILTER_LIMIT;
   const out: number[] = [];

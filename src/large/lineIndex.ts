@@ -89,6 +89,12 @@ export class LineIndex {
     return idx;
   }
 
+  /** The sampled line starts, for scans that number lines without counting every newline. */
+  get samples(): { lineCount: number; stride: number; samples: number; offset(i: number): number } {
+    const offsets = this.offsets;
+    return { lineCount: this.lineCount, stride: this.stride, samples: offsets.length, offset: (i) => offsets.get(i) };
+  }
+
   /** Bytes of memory the offsets take. */
   get indexBytes(): number {
     return this.offsets.bytes;

@@ -1,0 +1,131 @@
+// Which lines of a large trace a filter must look at, decided from the criteria and the event
+// definitions alone, as byte strings to search for: a line can match only if it names a
+// candidate event (or contains the family text), and, for some events, only if it also contains
+// one of a few "needles" (the hex text every address in the range starts with, the device's
+// pointer text). It is a prefilter: every line it keeps is then checked the exact way
+// (filter.ts eventMatches), so results are identical; it only has to never drop a match.
+import { parsePrintfFormat, expandFormatMacros, type Conversion } from '../trace/format/printfSpec.js';
+import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
+import type { EventDef } from '../trace/types.js';
+import { EVENT_SPACES, type AddressField } from '../server/fieldSpaces.js';
+import type { ParsedCriteria } from '../server/filterCriteria.js';
+import { eventMayMatch } from './filter.js';
+
+/** One of these must be in the line; undefined: no such test for that event. */
+export type Needles = readonly Buffer[] | undefined;
+
+export interface FilterPlan {
+  /** byte strings whose occurrences mark the candidate lines */
+  patterns: Buffer[];
+  /**
+   * The events a candidate line must name at a pattern's hit (the name starts at the hit, whole,
+   * followed by a space or the line end), with their needles. Undefined: any hit is a candidate.
+   */
+  names?: ReadonlyMap<string, Needles>;
+}
+
+const HEX_CONV = new Set(['x', 'X', 'p']);
+
+/** The conversion that prints each argument of `def`, by argument name; undefined if unknown. */
+function conversions(def: EventDef): Map<string, Conversion> | undefined {
+  try {
+    const spec = parsePrintfFormat(expandFormatMacros(def.format));
+    if (spec.convs.length !== def.args.length) return undefined;
+    return new Map(def.args.map((a, i) => [a.name, spec.convs[i]]));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The hex digits every value in [start, last] begins with when printed (no leading zeros). */
+function commonHexPrefix(start: bigint, last: bigint): string {
+  const a = start.toString(16);
+  const b = last.toString(16);
+  if (a.length !== b.length) return '';
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return a.slice(0, i);
+}
+
+const cased = (text: string, conv: readonly string[]): string[] => (conv.includes('X') && text.toUpperCase() !== text ? [text, text.toUpperCase()] : [text]);
+
+/** Needles of a range criterion for one definition: only when every address field it could hit is a single value printed in hex. */
+function rangeNeedles(def: EventDef, convs: Map<string, Conversion> | undefined, range: NonNullable<ParsedCriteria['range']>): string[] | undefined {
+  const fields = Object.entries(EVENT_SPACES[def.name]?.fields ?? {}).filter(([, f]: [string, AddressField]) => range.space === undefined || f.space === range.space);
+  if (!convs || fields.length === 0) return undefined;
+  const used: string[] = [];
+  for (const [name, f] of fields) {
+    // a range from a length, mask or end: its start need not be in the range
+    if (f.extent && !f.isEnd) return undefined;
+    const c = convs.get(name)?.conv;
+    if (c === undefined || !HEX_CONV.has(c)) return undefined;
+    used.push(c);
+  }
+  const prefix = commonHexPrefix(range.start, range.last);
+  return prefix === '' ? undefined : cased(prefix, used);
+}
+
+/**
+ * Needles of a device criterion for one definition; [] when nothing on its lines can name the
+ * device (pointer fields cannot name a BDF, a BDF cannot name a pointer).
+ */
+function deviceNeedles(def: EventDef, convs: Map<string, Conversion> | undefined, device: string): string[] | undefined {
+  const pointerLike = /^0x[0-9a-f]+$/.test(device);
+  const fromDevice = EVENT_SPACES[def.name]?.device;
+  // formatBdf always prints a ':'; pointer text never does
+  if (fromDevice?.from === 'bdf' && device.includes(':')) return undefined;
+  const fields = new Set(def.args.filter((a) => a.type.includes('*')).map((a) => a.name));
+  if (fromDevice?.from === 'pointer') fields.add(fromDevice.field);
+  const out = new Set<string>();
+  for (const name of fields) {
+    const c = convs?.get(name)?.conv;
+    if (c === undefined) return undefined;
+    if (c === 's') {
+      // a string is compared as printed
+      out.add(device);
+    } else if (HEX_CONV.has(c)) {
+      // a number's pointer text is "0x" + lowercase hex
+      if (pointerLike) for (const t of cased(device.slice(2), [c])) out.add(t);
+    } else if (pointerLike) {
+      return undefined;
+    }
+  }
+  return [...out];
+}
+
+function needlesOf(def: EventDef, c: ParsedCriteria): string[] | undefined {
+  const convs = conversions(def);
+  const device = c.device !== undefined ? deviceNeedles(def, convs, c.device) : undefined;
+  if (device?.length === 0) return device;
+  return (c.range ? rangeNeedles(def, convs, c.range) : undefined) ?? device;
+}
+
+/** The byte text every candidate name starts with: the family, else up to its first '_'. */
+function groupOf(name: string, family: string | undefined): string {
+  if (family !== undefined) return family;
+  const u = name.indexOf('_');
+  return u < 0 ? name : name.slice(0, u + 1);
+}
+
+/** The plan for `c`, or undefined when every line must be looked at (no criterion narrows the events). */
+export function planFilter(c: ParsedCriteria, catalog: EventCatalog): FilterPlan | undefined {
+  if (c.range === undefined && c.device === undefined && c.asid === undefined) {
+    // an event-name prefix alone: unknown events (no definition) can match it too
+    return c.family !== undefined ? { patterns: [Buffer.from(c.family, 'utf8')] } : undefined;
+  }
+  const names = new Map<string, Needles>();
+  for (const def of catalog.definitions()) {
+    if (!eventMayMatch({ name: def.name, def }, c)) continue;
+    const n = needlesOf(def, c);
+    if (n?.length === 0) continue;
+    // several definitions of one name (QEMU versions): a line may match any of them
+    const had = names.get(def.name);
+    if (names.has(def.name) && had === undefined) continue;
+    const all = n === undefined ? undefined : [...new Set([...(had ?? []).map((b) => b.toString('latin1')), ...n])];
+    names.set(def.name, all?.map((t) => Buffer.from(t, 'latin1')));
+  }
+  const groups = [...new Set([...names.keys()].map((n) => groupOf(n, c.family)))].sort((a, b) => a.length - b.length);
+  // a group that starts with a shorter one is found by the shorter one's search
+  const patterns = groups.filter((g, i) => !groups.slice(0, i).some((h) => g.startsWith(h)));
+  return { patterns: patterns.map((p) => Buffer.from(p, 'latin1')), names };
+}
