@@ -15,6 +15,7 @@ import { handledEvents } from '../trace/replay/handlers.js';
 import type { ReplayOptions } from '../trace/replay/context.js';
 import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
 import { LargeTraceError, type FileIdentity } from './lineIndex.js';
+import { DeviceColumn } from './deviceColumn.js';
 
 /** Bytes handed to the decoder at once, and how long the replay runs before it yields. */
 const REPLAY_CHUNK = 256 * 1024;
@@ -42,6 +43,8 @@ interface Waiter {
 
 export class BackgroundReplay {
   readonly engine: TraceEngine;
+  /** each line's BDF device, for the filters (complete when the replay is done) */
+  readonly devices: DeviceColumn;
   /** resolves when the whole file is replayed; rejects if it cannot be (file changed, closed) */
   readonly done: Promise<ReplayDone>;
   private settledLine = 0;
@@ -63,8 +66,11 @@ export class BackgroundReplay {
   ) {
     this.engine = new TraceEngine(replay);
     const engine = this.engine;
+    const devices = (this.devices = new DeviceColumn(lineCount));
     const decoder = new TraceDecoder((rec) => {
       engine.push(rec);
+      // the fields are parsed for the engine already (eagerFields)
+      if (rec.kind === 'event' && rec.def && rec.fields && DeviceColumn.notes(rec.def)) devices.note(rec.line, rec.name, rec.fields);
       // an event settles every line before it (a map's outcome is known at the next event)
       if (rec.kind === 'event' || rec.kind === 'malformed') this.settledLine = rec.line - 1;
       this.lastPushed = rec.line;

@@ -14,7 +14,8 @@ import { createLineClassifier } from '../trace/read/logLine.js';
 import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
 import { namesDevice, parseCriteria, type ParsedCriteria } from '../server/filterCriteria.js';
 import { planFilter } from './filterPlan.js';
-import { planScan, type SampledLines } from './filterScan.js';
+import { planScan, type LineCheck, type SampledLines } from './filterScan.js';
+import { DeviceColumn } from './deviceColumn.js';
 
 export type { FilterCriteria, ParsedCriteria };
 export { parseCriteria };
@@ -82,15 +83,44 @@ export function eventMatches(rec: EventRec, c: ParsedCriteria): boolean {
  * decodes only the lines the criteria's byte patterns hit (filterScan.ts); else, or when no
  * criterion narrows the events, every line is decoded and checked.
  */
-export async function scanFilter(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}, sampled?: SampledLines): Promise<LargeFilterResult> {
+export async function scanFilter(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}, sampled?: SampledLines, devices?: DeviceColumn): Promise<LargeFilterResult> {
+  const byColumn = devices && sampled ? await fromDeviceColumn(path, catalog, criteria, opts, sampled, devices) : undefined;
+  if (byColumn) return byColumn;
   const plan = sampled ? planFilter(criteria, catalog) : undefined;
   if (!plan || !sampled) return scanFilterExact(path, catalog, criteria, opts);
+  return planScan(path, plan, sampled, exactCheck(catalog, criteria), { limit: opts.limit ?? DEFAULT_FILTER_LIMIT, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes });
+}
+
+function exactCheck(catalog: EventCatalog, criteria: ParsedCriteria): LineCheck {
   const classify = createLineClassifier(catalog, { lazyFields: true });
   const check = (text: string, lineNo: number, offset: number): boolean => {
     const rec = classify(text, lineNo, offset);
     return rec.kind === 'event' && eventMatches(rec, criteria);
   };
-  return planScan(path, plan, sampled, check, { limit: opts.limit ?? DEFAULT_FILTER_LIMIT, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes });
+  return check;
+}
+
+/**
+ * A device filter (a BDF, nothing else) once the replay is done: the lines the replay noted for
+ * that device, plus a byte scan for the events it does not note; undefined if it cannot answer.
+ */
+async function fromDeviceColumn(path: string, catalog: EventCatalog, c: ParsedCriteria, opts: FilterScanOptions, sampled: SampledLines, devices: DeviceColumn): Promise<LargeFilterResult | undefined> {
+  if (c.device === undefined || !c.device.includes(':') || c.range || c.family !== undefined || c.asid !== undefined) return undefined;
+  const t0 = performance.now();
+  const noted = devices.linesOf(c.device);
+  if (!noted) return undefined;
+  const limit = opts.limit ?? DEFAULT_FILTER_LIMIT;
+  const plan = planFilter(c, catalog, (name) => DeviceColumn.notesAll(catalog, name));
+  let found: number[] = [];
+  if (plan && plan.patterns.length > 0) {
+    // a noted line's answer is known already: in `noted` or no match
+    const r = await planScan(path, plan, sampled, exactCheck(catalog, c), { limit, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes, skipLine: (l) => devices.noted(l) });
+    found = r.truncated ? [...r.lines, r.scanned] : r.lines;
+  }
+  const all = found.length ? [...new Set([...noted, ...found])].sort((a, b) => a - b) : noted;
+  opts.onProgress?.(1, 1);
+  const truncated = all.length > limit;
+  return { lines: truncated ? all.slice(0, limit) : all, truncated, scanned: truncated ? all[limit] : sampled.lineCount, millis: performance.now() - t0 };
 }
 
 /** One pass over the file decoding every line; `onProgress` is called after each chunk. */

@@ -15,8 +15,10 @@ import { eventMayMatch } from './filter.js';
 export type Needles = readonly Buffer[] | undefined;
 
 export interface FilterPlan {
-  /** byte strings whose occurrences mark the candidate lines */
+  /** byte strings whose occurrences mark the candidate lines (checked against `names` when given) */
   patterns: Buffer[];
+  /** byte strings whose every occurrence marks a candidate line, whatever its event (the needles of events searched for by their needles) */
+  anyHit?: Buffer[];
   /**
    * The events a candidate line must name at a pattern's hit (the name starts at the hit, whole,
    * followed by a space or the line end), with their needles. Undefined: any hit is a candidate.
@@ -69,11 +71,11 @@ function rangeNeedles(def: EventDef, convs: Map<string, Conversion> | undefined,
  * Needles of a device criterion for one definition; [] when nothing on its lines can name the
  * device (pointer fields cannot name a BDF, a BDF cannot name a pointer).
  */
-function deviceNeedles(def: EventDef, convs: Map<string, Conversion> | undefined, device: string): string[] | undefined {
+function deviceNeedles(def: EventDef, convs: Map<string, Conversion> | undefined, device: string, noted: NotedDevices | undefined): string[] | undefined {
   const pointerLike = /^0x[0-9a-f]+$/.test(device);
   const fromDevice = EVENT_SPACES[def.name]?.device;
-  // formatBdf always prints a ':'; pointer text never does
-  if (fromDevice?.from === 'bdf' && device.includes(':')) return undefined;
+  // formatBdf always prints a ':'; pointer text never does. A device noted by the replay is found there.
+  if (fromDevice?.from === 'bdf' && device.includes(':') && !noted?.(def.name)) return undefined;
   const fields = new Set(def.args.filter((a) => a.type.includes('*')).map((a) => a.name));
   if (fromDevice?.from === 'pointer') fields.add(fromDevice.field);
   const out = new Set<string>();
@@ -93,9 +95,9 @@ function deviceNeedles(def: EventDef, convs: Map<string, Conversion> | undefined
   return [...out];
 }
 
-function needlesOf(def: EventDef, c: ParsedCriteria): string[] | undefined {
+function needlesOf(def: EventDef, c: ParsedCriteria, noted: NotedDevices | undefined): string[] | undefined {
   const convs = conversions(def);
-  const device = c.device !== undefined ? deviceNeedles(def, convs, c.device) : undefined;
+  const device = c.device !== undefined ? deviceNeedles(def, convs, c.device, noted) : undefined;
   if (device?.length === 0) return device;
   return (c.range ? rangeNeedles(def, convs, c.range) : undefined) ?? device;
 }
@@ -107,8 +109,14 @@ function groupOf(name: string, family: string | undefined): string {
   return u < 0 ? name : name.slice(0, u + 1);
 }
 
-/** The plan for `c`, or undefined when every line must be looked at (no criterion narrows the events). */
-export function planFilter(c: ParsedCriteria, catalog: EventCatalog): FilterPlan | undefined {
+/** Events whose BDF device the replay noted per line (deviceColumn.ts): a device filter gets those lines from there. */
+export type NotedDevices = (eventName: string) => boolean;
+
+/**
+ * The plan for `c`, or undefined when every line must be looked at (no criterion narrows the
+ * events). With `noted`, the plan leaves out what the device column answers (`c` is a device alone).
+ */
+export function planFilter(c: ParsedCriteria, catalog: EventCatalog, noted?: NotedDevices): FilterPlan | undefined {
   if (c.range === undefined && c.device === undefined && c.asid === undefined) {
     // an event-name prefix alone: unknown events (no definition) can match it too
     return c.family !== undefined ? { patterns: [Buffer.from(c.family, 'utf8')] } : undefined;
@@ -116,7 +124,7 @@ export function planFilter(c: ParsedCriteria, catalog: EventCatalog): FilterPlan
   const names = new Map<string, Needles>();
   for (const def of catalog.definitions()) {
     if (!eventMayMatch({ name: def.name, def }, c)) continue;
-    const n = needlesOf(def, c);
+    const n = needlesOf(def, c, noted);
     if (n?.length === 0) continue;
     // several definitions of one name (QEMU versions): a line may match any of them
     const had = names.get(def.name);
@@ -124,8 +132,46 @@ export function planFilter(c: ParsedCriteria, catalog: EventCatalog): FilterPlan
     const all = n === undefined ? undefined : [...new Set([...(had ?? []).map((b) => b.toString('latin1')), ...n])];
     names.set(def.name, all?.map((t) => Buffer.from(t, 'latin1')));
   }
-  const groups = [...new Set([...names.keys()].map((n) => groupOf(n, c.family)))].sort((a, b) => a.length - b.length);
+  const bytes = (texts: string[]) => texts.map((p) => Buffer.from(p, 'latin1'));
+  // events with needles by their needles (a line with one is a candidate whatever its event: the
+  // exact check looks at that), the few others by their names
+  const needles = needlePatterns(names, c.family);
+  if (needles) {
+    const bare = new Map([...names].filter(([, n]) => n === undefined));
+    return { anyHit: bytes(needles), patterns: bytes([...bare.keys()]), names: bare };
+  }
+  return { patterns: bytes(namePatterns(names, c.family)), names };
+}
+
+/** At most this many needles (each at least NEEDLE_MIN bytes) are searched for instead of the names (with at most MAX_NAME_PATTERNS names without needles). */
+const MAX_NEEDLE_PATTERNS = 4;
+const NEEDLE_MIN = 4;
+/** Up to this many names are searched for whole, more by their common beginnings. */
+const MAX_NAME_PATTERNS = 3;
+
+/**
+ * What to search for. Each search is a pass over the bytes, each hit a little work: when every
+ * candidate event has a few long needles, the needles (rare text: a pointer) are searched for
+ * instead of the names; else a few names are searched whole, many by their beginnings ("vtd_").
+ */
+function needlePatterns(names: ReadonlyMap<string, Needles>, family: string | undefined): string[] | undefined {
+  if (family !== undefined || names.size === 0) return undefined;
+  const needles = new Set<string>();
+  let bare = 0;
+  for (const n of names.values()) {
+    if (n === undefined) bare++;
+    for (const b of n ?? []) needles.add(b.toString('latin1'));
+  }
+  if (bare > MAX_NAME_PATTERNS || needles.size === 0) return undefined;
+  // a needle that contains another is found by the other's search
+  const least = [...needles].filter((t) => ![...needles].some((u) => u !== t && t.includes(u)));
+  return least.length <= MAX_NEEDLE_PATTERNS && least.every((t) => t.length >= NEEDLE_MIN) ? least : undefined;
+}
+
+function namePatterns(names: ReadonlyMap<string, Needles>, family: string | undefined): string[] {
+  if (family !== undefined) return [family];
+  if (names.size <= MAX_NAME_PATTERNS) return [...names.keys()];
+  const groups = [...new Set([...names.keys()].map((n) => groupOf(n, undefined)))].sort((a, b) => a.length - b.length);
   // a group that starts with a shorter one is found by the shorter one's search
-  const patterns = groups.filter((g, i) => !groups.slice(0, i).some((h) => g.startsWith(h)));
-  return { patterns: patterns.map((p) => Buffer.from(p, 'latin1')), names };
+  return groups.filter((g, i) => !groups.slice(0, i).some((h) => g.startsWith(h)));
 }

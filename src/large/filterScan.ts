@@ -21,6 +21,8 @@ export interface PlanScanOptions {
   signal?: AbortSignal;
   onProgress?: (bytes: number, total: number) => void;
   chunkBytes?: number;
+  /** lines known not to need the exact check (their answer comes from elsewhere) */
+  skipLine?: (lineNo: number) => boolean;
 }
 
 /** The exact test of one candidate line (its text without terminator, 1-based number, byte offset). */
@@ -80,6 +82,7 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
     let skippingLong = false;
     let counter: LineCounter | undefined;
     const hits: number[] = [];
+    const anyHit = plan.anyHit ?? [];
     while (idx.lineCount > 0) {
       opts.signal?.throwIfAborted();
       const { bytesRead } = await fh.read(buf, carry, chunk, filePos);
@@ -121,14 +124,18 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
         continue;
       }
       const view = buf.subarray(0, procEnd);
+      // a hit is 2 * its position, + 1 when any line it is on is a candidate
       hits.length = 0;
-      for (const pat of plan.patterns) for (let p = view.indexOf(pat, start); p >= 0; p = view.indexOf(pat, p + 1)) hits.push(p);
-      if (plan.patterns.length > 1) hits.sort((a, b) => a - b);
+      for (const pat of plan.patterns) for (let p = view.indexOf(pat, start); p >= 0; p = view.indexOf(pat, p + 1)) hits.push(2 * p);
+      for (const pat of anyHit) for (let p = view.indexOf(pat, start); p >= 0; p = view.indexOf(pat, p + 1)) hits.push(2 * p + 1);
+      if (plan.patterns.length + anyHit.length > 1) hits.sort((a, b) => a - b);
       let nextLine = start;
-      for (const p of hits) {
+      for (const h of hits) {
+        const any = h % 2 === 1;
+        const p = (h - (any ? 1 : 0)) / 2;
         if (p < nextLine) continue;
         let needles;
-        if (plan.names) {
+        if (plan.names && !any) {
           // an event name: whole, at the hit, then a space or the end of the line
           if (p > start && isIdent(view[p - 1])) continue;
           let e = p;
@@ -150,6 +157,7 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
           if (!needles.some((n) => line.indexOf(n) >= 0)) continue;
         }
         const lineNo = counter.at(base + ls, buf, base);
+        if (opts.skipLine?.(lineNo)) continue;
         const textEnd = le > ls && view[le - 1] === 13 ? le - 1 : le;
         if (!check(view.toString('utf8', ls, textEnd), lineNo, base + ls)) continue;
         if (out.length === opts.limit) {
