@@ -16,9 +16,10 @@ import type { ReplayOptions } from '../trace/replay/context.js';
 import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
 import { LargeTraceError, type FileIdentity } from './lineIndex.js';
 import { DeviceColumn } from './deviceColumn.js';
+import { RangeZones } from './rangeZones.js';
 
 /** Bytes handed to the decoder at once, and how long the replay runs before it yields. */
-const REPLAY_CHUNK = 256 * 1024;
+const REPLAY_CHUNK = 64 * 1024;
 const SLICE_MS = 12;
 
 export interface ReplayProgress {
@@ -45,6 +46,8 @@ export class BackgroundReplay {
   readonly engine: TraceEngine;
   /** each line's BDF device, for the filters (complete when the replay is done) */
   readonly devices: DeviceColumn;
+  /** where each stretch of lines reaches in each address space, for the filters (complete when the replay is done) */
+  readonly zones: RangeZones;
   /** resolves when the whole file is replayed; rejects if it cannot be (file changed, closed) */
   readonly done: Promise<ReplayDone>;
   private settledLine = 0;
@@ -67,10 +70,14 @@ export class BackgroundReplay {
     this.engine = new TraceEngine(replay);
     const engine = this.engine;
     const devices = (this.devices = new DeviceColumn(lineCount));
+    const zones = (this.zones = new RangeZones(lineCount));
     const decoder = new TraceDecoder((rec) => {
       engine.push(rec);
       // the fields are parsed for the engine already (eagerFields)
-      if (rec.kind === 'event' && rec.def && rec.fields && DeviceColumn.notes(rec.def)) devices.note(rec.line, rec.name, rec.fields);
+      if (rec.kind === 'event' && rec.def && rec.fields) {
+        if (DeviceColumn.notes(rec.def)) devices.note(rec.line, rec.name, rec.fields);
+        if (RangeZones.notes(rec.def)) zones.note(rec.line, rec.name, rec.fields);
+      }
       // an event settles every line before it (a map's outcome is known at the next event)
       if (rec.kind === 'event' || rec.kind === 'malformed') this.settledLine = rec.line - 1;
       this.lastPushed = rec.line;

@@ -7,6 +7,9 @@ import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
 import { EVENT_SPACES } from '../server/fieldSpaces.js';
 import { handledEvents } from '../trace/replay/handlers.js';
 
+/** DeviceColumn.notes by definition (asked for every event the replay reads) */
+const noted = new WeakMap<EventDef, boolean>();
+
 /** Ids 1..MAX_IDS name devices; 0: nothing noted on that line. */
 const MAX_IDS = 255;
 
@@ -26,7 +29,12 @@ export class DeviceColumn {
    * fields, its device is a BDF, and it prints no pointer (which could name a device too).
    */
   static notes(def: EventDef): boolean {
-    return handledEvents.has(def.name) && EVENT_SPACES[def.name]?.device?.from === 'bdf' && !def.args.some((a) => a.type.includes('*'));
+    let n = noted.get(def);
+    if (n === undefined) {
+      n = handledEvents.has(def.name) && EVENT_SPACES[def.name]?.device?.from === 'bdf' && !def.args.some((a) => a.type.includes('*'));
+      noted.set(def, n);
+    }
+    return n;
   }
 
   /** Whether every definition of the event is noted (the filter need not look for its device elsewhere). */
@@ -57,14 +65,14 @@ export class DeviceColumn {
     this.ids[line - 1] = id;
   }
 
-  /** 1-based lines whose noted device is `device`, ascending; undefined if the column cannot tell. */
-  linesOf(device: string): number[] | undefined {
+  /** The first `max` 1-based lines whose noted device is `device`, ascending; undefined if the column cannot tell. */
+  linesOf(device: string, max = Infinity): number[] | undefined {
     if (this.overflow) return undefined;
     const id = this.byName.get(device);
     const out: number[] = [];
     if (id === undefined) return out;
     const ids = this.ids;
-    for (let i = ids.indexOf(id); i >= 0; i = ids.indexOf(id, i + 1)) out.push(i + 1);
+    for (let i = ids.indexOf(id); i >= 0 && out.length < max; i = ids.indexOf(id, i + 1)) out.push(i + 1);
     return out;
   }
 

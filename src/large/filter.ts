@@ -16,6 +16,7 @@ import { namesDevice, parseCriteria, type ParsedCriteria } from '../server/filte
 import { planFilter } from './filterPlan.js';
 import { planScan, type LineCheck, type SampledLines } from './filterScan.js';
 import { DeviceColumn } from './deviceColumn.js';
+import { RangeZones } from './rangeZones.js';
 
 export type { FilterCriteria, ParsedCriteria };
 export { parseCriteria };
@@ -83,12 +84,39 @@ export function eventMatches(rec: EventRec, c: ParsedCriteria): boolean {
  * decodes only the lines the criteria's byte patterns hit (filterScan.ts); else, or when no
  * criterion narrows the events, every line is decoded and checked.
  */
-export async function scanFilter(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}, sampled?: SampledLines, devices?: DeviceColumn): Promise<LargeFilterResult> {
-  const byColumn = devices && sampled ? await fromDeviceColumn(path, catalog, criteria, opts, sampled, devices) : undefined;
+export async function scanFilter(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}, sampled?: SampledLines, replayed?: ReplayNotes): Promise<LargeFilterResult> {
+  const byColumn = replayed && sampled ? await fromDeviceColumn(path, catalog, criteria, opts, sampled, replayed.devices) : undefined;
   if (byColumn) return byColumn;
   const plan = sampled ? planFilter(criteria, catalog) : undefined;
   if (!plan || !sampled) return scanFilterExact(path, catalog, criteria, opts);
-  return planScan(path, plan, sampled, exactCheck(catalog, criteria), { limit: opts.limit ?? DEFAULT_FILTER_LIMIT, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes });
+  const range = criteria.range;
+  // a line of an event the zones note, in a zone that does not reach the range, cannot match
+  const zoned = new Map<string, boolean>();
+  const inZones = (name: string): boolean => {
+    let z = zoned.get(name);
+    if (z === undefined) zoned.set(name, (z = (catalog.lookup(name) ?? []).every((c) => RangeZones.notes(c.def))));
+    return z;
+  };
+  const skipNamed = replayed && range ? (l: number, name: string) => inZones(name) && !replayed.zones.mayTouch(l, range.space, range.start, range.last) : undefined;
+  return planScan(path, plan, sampled, exactCheck(catalog, criteria), { limit: opts.limit ?? DEFAULT_FILTER_LIMIT, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes, skipNamed });
+}
+
+/** The first `max` of two ascending lists together, ascending, each line once. */
+function mergeSorted(a: readonly number[], b: readonly number[], max: number): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < max && (i < a.length || j < b.length)) {
+    const next = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    if (out.at(-1) !== next) out.push(next);
+  }
+  return out;
+}
+
+/** What the finished replay noted for the filters. */
+export interface ReplayNotes {
+  devices: DeviceColumn;
+  zones: RangeZones;
 }
 
 function exactCheck(catalog: EventCatalog, criteria: ParsedCriteria): LineCheck {
@@ -107,9 +135,10 @@ function exactCheck(catalog: EventCatalog, criteria: ParsedCriteria): LineCheck 
 async function fromDeviceColumn(path: string, catalog: EventCatalog, c: ParsedCriteria, opts: FilterScanOptions, sampled: SampledLines, devices: DeviceColumn): Promise<LargeFilterResult | undefined> {
   if (c.device === undefined || !c.device.includes(':') || c.range || c.family !== undefined || c.asid !== undefined) return undefined;
   const t0 = performance.now();
-  const noted = devices.linesOf(c.device);
-  if (!noted) return undefined;
   const limit = opts.limit ?? DEFAULT_FILTER_LIMIT;
+  // one past the limit: the first line left out is what `scanned` reports
+  const noted = devices.linesOf(c.device, limit + 1);
+  if (!noted) return undefined;
   const plan = planFilter(c, catalog, (name) => DeviceColumn.notesAll(catalog, name));
   let found: number[] = [];
   if (plan && plan.patterns.length > 0) {
@@ -117,7 +146,7 @@ async function fromDeviceColumn(path: string, catalog: EventCatalog, c: ParsedCr
     const r = await planScan(path, plan, sampled, exactCheck(catalog, c), { limit, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes, skipLine: (l) => devices.noted(l) });
     found = r.truncated ? [...r.lines, r.scanned] : r.lines;
   }
-  const all = found.length ? [...new Set([...noted, ...found])].sort((a, b) => a - b) : noted;
+  const all = found.length ? mergeSorted(noted, found, limit + 1) : noted;
   opts.onProgress?.(1, 1);
   const truncated = all.length > limit;
   return { lines: truncated ? all.slice(0, limit) : all, truncated, scanned: truncated ? all[limit] : sampled.lineCount, millis: performance.now() - t0 };

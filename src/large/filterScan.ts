@@ -23,6 +23,8 @@ export interface PlanScanOptions {
   chunkBytes?: number;
   /** lines known not to need the exact check (their answer comes from elsewhere) */
   skipLine?: (lineNo: number) => boolean;
+  /** the same for a line found by its event's name: known not to match */
+  skipNamed?: (lineNo: number, name: string) => boolean;
 }
 
 /** The exact test of one candidate line (its text without terminator, 1-based number, byte offset). */
@@ -135,6 +137,7 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
         const p = (h - (any ? 1 : 0)) / 2;
         if (p < nextLine) continue;
         let needles;
+        let name: string | undefined;
         if (plan.names && !any) {
           // an event name: whole, at the hit, then a space or the end of the line
           if (p > start && isIdent(view[p - 1])) continue;
@@ -142,7 +145,7 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
           while (e < procEnd && isIdent(view[e])) e++;
           const after = e < procEnd ? view[e] : -1;
           if (after !== 32 && after !== 10 && after !== 13 && after !== -1) continue;
-          const name = view.toString('latin1', p, e);
+          name = view.toString('latin1', p, e);
           if (!plan.names.has(name)) continue;
           needles = plan.names.get(name);
         }
@@ -157,7 +160,7 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
           if (!needles.some((n) => line.indexOf(n) >= 0)) continue;
         }
         const lineNo = counter.at(base + ls, buf, base);
-        if (opts.skipLine?.(lineNo)) continue;
+        if (opts.skipLine?.(lineNo) || (name !== undefined && opts.skipNamed?.(lineNo, name))) continue;
         const textEnd = le > ls && view[le - 1] === 13 ? le - 1 : le;
         if (!check(view.toString('utf8', ls, textEnd), lineNo, base + ls)) continue;
         if (out.length === opts.limit) {

@@ -228,7 +228,7 @@ export class LargeTrace {
   async filter(criteria: FilterCriteria, opts: FilterScanOptions = {}): Promise<LargeFilterResult> {
     const parsed = parseCriteria(criteria);
     await this.lineIndex.checkUnchanged();
-    const r = await scanFilter(this.path, this.catalog, parsed, opts, this.lineIndex.samples, this.replay.isDone ? this.replay.devices : undefined);
+    const r = await scanFilter(this.path, this.catalog, parsed, opts, this.lineIndex.samples, this.replay.isDone ? this.replay : undefined);
     await this.lineIndex.checkUnchanged();
     return r;
   }

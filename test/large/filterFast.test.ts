@@ -65,11 +65,11 @@ async function compare(path: string, criteria: FilterCriteria[], opts: { stride?
   const t = await LargeTrace.openIndex(path, { stride: opts.stride });
   let matched = 0;
   try {
-    // while the replay runs (bytes only), then once it is done (a device filter reads the replay's column)
+    // while the replay runs (bytes only), then once it is done (what the replay noted: devices, range zones)
     for (const phase of ['replaying', 'replayed']) {
       if (phase === 'replayed') await t.replayDone();
       for (const c of criteria) {
-        if (phase === 'replayed' && c.device === undefined) continue;
+        if (phase === 'replayed' && c.device === undefined && c.start === undefined) continue;
         const parsed = parseCriteria(c);
         const want = await scanFilterExact(path, catalog, parsed);
         const got = await t.filter(c, { chunkBytes: opts.chunkBytes });
