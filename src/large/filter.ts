@@ -16,7 +16,7 @@ import { namesDevice, parseCriteria, type ParsedCriteria } from '../server/filte
 import { planFilter } from './filterPlan.js';
 import { planScan, type LineCheck, type SampledLines } from './filterScan.js';
 import { DeviceColumn } from './deviceColumn.js';
-import { RangeZones } from './rangeZones.js';
+import { RangeZones, ZONE_LINES } from './rangeZones.js';
 
 export type { FilterCriteria, ParsedCriteria };
 export { parseCriteria };
@@ -87,18 +87,37 @@ export function eventMatches(rec: EventRec, c: ParsedCriteria): boolean {
 export async function scanFilter(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}, sampled?: SampledLines, replayed?: ReplayNotes): Promise<LargeFilterResult> {
   const byColumn = replayed && sampled ? await fromDeviceColumn(path, catalog, criteria, opts, sampled, replayed.devices) : undefined;
   if (byColumn) return byColumn;
-  const plan = sampled ? planFilter(criteria, catalog) : undefined;
-  if (!plan || !sampled) return scanFilterExact(path, catalog, criteria, opts);
   const range = criteria.range;
-  // a line of an event the zones note, in a zone that does not reach the range, cannot match
+  // events the zones note are looked for only in the zones that reach the range
+  const zones = replayed && range && sampled && ZONE_LINES % sampled.stride === 0 ? replayed.zones : undefined;
   const zoned = new Map<string, boolean>();
   const inZones = (name: string): boolean => {
     let z = zoned.get(name);
     if (z === undefined) zoned.set(name, (z = (catalog.lookup(name) ?? []).every((c) => RangeZones.notes(c.def))));
     return z;
   };
-  const skipNamed = replayed && range ? (l: number, name: string) => inZones(name) && !replayed.zones.mayTouch(l, range.space, range.start, range.last) : undefined;
-  return planScan(path, plan, sampled, exactCheck(catalog, criteria), { limit: opts.limit ?? DEFAULT_FILTER_LIMIT, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes, skipNamed });
+  const plan = sampled ? planFilter(criteria, catalog, undefined, zones ? inZones : undefined) : undefined;
+  if (!plan || !sampled) return scanFilterExact(path, catalog, criteria, opts);
+  const zoneBytes = zones && range ? zoneByteRanges(zones, range, sampled) : undefined;
+  // and there, a line in a zone that does not reach the range cannot match
+  const skipNamed = zones && range ? (l: number, name: string) => inZones(name) && !zones.mayTouch(l, range.space, range.start, range.last) : undefined;
+  return planScan(path, plan, sampled, exactCheck(catalog, criteria), { limit: opts.limit ?? DEFAULT_FILTER_LIMIT, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes, skipNamed, zoneBytes });
+}
+
+/** The bytes of the zones that may reach the range: ascending, adjacent ones joined. */
+function zoneByteRanges(zones: RangeZones, range: NonNullable<ParsedCriteria['range']>, sampled: SampledLines): [number, number][] {
+  const per = ZONE_LINES / sampled.stride;
+  const at = (sample: number) => (sample < sampled.samples ? sampled.offset(sample) : Infinity);
+  const out: [number, number][] = [];
+  for (let z = 0; z < zones.zoneCount; z++) {
+    if (!zones.zoneMayTouch(z, range.space, range.start, range.last)) continue;
+    const from = at(z * per);
+    const to = at((z + 1) * per);
+    const last = out.at(-1);
+    if (last && last[1] === from) last[1] = to;
+    else out.push([from, to]);
+  }
+  return out;
 }
 
 /** The first `max` of two ascending lists together, ascending, each line once. */
@@ -143,7 +162,7 @@ async function fromDeviceColumn(path: string, catalog: EventCatalog, c: ParsedCr
   let found: number[] = [];
   if (plan && plan.patterns.length > 0) {
     // a noted line's answer is known already: in `noted` or no match
-    const r = await planScan(path, plan, sampled, exactCheck(catalog, c), { limit, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes, skipLine: (l) => devices.noted(l) });
+    const r = await planScan(path, plan, sampled, exactCheck(catalog, c), { limit, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes, skipLine: (l) => devices.noted(l), untilLine: noted.length > limit ? noted[limit] : undefined });
     found = r.truncated ? [...r.lines, r.scanned] : r.lines;
   }
   const all = found.length ? mergeSorted(noted, found, limit + 1) : noted;

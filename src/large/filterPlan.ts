@@ -20,6 +20,11 @@ export interface FilterPlan {
   /** byte strings whose every occurrence marks a candidate line, whatever its event (the needles of events searched for by their needles) */
   anyHit?: Buffer[];
   /**
+   * Events searched for only where the replay's zones say their addresses may reach the range
+   * (rangeZones.ts): their patterns and names, as `patterns` and `names` are for the rest.
+   */
+  zoned?: { patterns: Buffer[]; names: ReadonlyMap<string, Needles> };
+  /**
    * The events a candidate line must name at a pattern's hit (the name starts at the hit, whole,
    * followed by a space or the line end), with their needles. Undefined: any hit is a candidate.
    */
@@ -116,7 +121,7 @@ export type NotedDevices = (eventName: string) => boolean;
  * The plan for `c`, or undefined when every line must be looked at (no criterion narrows the
  * events). With `noted`, the plan leaves out what the device column answers (`c` is a device alone).
  */
-export function planFilter(c: ParsedCriteria, catalog: EventCatalog, noted?: NotedDevices): FilterPlan | undefined {
+export function planFilter(c: ParsedCriteria, catalog: EventCatalog, noted?: NotedDevices, zonedEvent?: (eventName: string) => boolean): FilterPlan | undefined {
   if (c.range === undefined && c.device === undefined && c.asid === undefined) {
     // an event-name prefix alone: unknown events (no definition) can match it too
     return c.family !== undefined ? { patterns: [Buffer.from(c.family, 'utf8')] } : undefined;
@@ -133,14 +138,26 @@ export function planFilter(c: ParsedCriteria, catalog: EventCatalog, noted?: Not
     names.set(def.name, all?.map((t) => Buffer.from(t, 'latin1')));
   }
   const bytes = (texts: string[]) => texts.map((p) => Buffer.from(p, 'latin1'));
+  // events without needles that the zones note: looked for only in the zones that reach the range
+  let zoned: FilterPlan['zoned'];
+  if (zonedEvent) {
+    const inZones = new Map([...names].filter(([name, n]) => n === undefined && zonedEvent(name)));
+    for (const name of inZones.keys()) names.delete(name);
+    if (inZones.size) zoned = { patterns: bytes(namePatterns(inZones, c.family)), names: inZones };
+  }
+  const plan = restPlan(names, c.family, bytes);
+  return zoned ? { ...plan, zoned } : plan;
+}
+
+function restPlan(names: Map<string, Needles>, family: string | undefined, bytes: (t: string[]) => Buffer[]): FilterPlan {
   // events with needles by their needles (a line with one is a candidate whatever its event: the
   // exact check looks at that), the few others by their names
-  const needles = needlePatterns(names, c.family);
+  const needles = needlePatterns(names, family);
   if (needles) {
     const bare = new Map([...names].filter(([, n]) => n === undefined));
     return { anyHit: bytes(needles), patterns: bytes([...bare.keys()]), names: bare };
   }
-  return { patterns: bytes(namePatterns(names, c.family)), names };
+  return { patterns: bytes(namePatterns(names, family)), names };
 }
 
 /** At most this many needles (each at least NEEDLE_MIN bytes) are searched for instead of the names (with at most MAX_NAME_PATTERNS names without needles). */

@@ -25,6 +25,10 @@ export interface PlanScanOptions {
   skipLine?: (lineNo: number) => boolean;
   /** the same for a line found by its event's name: known not to match */
   skipNamed?: (lineNo: number, name: string) => boolean;
+  /** the scan may stop past this line (the caller has all it needs up to it) */
+  untilLine?: number;
+  /** where the plan's zoned events are looked for: ascending, disjoint [start, end) byte ranges of whole lines */
+  zoneBytes?: readonly (readonly [number, number])[];
 }
 
 /** The exact test of one candidate line (its text without terminator, 1-based number, byte offset). */
@@ -82,9 +86,13 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
     let carry = 0;
     let filePos = 0;
     let skippingLong = false;
+    let done = false;
     let counter: LineCounter | undefined;
     const hits: number[] = [];
     const anyHit = plan.anyHit ?? [];
+    const zoned = plan.zoned;
+    const zoneBytes = opts.zoneBytes ?? [];
+    let zone = 0;
     while (idx.lineCount > 0) {
       opts.signal?.throwIfAborted();
       const { bytesRead } = await fh.read(buf, carry, chunk, filePos);
@@ -126,19 +134,28 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
         continue;
       }
       const view = buf.subarray(0, procEnd);
-      // a hit is 2 * its position, + 1 when any line it is on is a candidate
+      // a hit is 3 * its position + its kind: 0 a name, 1 a needle (any line is a candidate), 2 a zoned name
       hits.length = 0;
-      for (const pat of plan.patterns) for (let p = view.indexOf(pat, start); p >= 0; p = view.indexOf(pat, p + 1)) hits.push(2 * p);
-      for (const pat of anyHit) for (let p = view.indexOf(pat, start); p >= 0; p = view.indexOf(pat, p + 1)) hits.push(2 * p + 1);
-      if (plan.patterns.length + anyHit.length > 1) hits.sort((a, b) => a - b);
+      for (const pat of plan.patterns) for (let p = view.indexOf(pat, start); p >= 0; p = view.indexOf(pat, p + 1)) hits.push(3 * p);
+      for (const pat of anyHit) for (let p = view.indexOf(pat, start); p >= 0; p = view.indexOf(pat, p + 1)) hits.push(3 * p + 1);
+      if (zoned) {
+        while (zone < zoneBytes.length && zoneBytes[zone][1] <= base + start) zone++;
+        for (let z = zone; z < zoneBytes.length && zoneBytes[z][0] < base + procEnd; z++) {
+          const from = Math.max(start, zoneBytes[z][0] - base);
+          const upto = buf.subarray(0, Math.min(procEnd, zoneBytes[z][1] - base));
+          for (const pat of zoned.patterns) for (let p = upto.indexOf(pat, from); p >= 0; p = upto.indexOf(pat, p + 1)) hits.push(3 * p + 2);
+        }
+      }
+      hits.sort((a, b) => a - b);
       let nextLine = start;
       for (const h of hits) {
-        const any = h % 2 === 1;
-        const p = (h - (any ? 1 : 0)) / 2;
+        const kind = h % 3;
+        const p = (h - kind) / 3;
         if (p < nextLine) continue;
         let needles;
         let name: string | undefined;
-        if (plan.names && !any) {
+        const names = kind === 0 ? plan.names : kind === 2 ? zoned?.names : undefined;
+        if (names) {
           // an event name: whole, at the hit, then a space or the end of the line
           if (p > start && isIdent(view[p - 1])) continue;
           let e = p;
@@ -146,8 +163,8 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
           const after = e < procEnd ? view[e] : -1;
           if (after !== 32 && after !== 10 && after !== 13 && after !== -1) continue;
           name = view.toString('latin1', p, e);
-          if (!plan.names.has(name)) continue;
-          needles = plan.names.get(name);
+          if (!names.has(name)) continue;
+          needles = names.get(name);
         }
         const ls = p === start ? start : Math.max(start, view.lastIndexOf(10, p - 1) + 1);
         let le = view.indexOf(10, p);
@@ -160,6 +177,10 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
           if (!needles.some((n) => line.indexOf(n) >= 0)) continue;
         }
         const lineNo = counter.at(base + ls, buf, base);
+        if (opts.untilLine !== undefined && lineNo > opts.untilLine) {
+          done = true;
+          break;
+        }
         if (opts.skipLine?.(lineNo) || (name !== undefined && opts.skipNamed?.(lineNo, name))) continue;
         const textEnd = le > ls && view[le - 1] === 13 ? le - 1 : le;
         if (!check(view.toString('utf8', ls, textEnd), lineNo, base + ls)) continue;
@@ -171,7 +192,7 @@ export async function planScan(path: string, plan: FilterPlan, idx: SampledLines
         out.push(lineNo);
       }
       opts.onProgress?.(Math.min(filePos, total), total);
-      if (truncated || eof) break;
+      if (truncated || eof || done) break;
       counter.at(base + procEnd, buf, base);
       if (dataEnd - procEnd > DEFAULT_MAX_LINE_BYTES) {
         skippingLong = true;

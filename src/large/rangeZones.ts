@@ -9,7 +9,7 @@ import { EVENT_SPACES, fieldBigint, fieldRange } from '../server/fieldSpaces.js'
 import { handledEvents } from '../trace/replay/handlers.js';
 import type { Space } from '../trace/replay/spaces.js';
 
-const ZONE_LINES = 256;
+export const ZONE_LINES = 256;
 const SPACES: readonly Space[] = ['gpa', 'hva', 'iova', 'giova'];
 const page = (a: bigint): number => Number(a >> 12n);
 /** RangeZones.notes by event name (asked for every event the replay reads) */
@@ -59,7 +59,16 @@ export class RangeZones {
 
   /** Could a noted event on 1-based `line` touch [start, last] in `space` (any space: undefined)? */
   mayTouch(line: number, space: Space | undefined, start: bigint, last: bigint): boolean {
-    const base = Math.floor((line - 1) / ZONE_LINES) * SPACES.length * 2;
+    return this.zoneMayTouch(Math.floor((line - 1) / ZONE_LINES), space, start, last);
+  }
+
+  get zoneCount(): number {
+    return this.pages.length / (SPACES.length * 2);
+  }
+
+  /** Could a noted event in zone `z` (lines z * ZONE_LINES + 1 …) touch [start, last] in `space`? */
+  zoneMayTouch(z: number, space: Space | undefined, start: bigint, last: bigint): boolean {
+    const base = z * SPACES.length * 2;
     const lo = page(start);
     const hi = page(last);
     for (let s = 0; s < SPACES.length; s++) {
