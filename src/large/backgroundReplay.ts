@@ -73,10 +73,10 @@ export class BackgroundReplay {
     const zones = (this.zones = new RangeZones(lineCount));
     const decoder = new TraceDecoder((rec) => {
       engine.push(rec);
-      // the fields are parsed for the engine already (eagerFields)
-      if (rec.kind === 'event' && rec.def && rec.fields) {
-        if (DeviceColumn.notes(rec.def)) devices.note(rec.line, rec.name, rec.fields);
-        if (RangeZones.notes(rec.def)) zones.note(rec.line, rec.name, rec.fields);
+      // (an event the engine does not handle has its fields parsed here only when noted: rare ones)
+      if (rec.kind === 'event' && rec.def) {
+        if (DeviceColumn.notes(rec.def) && rec.fields) devices.note(rec.line, rec.name, rec.fields);
+        if (RangeZones.notes(rec.def) && rec.fields) zones.note(rec.line, rec.name, rec.fields);
       }
       // an event settles every line before it (a map's outcome is known at the next event)
       if (rec.kind === 'event' || rec.kind === 'malformed') this.settledLine = rec.line - 1;

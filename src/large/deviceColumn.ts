@@ -1,11 +1,10 @@
 // The device each line's event belongs to by PCI BDF, noted while the replay parses the line
 // anyway (a byte per line: the devices a trace names are few), so a device filter answers from
-// it instead of decoding every VT-d line again. Only events the replay parses fields for and
-// whose device is a BDF (fieldSpaces: from 'bdf') are noted; the filter finds the rest by bytes.
+// it instead of decoding every VT-d line again. Events whose device is a BDF (fieldSpaces: from
+// 'bdf') are noted; the filter finds the rest by bytes.
 import type { EventDef, FieldValue } from '../trace/types.js';
 import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
 import { EVENT_SPACES } from '../server/fieldSpaces.js';
-import { handledEvents } from '../trace/replay/handlers.js';
 
 /** DeviceColumn.notes by definition (asked for every event the replay reads) */
 const noted = new WeakMap<EventDef, boolean>();
@@ -25,13 +24,14 @@ export class DeviceColumn {
   }
 
   /**
-   * Whether the column notes the device of an event of this definition: the replay parses its
-   * fields, its device is a BDF, and it prints no pointer (which could name a device too).
+   * Whether the column notes the device of an event of this definition: its device is a BDF and
+   * it prints no pointer (which could name a device too). The replay parses its fields for that if
+   * the engine does not.
    */
   static notes(def: EventDef): boolean {
     let n = noted.get(def);
     if (n === undefined) {
-      n = handledEvents.has(def.name) && EVENT_SPACES[def.name]?.device?.from === 'bdf' && !def.args.some((a) => a.type.includes('*'));
+      n = EVENT_SPACES[def.name]?.device?.from === 'bdf' && !def.args.some((a) => a.type.includes('*'));
       noted.set(def, n);
     }
     return n;

@@ -160,7 +160,7 @@ async function fromDeviceColumn(path: string, catalog: EventCatalog, c: ParsedCr
   if (!noted) return undefined;
   const plan = planFilter(c, catalog, (name) => DeviceColumn.notesAll(catalog, name));
   let found: number[] = [];
-  if (plan && plan.patterns.length > 0) {
+  if (plan && (plan.patterns.length > 0 || (plan.anyHit?.length ?? 0) > 0 || plan.zoned)) {
     // a noted line's answer is known already: in `noted` or no match
     const r = await planScan(path, plan, sampled, exactCheck(catalog, c), { limit, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes, skipLine: (l) => devices.noted(l), untilLine: noted.length > limit ? noted[limit] : undefined });
     found = r.truncated ? [...r.lines, r.scanned] : r.lines;

@@ -2,11 +2,10 @@
 // parses its lines anyway: per zone of ZONE_LINES lines, the lowest and highest 4 KiB page that
 // the ranges of its events (a translation's masked IOVA, a map's IOVA + size …) touch. A filter
 // for an address range then decodes such a line only when its zone reaches the range: most
-// translations need not be parsed again. Covers the events the replay parses whose address
-// fields are ranges (their start need not be printed in the range, so no byte test finds them).
+// translations need not be parsed again. Covers the events whose address fields are ranges
+// (their start need not be printed in the range, so no byte test finds them).
 import type { EventDef, FieldValue } from '../trace/types.js';
 import { EVENT_SPACES, fieldBigint, fieldRange } from '../server/fieldSpaces.js';
-import { handledEvents } from '../trace/replay/handlers.js';
 import type { Space } from '../trace/replay/spaces.js';
 
 export const ZONE_LINES = 256;
@@ -28,12 +27,12 @@ export class RangeZones {
     }
   }
 
-  /** Whether the zones note every line of an event of this definition (the replay parses it; it has a range field). */
+  /** Whether the zones note every line of an event of this definition (it has a range field; the replay parses it for the zones if the engine does not). */
   static notes(def: EventDef): boolean {
     let n = noted.get(def.name);
     if (n === undefined) {
       const s = EVENT_SPACES[def.name];
-      n = s !== undefined && handledEvents.has(def.name) && Object.values(s.fields).some((f) => f.extent !== undefined && !f.isEnd);
+      n = s !== undefined && Object.values(s.fields).some((f) => f.extent !== undefined && !f.isEnd);
       noted.set(def.name, n);
     }
     return n;

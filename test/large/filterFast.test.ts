@@ -129,7 +129,12 @@ test('odd shapes: CRLF, BOM, over-long lines, lines longer than a read chunk, no
     const lines = readFileSync(g.path, 'utf8').split('\n').slice(0, -1);
     const over = '4242@1700000000.100000:vtd_dmar_translate dev 00:02.00 iova 0xffff0000 -> gpa 0x1000 mask 0xfff ' + 'z'.repeat(1_100_000);
     const long = '4242@1700000000.100000:vtd_dmar_translate dev 00:02.00 iova 0xffff0000 -> gpa 0x1000 mask 0xfff';
-    const mixed = [...lines.slice(0, 500), over, ...lines.slice(500, 900), 'x'.repeat(70_000), long, ...lines.slice(900, 1500), over, over, ...lines.slice(1500)];
+    // a string argument printing a BDF names that device too (the device column does not note it)
+    const named = [
+      '4242@1700000000.100001:vhost_vdpa_listener_region_add_unaligned vdpa: 0x55d2c1a4e2b0 region 00:02.0 offset_within_address_space 1 offset_within_region 2',
+      '4242@1700000000.100002:virtio_iommu_notify_flag_add add notifier to mr 00:02.0',
+    ];
+    const mixed = [...lines.slice(0, 500), over, ...named, ...lines.slice(500, 900), 'x'.repeat(70_000), long, ...lines.slice(900, 1500), over, over, ...named, ...lines.slice(1500)];
     const shapes: Record<string, string> = {
       crlf: mixed.join('\r\n') + '\r\n',
       bom: '\uFEFF' + mixed.join('\n') + '\n',
