@@ -11,7 +11,12 @@ export interface LargeChildResult {
   bytes: number;
   lines: number;
   diagnostics: number;
+  /** open → lines known (the newline scan): the viewer scrolls and filters from here */
   indexMs: number;
+  /** open → replay done (in the background after the index) */
+  replayMs: number;
+  /** hovers sent while the replay was running: latency, and how many said "still indexing" */
+  hoverDuringReplay?: { count: number; pending: number; p50: number; p99: number; max: number };
   maxRssKiB: number;
   workerHeapBytes: number;
   hover?: { count: number; answered: number; p50: number; p99: number; max: number };
@@ -36,10 +41,31 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const opened = await w.request({ type: 'open', path: file });
     const indexMs = performance.now() - t0;
-    const s = opened.summary;
-    const out: LargeChildResult = { file, bytes: s.bytes, lines: s.lines, diagnostics: s.diagnostics, indexMs, maxRssKiB: 0, workerHeapBytes: 0 };
+    const replaying = w.request({ type: 'replay' });
+    let replayEnd = 0;
+    void replaying.then(() => (replayEnd = performance.now()), () => undefined);
+    const rand = prng(99);
+    let hoverDuringReplay: LargeChildResult['hoverDuringReplay'];
     if (flag === '--queries') {
-      const rand = prng(99);
+      // a user scrolling and hovering while the replay runs: any line, answered or "still indexing"
+      const times: number[] = [];
+      let pending = 0;
+      while (times.length < 50 && replayEnd === 0) {
+        const line = 1 + Math.floor(rand() * opened.summary.lines);
+        const [l] = (await w.request({ type: 'lines', from: line, count: 1 })).lines;
+        const m = HOVERABLE.exec(l.text);
+        if (!m) continue;
+        const h0 = performance.now();
+        const h = await w.request({ type: 'hover', line, column: m.index + m[0].length - m[1].length });
+        times.push(performance.now() - h0);
+        if (h.hover?.pending) pending++;
+      }
+      if (times.length) hoverDuringReplay = { count: times.length, pending, p50: pct(times, 50), p99: pct(times, 99), max: Math.max(...times) };
+    }
+    const s = (await replaying).summary;
+    const replayMs = (replayEnd || performance.now()) - t0;
+    const out: LargeChildResult = { file, bytes: s.bytes, lines: s.lines, diagnostics: s.diagnostics, indexMs, replayMs, maxRssKiB: 0, workerHeapBytes: 0, ...(hoverDuringReplay ? { hoverDuringReplay } : {}) };
+    if (flag === '--queries') {
       const times: number[] = [];
       let answered = 0;
       while (times.length < 200) {

@@ -1,6 +1,7 @@
 // "Show only the lines that touch …" over a file that is never held whole: one streaming pass
-// that classifies each line and keeps the numbers of those matching every criterion given
-// (nothing else of a line is kept, so a scan leaves no garbage behind in the old heap). The
+// that keeps the numbers of the lines matching every criterion given (nothing else of a line is
+// kept, so a scan leaves no garbage behind in the old heap). Lines are found by their bytes first
+// (filterPlan.ts, filterScan.ts) and only those are classified and checked. The
 // criteria and their meaning are the language server's FilterRequest ones (an address range in
 // one space, an event-name prefix, a device, an ASID), so both views agree line for line.
 import { open } from 'node:fs/promises';
@@ -12,6 +13,10 @@ import { bodySpans } from '../server/fieldSpans.js';
 import { createLineClassifier } from '../trace/read/logLine.js';
 import type { EventCatalog } from '../trace/catalog/eventCatalog.js';
 import { namesDevice, parseCriteria, type ParsedCriteria } from '../server/filterCriteria.js';
+import { planFilter } from './filterPlan.js';
+import { planScan, type LineCheck, type SampledLines } from './filterScan.js';
+import { DeviceColumn } from './deviceColumn.js';
+import { RangeZones, ZONE_LINES } from './rangeZones.js';
 
 export type { FilterCriteria, ParsedCriteria };
 export { parseCriteria };
@@ -32,7 +37,7 @@ export const DEFAULT_FILTER_LIMIT = 1_000_000;
  * Can an event of this name match at all? Decided from its name and definition alone, so most
  * lines of a scan are dropped before their fields are parsed.
  */
-function eventMayMatch(rec: EventRec, c: ParsedCriteria): boolean {
+export function eventMayMatch(rec: Pick<EventRec, 'name' | 'def'>, c: ParsedCriteria): boolean {
   if (c.family !== undefined && !rec.name.startsWith(c.family)) return false;
   const spaces = EVENT_SPACES[rec.name];
   if (c.asid !== undefined && !spaces?.asid) return false;
@@ -74,8 +79,100 @@ export function eventMatches(rec: EventRec, c: ParsedCriteria): boolean {
   return !c.range || touchesRange(rec, c.range);
 }
 
-/** One pass over the file; `onProgress` is called after each chunk. */
-export async function scanFilter(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}): Promise<LargeFilterResult> {
+/**
+ * The matching lines of the file. With the index's sampled lines, a scan over the bytes that
+ * decodes only the lines the criteria's byte patterns hit (filterScan.ts); else, or when no
+ * criterion narrows the events, every line is decoded and checked.
+ */
+export async function scanFilter(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}, sampled?: SampledLines, replayed?: ReplayNotes): Promise<LargeFilterResult> {
+  const byColumn = replayed && sampled ? await fromDeviceColumn(path, catalog, criteria, opts, sampled, replayed.devices) : undefined;
+  if (byColumn) return byColumn;
+  const range = criteria.range;
+  // events the zones note are looked for only in the zones that reach the range
+  const zones = replayed && range && sampled && ZONE_LINES % sampled.stride === 0 ? replayed.zones : undefined;
+  const zoned = new Map<string, boolean>();
+  const inZones = (name: string): boolean => {
+    let z = zoned.get(name);
+    if (z === undefined) zoned.set(name, (z = (catalog.lookup(name) ?? []).every((c) => RangeZones.notes(c.def))));
+    return z;
+  };
+  const plan = sampled ? planFilter(criteria, catalog, undefined, zones ? inZones : undefined) : undefined;
+  if (!plan || !sampled) return scanFilterExact(path, catalog, criteria, opts);
+  const zoneBytes = zones && range ? zoneByteRanges(zones, range, sampled) : undefined;
+  // and there, a line in a zone that does not reach the range cannot match
+  const skipNamed = zones && range ? (l: number, name: string) => inZones(name) && !zones.mayTouch(l, range.space, range.start, range.last) : undefined;
+  return planScan(path, plan, sampled, exactCheck(catalog, criteria), { limit: opts.limit ?? DEFAULT_FILTER_LIMIT, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes, skipNamed, zoneBytes });
+}
+
+/** The bytes of the zones that may reach the range: ascending, adjacent ones joined. */
+function zoneByteRanges(zones: RangeZones, range: NonNullable<ParsedCriteria['range']>, sampled: SampledLines): [number, number][] {
+  const per = ZONE_LINES / sampled.stride;
+  const at = (sample: number) => (sample < sampled.samples ? sampled.offset(sample) : Infinity);
+  const out: [number, number][] = [];
+  for (let z = 0; z < zones.zoneCount; z++) {
+    if (!zones.zoneMayTouch(z, range.space, range.start, range.last)) continue;
+    const from = at(z * per);
+    const to = at((z + 1) * per);
+    const last = out.at(-1);
+    if (last && last[1] === from) last[1] = to;
+    else out.push([from, to]);
+  }
+  return out;
+}
+
+/** The first `max` of two ascending lists together, ascending, each line once. */
+function mergeSorted(a: readonly number[], b: readonly number[], max: number): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < max && (i < a.length || j < b.length)) {
+    const next = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    if (out.at(-1) !== next) out.push(next);
+  }
+  return out;
+}
+
+/** What the finished replay noted for the filters. */
+export interface ReplayNotes {
+  devices: DeviceColumn;
+  zones: RangeZones;
+}
+
+function exactCheck(catalog: EventCatalog, criteria: ParsedCriteria): LineCheck {
+  const classify = createLineClassifier(catalog, { lazyFields: true });
+  const check = (text: string, lineNo: number, offset: number): boolean => {
+    const rec = classify(text, lineNo, offset);
+    return rec.kind === 'event' && eventMatches(rec, criteria);
+  };
+  return check;
+}
+
+/**
+ * A device filter (a BDF, nothing else) once the replay is done: the lines the replay noted for
+ * that device, plus a byte scan for the events it does not note; undefined if it cannot answer.
+ */
+async function fromDeviceColumn(path: string, catalog: EventCatalog, c: ParsedCriteria, opts: FilterScanOptions, sampled: SampledLines, devices: DeviceColumn): Promise<LargeFilterResult | undefined> {
+  if (c.device === undefined || !c.device.includes(':') || c.range || c.family !== undefined || c.asid !== undefined) return undefined;
+  const t0 = performance.now();
+  const limit = opts.limit ?? DEFAULT_FILTER_LIMIT;
+  // one past the limit: the first line left out is what `scanned` reports
+  const noted = devices.linesOf(c.device, limit + 1);
+  if (!noted) return undefined;
+  const plan = planFilter(c, catalog, (name) => DeviceColumn.notesAll(catalog, name));
+  let found: number[] = [];
+  if (plan && (plan.patterns.length > 0 || (plan.anyHit?.length ?? 0) > 0 || plan.zoned)) {
+    // a noted line's answer is known already: in `noted` or no match
+    const r = await planScan(path, plan, sampled, exactCheck(catalog, c), { limit, signal: opts.signal, onProgress: opts.onProgress, chunkBytes: opts.chunkBytes, skipLine: (l) => devices.noted(l), untilLine: noted.length > limit ? noted[limit] : undefined });
+    found = r.truncated ? [...r.lines, r.scanned] : r.lines;
+  }
+  const all = found.length ? mergeSorted(noted, found, limit + 1) : noted;
+  opts.onProgress?.(1, 1);
+  const truncated = all.length > limit;
+  return { lines: truncated ? all.slice(0, limit) : all, truncated, scanned: truncated ? all[limit] : sampled.lineCount, millis: performance.now() - t0 };
+}
+
+/** One pass over the file decoding every line; `onProgress` is called after each chunk. */
+export async function scanFilterExact(path: string, catalog: EventCatalog, criteria: ParsedCriteria, opts: FilterScanOptions = {}): Promise<LargeFilterResult> {
   const t0 = performance.now();
   const limit = opts.limit ?? DEFAULT_FILTER_LIMIT;
   const out: number[] = [];

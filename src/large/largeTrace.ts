@@ -1,14 +1,13 @@
-// A trace file of any size, opened for viewing: one streaming pass builds the sparse line index
-// and feeds the replay engine; afterwards lines are read back on demand and hover, definition,
-// diagnostics and filters are answered from the engine's timeline plus the few lines concerned.
-// Memory: the engine's model (mappings and checkpoints) plus O(lines / stride) offsets.
+// A trace file of any size, opened for viewing in two passes: a newline scan over the bytes builds
+// the sparse line index (the viewer can scroll and filter then), and the replay engine follows in
+// the background (backgroundReplay.ts). Lines are read back on demand; hover, definition, state
+// and resolve are answered from the engine's timeline plus the few lines concerned, as soon as
+// the replay has passed their line. Memory: the engine's model plus O(lines / stride) offsets.
 import { open } from 'node:fs/promises';
 import { catalogFor } from '../trace/analyze.js';
 import { isSimpletraceFile, simpletraceToText } from './simpletraceText.js';
-import { TraceDecoder } from '../trace/read/traceReader.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../trace/read/lineSource.js';
-import { TraceEngine, type TableState } from '../trace/replay/engine.js';
-import { handledEvents } from '../trace/replay/handlers.js';
+import type { TraceEngine, TableState } from '../trace/replay/engine.js';
 import type { ReplayOptions } from '../trace/replay/context.js';
 import type { Diagnostic } from '../trace/replay/diagnostics.js';
 import type { ResolveOptions, ResolveResult } from '../trace/replay/resolveAt.js';
@@ -18,7 +17,10 @@ import { hover as serverHover } from '../server/hover.js';
 import { resolveRequest, stateAt as serverStateAt } from '../server/requests.js';
 import type { ResolveParams, StateAtResult } from '../server/protocol.js';
 import type { WireResolveAnswer } from '../shared/protocol/resolveWire.js';
-import { LargeTraceError, LineIndex, LineIndexBuilder, DEFAULT_STRIDE } from './lineIndex.js';
+import { LargeTraceError, LineIndex, DEFAULT_STRIDE } from './lineIndex.js';
+import { scanLines } from './lineScan.js';
+import { BackgroundReplay, type ReplayProgress } from './backgroundReplay.js';
+import { partialNote, percentOf, stillReplaying } from './replayNotes.js';
 import type { LargeFilterResult, LargeHover, LargeTraceSummary, LineText } from '../shared/protocol/largeTrace.js';
 import { WindowIndex } from './windowIndex.js';
 import { definitionLines } from '../server/definitionLines.js';
@@ -37,20 +39,36 @@ export interface LargeTraceOptions {
 }
 
 export class LargeTrace {
-  private readonly diags: Diagnostic[];
+  /** the diagnostics in line order, taken once the replay is done */
+  private diags: Diagnostic[] | undefined;
 
   private constructor(
     readonly path: string,
     private readonly lineIndex: LineIndex,
-    readonly engine: TraceEngine,
+    private readonly replay: BackgroundReplay,
     private readonly window: WindowIndex,
     private readonly catalog: EventCatalog,
-    private readonly info: LargeTraceSummary,
-  ) {
-    this.diags = engine.diagnostics();
+    private info: LargeTraceSummary,
+  ) {}
+
+  /** Open `path` and wait for its whole replay (what tests and one-shot callers want). */
+  static async open(path: string, opts: LargeTraceOptions = {}): Promise<LargeTrace> {
+    const t = await LargeTrace.openIndex(path, opts);
+    try {
+      await t.replayDone();
+    } catch (e) {
+      await t.close();
+      throw e;
+    }
+    return t;
   }
 
-  static async open(path: string, opts: LargeTraceOptions = {}): Promise<LargeTrace> {
+  /**
+   * Open `path` as soon as its lines are indexed (a newline scan over the bytes): lines and
+   * filters answer at once; the replay runs in the background (`replayDone`, `replayProgress`),
+   * and model requests about a line wait for the replay to pass it.
+   */
+  static async openIndex(path: string, opts: LargeTraceOptions = {}): Promise<LargeTrace> {
     if (await isSimpletraceFile(path)) {
       // binary simpletrace: viewed through its text form, one line per record
       const { catalog } = await catalogFor(opts.traceEvents);
@@ -58,7 +76,7 @@ export class LargeTrace {
         throw new LargeTraceError(e.message);
       });
       try {
-        const t = await LargeTrace.open(text.path, opts);
+        const t = await LargeTrace.openIndex(text.path, opts);
         t.cleanup = text.remove;
         return t;
       } catch (e) {
@@ -68,51 +86,50 @@ export class LargeTrace {
     }
     const t0 = performance.now();
     const { catalog, problems } = await catalogFor(opts.traceEvents);
-    const engine = new TraceEngine(opts.replay);
-    const built = new LineIndexBuilder(opts.stride ?? DEFAULT_STRIDE);
-    const decoder = new TraceDecoder((rec) => {
-      built.line(rec.line, rec.offset);
-      engine.push(rec);
-    }, { catalog, lazyFields: true, eagerFields: handledEvents, maxLineBytes: DEFAULT_MAX_LINE_BYTES });
     const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
       throw new LargeTraceError(`cannot open trace ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     });
-    let identity;
+    let scan;
     try {
-      const before = await fh.stat();
-      if (!before.isFile()) throw new LargeTraceError(`${path} is not a regular file`);
-      const buf = Buffer.allocUnsafe(opts.chunkBytes ?? 1 << 20);
-      let read = 0;
-      for (;;) {
-        opts.signal?.throwIfAborted();
-        const { bytesRead } = await fh.read(buf, 0, buf.length, read);
-        if (bytesRead === 0) break;
-        read += bytesRead;
-        decoder.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-        opts.onProgress?.(read, before.size);
-      }
-      decoder.end();
-      const after = await fh.stat();
-      if (after.size !== read || after.mtimeMs !== before.mtimeMs) throw new LargeTraceError(`${path} changed while it was being indexed (read ${read} bytes, now ${after.size}); reopen it when it is complete`);
-      identity = { size: after.size, mtimeMs: after.mtimeMs };
+      scan = await scanLines(fh, path, { stride: opts.stride ?? DEFAULT_STRIDE, chunkBytes: opts.chunkBytes, signal: opts.signal, onProgress: opts.onProgress });
     } finally {
       await fh.close();
     }
-    engine.finish();
-    const lineIndex = await LineIndex.open(path, identity, built);
-    const window = new WindowIndex(opts.uri ?? '', built.lines, engine, catalog);
-    const s = engine.summary();
+    const lineIndex = await LineIndex.open(path, scan.identity, { lines: scan.lines, stride: opts.stride ?? DEFAULT_STRIDE, offsets: scan.offsets });
+    const replay = new BackgroundReplay(path, scan.identity, scan.lines, catalog, opts.replay, opts.chunkBytes);
+    const window = new WindowIndex(opts.uri ?? '', scan.lines, replay.engine, catalog);
     const info: LargeTraceSummary = {
       path,
-      bytes: identity.size,
-      lines: built.lines,
-      events: s.events,
-      diagnostics: engine.diagnostics().length,
+      bytes: scan.identity.size,
+      lines: scan.lines,
+      events: 0,
+      diagnostics: 0,
       indexMillis: performance.now() - t0,
       indexBytes: lineIndex.indexBytes,
       definitionProblems: problems,
+      replayed: false,
     };
-    return new LargeTrace(path, lineIndex, engine, window, catalog, info);
+    return new LargeTrace(path, lineIndex, replay, window, catalog, info);
+  }
+
+  /** Resolves with the final summary when the replay has read the whole file. */
+  async replayDone(): Promise<LargeTraceSummary> {
+    const r = await this.replay.done;
+    this.info = { ...this.info, events: r.events, diagnostics: r.diagnostics, replayed: true, replayMillis: r.millis };
+    return this.info;
+  }
+
+  get replayProgress(): ReplayProgress {
+    return this.replay.progress;
+  }
+
+  onReplayProgress(l: (p: ReplayProgress) => void): () => void {
+    return this.replay.onProgress(l);
+  }
+
+  /** The replay's engine (its state is final up to `replayProgress.line`). */
+  get engine(): TraceEngine {
+    return this.replay.engine;
   }
 
   get summary(): LargeTraceSummary {
@@ -127,6 +144,8 @@ export class LargeTrace {
   private cleanup: (() => Promise<void>) | undefined;
 
   async close(): Promise<void> {
+    this.replay.cancel();
+    await this.replay.done.catch(() => undefined);
     await this.lineIndex.close();
     await this.cleanup?.();
   }
@@ -150,53 +169,79 @@ export class LargeTrace {
     if (!Number.isInteger(column) || column < 0) throw new LargeTraceError(`column ${column} on line ${line} must be an integer ≥ 0`);
   }
 
-  /** What the language server would show when hovering 0-based `column` of 1-based `line`. */
-  async hover(line: number, column: number): Promise<LargeHover | null> {
-    this.checkColumn(line, column);
-    const l0 = await this.loadLine(line);
-    if (l0 === undefined) return null;
-    const h = serverHover(this.window.index, { line: l0, character: column }, { fullDiagnostics: true });
-    if (!h || !h.range) return null;
-    return { markdown: (h.contents as { value: string }).value, line, start: h.range.start.character, end: h.range.end.character };
+  /** Wait until the replay has passed `line` (at once for a line outside the file: the request's own check refuses it). */
+  private async replayedTo(line: number): Promise<void> {
+    if (Number.isInteger(line) && line >= 1 && line <= this.lineCount) await this.replay.waitFor(line);
   }
 
-  /** The 1-based lines go-to-definition leads to from `column` of `line`. */
+  /**
+   * What the language server would show when hovering 0-based `column` of 1-based `line`. A line
+   * the replay has not reached yet gets a "still indexing" answer with the replay's progress.
+   */
+  async hover(line: number, column: number): Promise<LargeHover | null> {
+    this.checkColumn(line, column);
+    const t = await this.lineIndex.line(line, DEFAULT_MAX_LINE_BYTES);
+    if (t.cut !== undefined) return null;
+    if (!this.replay.covers(line)) {
+      if (column >= t.text.length) return null;
+      return { markdown: stillReplaying(this.replay.progress, line, this.lineCount), line, start: column, end: column + 1, pending: true };
+    }
+    const l0 = this.window.load(line, t.text);
+    const h = serverHover(this.window.index, { line: l0, character: column }, { fullDiagnostics: true });
+    if (!h || !h.range) return null;
+    const markdown = (h.contents as { value: string }).value;
+    const partial = !this.replay.isDone;
+    return { markdown: partial ? `${markdown}\n\n${partialNote(this.replay.progress)}` : markdown, line, start: h.range.start.character, end: h.range.end.character };
+  }
+
+  /** The 1-based lines go-to-definition leads to from `column` of `line` (once the replay has passed it). */
   async definition(line: number, column: number): Promise<number[]> {
     this.checkColumn(line, column);
+    await this.replayedTo(line);
     const l0 = await this.loadLine(line);
     if (l0 === undefined) return [];
     return definitionLines(this.window.index, l0, column);
   }
 
-  /** Diagnostics on lines from..to (1-based, inclusive), in line order. */
+  /** Diagnostics on lines from..to (1-based, inclusive), in line order; only once the replay is done. */
   diagnostics(from = 1, to = Number.MAX_SAFE_INTEGER): Diagnostic[] {
+    if (!this.replay.isDone) throw new LargeTraceError(`${this.path} is still being replayed (${percentOf(this.replay.progress)}%); its diagnostics are known when the replay is done`);
+    const diags = (this.diags ??= this.engine.diagnostics());
     let lo = 0;
-    let hi = this.diags.length;
+    let hi = diags.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.diags[mid].line < from) lo = mid + 1;
+      if (diags[mid].line < from) lo = mid + 1;
       else hi = mid;
     }
     const out: Diagnostic[] = [];
-    for (let i = lo; i < this.diags.length && this.diags[i].line <= to; i++) out.push(this.diags[i]);
+    for (let i = lo; i < diags.length && diags[i].line <= to; i++) out.push(diags[i]);
     return out;
+  }
+
+  /** diagnostics() when the replay is done. */
+  async diagnosticsWhenReplayed(from?: number, to?: number): Promise<Diagnostic[]> {
+    await this.replayDone();
+    return this.diagnostics(from, to);
   }
 
   async filter(criteria: FilterCriteria, opts: FilterScanOptions = {}): Promise<LargeFilterResult> {
     const parsed = parseCriteria(criteria);
     await this.lineIndex.checkUnchanged();
-    const r = await scanFilter(this.path, this.catalog, parsed, opts);
+    const r = await scanFilter(this.path, this.catalog, parsed, opts, this.lineIndex.samples, this.replay.isDone ? this.replay : undefined);
     await this.lineIndex.checkUnchanged();
     return r;
   }
 
-  /** stateAt as the language server's request answers it (hex addresses, plain JSON). */
-  stateAtWire(line: number): StateAtResult {
+  /** stateAt as the language server's request answers it (hex addresses, plain JSON), once the replay has passed `line`. */
+  async stateAtWire(line: number): Promise<StateAtResult> {
+    await this.replayedTo(line);
     return serverStateAt(this.window.index, line);
   }
 
-  /** resolve as the language server's request answers it; bad space/address/line throw a RequestError. */
-  resolveWire(p: Omit<ResolveParams, 'uri'>): WireResolveAnswer {
+  /** resolve as the language server's request answers it, once the replay has passed `line`; bad space/address/line throw a RequestError. */
+  async resolveWire(p: Omit<ResolveParams, 'uri'>): Promise<WireResolveAnswer> {
+    await this.replayedTo(p.line);
     return resolveRequest(this.window.index, { ...p, uri: this.window.index.uri });
   }
 
@@ -210,7 +255,9 @@ export class LargeTrace {
     return this.engine.resolve(space, addr, line, opts);
   }
 
+  /** A line in the file that the replay has passed (the sync model accessors need both). */
   private checkLine(line: number): void {
     if (!Number.isInteger(line) || line < 1 || line > this.lineCount) throw new LargeTraceError(`line ${line} is outside ${this.path} (lines 1..${this.lineCount})`);
+    if (!this.replay.covers(line)) throw new LargeTraceError(`line ${line} of ${this.path} is not replayed yet (${percentOf(this.replay.progress)}%)`);
   }
 }

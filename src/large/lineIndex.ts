@@ -76,8 +76,8 @@ export class LineIndex {
     private readonly offsets: OffsetTable,
   ) {}
 
-  /** Open `path` for reading with offsets collected while it was indexed. */
-  static async open(path: string, identity: FileIdentity, built: LineIndexBuilder): Promise<LineIndex> {
+  /** Open `path` for reading with offsets collected while it was indexed (by a LineIndexBuilder or scanLines). */
+  static async open(path: string, identity: FileIdentity, built: { lines: number; stride: number; offsets: OffsetTable }): Promise<LineIndex> {
     const fh = await open(path, 'r');
     const idx = new LineIndex(path, fh, identity, built.lines, built.stride, built.offsets);
     try {
@@ -87,6 +87,12 @@ export class LineIndex {
       throw e;
     }
     return idx;
+  }
+
+  /** The sampled line starts, for scans that number lines without counting every newline. */
+  get samples(): { lineCount: number; stride: number; samples: number; offset(i: number): number } {
+    const offsets = this.offsets;
+    return { lineCount: this.lineCount, stride: this.stride, samples: offsets.length, offset: (i) => offsets.get(i) };
   }
 
   /** Bytes of memory the offsets take. */

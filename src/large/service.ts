@@ -1,12 +1,22 @@
 // The worker's request handling, apart from the worker plumbing so tests can drive it directly:
-// one trace per service, requests answered as soon as the index is built (earlier ones wait for
-// it), long requests (open, filter) report progress and stop on "cancel".
+// one trace per service, requests answered as soon as the line index is built (earlier ones wait
+// for it; model requests also wait for the background replay to pass their line), long requests
+// (open, replay, filter) report progress and stop on "cancel".
 import { getHeapStatistics } from 'node:v8';
 import { LargeTrace } from './largeTrace.js';
 import { parseWorkerRequest, ProtocolError, type WorkerRequest, type WorkerResponse } from '../shared/protocol/largeTrace.js';
 
 /** Progress is reported at most this often (fraction steps), so a fast disk does not flood the host. */
 const PROGRESS_STEP = 0.01;
+
+/** `p`, or an AbortError as soon as `signal` aborts. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
 
 export class TraceService {
   private trace: LargeTrace | undefined;
@@ -35,7 +45,7 @@ export class TraceService {
     let last = -1;
     return (bytes, total) => {
       const fraction = total > 0 ? Math.min(1, bytes / total) : 1;
-      if (fraction - last < PROGRESS_STEP && fraction < 1) return;
+      if (fraction === last || (fraction - last < PROGRESS_STEP && fraction < 1)) return;
       last = fraction;
       this.post({ type: 'progress', id, fraction, bytes, total });
     };
@@ -63,7 +73,7 @@ export class TraceService {
       case 'open': {
         if (this.trace || this.opening) throw new ProtocolError('', `this worker already has a trace open; start another worker for ${req.path}`);
         const opening = this.withCancel(id, (signal) =>
-          LargeTrace.open(req.path, { stride: req.stride, traceEvents: req.traceEvents, uri: req.uri, signal, onProgress: this.progress(id) }),
+          LargeTrace.openIndex(req.path, { stride: req.stride, traceEvents: req.traceEvents, uri: req.uri, signal, onProgress: this.progress(id) }),
         );
         this.opening = opening;
         try {
@@ -81,6 +91,19 @@ export class TraceService {
       case 'stats': {
         const heap = getHeapStatistics();
         this.post({ type: 'stats', id, maxRssKiB: process.resourceUsage().maxRSS, rssBytes: process.memoryUsage.rss(), heapUsedBytes: heap.used_heap_size });
+        return;
+      }
+      case 'replay': {
+        const t = await this.ready();
+        const report = this.progress(id);
+        const off = t.onReplayProgress((p) => report(p.bytes, p.total));
+        try {
+          // cancelling this request stops the waiting, not the replay (other requests need it)
+          const summary = await this.withCancel(id, (signal) => abortable(t.replayDone(), signal));
+          this.post({ type: 'replayed', id, summary });
+        } finally {
+          off();
+        }
         return;
       }
       case 'close':
@@ -105,14 +128,14 @@ export class TraceService {
         this.post({ type: 'definition', id, lines: await t.definition(req.line, req.column) });
         return;
       case 'diagnostics':
-        this.post({ type: 'diagnostics', id, items: t.diagnostics(req.from, req.to) });
+        this.post({ type: 'diagnostics', id, items: await t.diagnosticsWhenReplayed(req.from, req.to) });
         return;
       case 'stateAt':
-        this.post({ type: 'stateAt', id, state: t.stateAtWire(req.line) });
+        this.post({ type: 'stateAt', id, state: await t.stateAtWire(req.line) });
         return;
       case 'resolve': {
         const { type: _t, id: _i, ...params } = req;
-        this.post({ type: 'resolve', id, result: t.resolveWire(params) });
+        this.post({ type: 'resolve', id, result: await t.resolveWire(params) });
         return;
       }
       case 'filter': {

@@ -29,26 +29,40 @@ export interface AddressField {
   isEnd?: boolean;
 }
 
+/**
+ * The device an event's addresses belong to, as the engine names it, and where that name comes
+ * from: the pointer text of one field, or a PCI BDF ("BB:DD.F") built from numeric fields.
+ * (The large-trace filter uses the origin to skip lines that cannot name a device.)
+ */
+export type DeviceOf = ((f: Record<string, FieldValue>) => string | undefined) & ({ from: 'pointer'; field: string } | { from: 'bdf' });
+
 export interface EventSpaces {
   fields: Record<string, AddressField>;
   /** the device the addresses belong to, as the engine names it (pointer or BDF) */
-  device?: (f: Record<string, FieldValue>) => string | undefined;
+  device?: DeviceOf;
   asid?: (f: Record<string, FieldValue>) => number | undefined;
 }
 
 const num = (v: FieldValue | undefined): number | undefined =>
   typeof v === 'number' ? v : typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : typeof v === 'boolean' ? Number(v) : undefined;
-const ptr = (name: string) => (f: Record<string, FieldValue>) => pointerText(f[name]);
-const byBdf = (bus: string, slot: string, fn: string) => (f: Record<string, FieldValue>) => {
-  const b = num(f[bus]);
-  const s = num(f[slot]);
-  const n = num(f[fn]);
-  return b === undefined || s === undefined || n === undefined ? undefined : formatBdf(b, s, n);
-};
-const bySid = (f: Record<string, FieldValue>) => {
-  const sid = num(f.sid);
-  return sid === undefined ? undefined : sidToBdf(sid);
-};
+const ptr = (name: string): DeviceOf => Object.assign((f: Record<string, FieldValue>) => pointerText(f[name]), { from: 'pointer' as const, field: name });
+const byBdf = (bus: string, slot: string, fn: string): DeviceOf =>
+  Object.assign(
+    (f: Record<string, FieldValue>) => {
+      const b = num(f[bus]);
+      const s = num(f[slot]);
+      const n = num(f[fn]);
+      return b === undefined || s === undefined || n === undefined ? undefined : formatBdf(b, s, n);
+    },
+    { from: 'bdf' as const },
+  );
+const bySid: DeviceOf = Object.assign(
+  (f: Record<string, FieldValue>) => {
+    const sid = num(f.sid);
+    return sid === undefined ? undefined : sidToBdf(sid);
+  },
+  { from: 'bdf' as const },
+);
 const asidField = (f: Record<string, FieldValue>) => num(f.asid);
 
 const a = (space: Space, extent?: Extent): AddressField => (extent ? { space, extent } : { space });

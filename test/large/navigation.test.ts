@@ -95,12 +95,12 @@ test('VT-d sample: hover on a vtd_dmar_translate iova gives the GPA QEMU printed
 test('stateAt and resolve through the worker protocol answer as the language server requests do', async () => {
   const { large, index } = await both('aliased-unmap-svq-legacy.log');
   try {
-    for (const line of [4, 5, 16, 17, 18]) assert.deepEqual(large.stateAtWire(line), stateAt(index, line), `stateAt ${line}`);
+    for (const line of [4, 5, 16, 17, 18]) assert.deepEqual(await large.stateAtWire(line), stateAt(index, line), `stateAt ${line}`);
     const p = { space: 'iova' as const, addr: '0x1000', line: 16, asid: 0 };
-    assert.deepEqual(large.resolveWire(p), resolveRequest(index, { ...p, uri: index.uri }));
-    assert.match(large.resolveWire({ ...p, line: 17 }).error ?? '', /0x1000 is not mapped in IOVA ASID 0 at line 17/);
-    assert.throws(() => large.resolveWire({ ...p, addr: 'zz' }), /iova address "zz" is not a 64-bit address/);
-    assert.throws(() => large.stateAtWire(19), /line 19 is outside/);
+    assert.deepEqual(await large.resolveWire(p), resolveRequest(index, { ...p, uri: index.uri }));
+    assert.match((await large.resolveWire({ ...p, line: 17 })).error ?? '', /0x1000 is not mapped in IOVA ASID 0 at line 17/);
+    await assert.rejects(large.resolveWire({ ...p, addr: 'zz' }), /iova address "zz" is not a 64-bit address/);
+    await assert.rejects(large.stateAtWire(19), /line 19 is outside/);
   } finally {
     await large.close();
   }

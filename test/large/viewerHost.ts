@@ -55,8 +55,11 @@ export class FakeExtension {
   async open(path: string): Promise<LargeTraceSummary> {
     const r = (await this.ask({ type: 'open', id: 1_000_000_000, path } as { id: number })).at(-1)!;
     if (r.type !== 'opened') throw new Error(`open failed: ${JSON.stringify(r)}`);
-    this.summary = r.summary;
-    return r.summary;
+    // the page gets the summary of the finished replay, so hovers answer in full from the start
+    const done = (await this.ask({ type: 'replay', id: 1_000_000_001 } as { id: number })).at(-1)!;
+    if (done.type !== 'replayed') throw new Error(`replay failed: ${JSON.stringify(done)}`);
+    this.summary = done.summary;
+    return done.summary;
   }
 
   /** One message from the page → the messages the extension would post back. */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { generateLargeTrace } from '../../bench/largeTraceGen.js';
 import { samplePath, startSourceWorker, tempDir, referenceLines } from './helpers.js';
 
-test('open reports rising progress, then every request is answered from the worker', async () => {
+test('open reports rising progress, the replay too, then every request is answered from the worker', async () => {
   const tmp = tempDir();
   const w = startSourceWorker();
   try {
@@ -15,8 +15,16 @@ test('open reports rising progress, then every request is answered from the work
     const opened = await w.request({ type: 'open', path: g.path, stride: 64 }, { onProgress: (f) => progress.push(f) });
     assert.equal(opened.summary.lines, g.lines);
     assert.equal(opened.summary.bytes, g.bytes);
-    assert.ok(progress.length >= 5, `progress: ${progress}`);
-    assert.ok(progress.every((p, i) => p > 0 && p <= 1 && (i === 0 || p > progress[i - 1])) && progress.at(-1) === 1, String(progress));
+    // the index is the newline scan: lines known, the replay not done yet
+    assert.equal(opened.summary.replayed, false);
+    assert.ok(progress.length >= 1 && progress.every((p, i) => p > 0 && p <= 1 && (i === 0 || p > progress[i - 1])) && progress.at(-1) === 1, String(progress));
+    const replayProgress: number[] = [];
+    const replayed = await w.request({ type: 'replay' }, { onProgress: (f) => replayProgress.push(f) });
+    assert.equal(replayed.summary.replayed, true);
+    assert.equal(replayed.summary.lines, g.lines);
+    assert.ok(replayed.summary.events > g.lines * 0.9, JSON.stringify(replayed.summary));
+    assert.ok(replayProgress.length >= 5, `replay progress: ${replayProgress}`);
+    assert.ok(replayProgress.every((p, i) => p > 0 && p <= 1 && (i === 0 || p > replayProgress[i - 1])) && replayProgress.at(-1) === 1, String(replayProgress));
 
     const want = referenceLines(readFileSync(g.path, 'utf8'));
     const mid = Math.floor(want.length / 2);
@@ -42,7 +50,7 @@ test('open reports rising progress, then every request is answered from the work
     const state = await w.request({ type: 'stateAt', line: l });
     assert.ok(state.state.tables.some((t) => t.kind === 'viommu' && t.mappings.some((x) => x.target === m[2])));
     const diags = await w.request({ type: 'diagnostics', from: 1, to: want.length });
-    assert.equal(diags.items.length, opened.summary.diagnostics);
+    assert.equal(diags.items.length, replayed.summary.diagnostics);
     const f = await w.request({ type: 'filter', criteria: { family: 'vhost_vdpa_dma_unmap' } });
     assert.deepEqual(f.result.lines, want.flatMap((t, i) => (t.includes(':vhost_vdpa_dma_unmap ') ? [i + 1] : [])));
 
@@ -77,8 +85,8 @@ test('a missing file is an answer naming it, not a dead worker', async () => {
   const w = startSourceWorker();
   try {
     await assert.rejects(w.request({ type: 'open', path: '/nonexistent/trace.log' }), /cannot open trace \/nonexistent\/trace\.log: no such file/);
-    const ok = await w.request({ type: 'open', path: samplePath('aliased-unmap-svq-legacy.log') });
-    assert.equal(ok.summary.diagnostics, 2);
+    await w.request({ type: 'open', path: samplePath('aliased-unmap-svq-legacy.log') });
+    assert.equal((await w.request({ type: 'replay' })).summary.diagnostics, 2);
   } finally {
     await w.terminate();
   }

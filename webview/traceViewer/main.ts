@@ -40,6 +40,22 @@ const view = new LineView(viewport, $('rows'), $('spacer'), {
 });
 
 let summaryText = '';
+let totalLines = 0;
+
+/**
+ * The status line's summary: lines, and the diagnostics once the background replay is done (its
+ * progress until then). The status is replaced only while it shows the summary, not a message.
+ */
+function showSummary(name: string, lines: number, diagnostics: number | undefined, fraction = 0): void {
+  const showing = status.textContent === summaryText || summaryText === '';
+  const head = `${name}: ${lines.toLocaleString('en')} lines`;
+  summaryText = diagnostics !== undefined ? `${head}, ${diagnostics} diagnostics` : `${head}, replaying ${Math.floor(fraction * 100)}% (hovers and the tree answer for the lines replayed so far)`;
+  if (showing) say(summaryText);
+}
+
+function listDiagnostics(lines: number, count: number): void {
+  if (count > 0) rpc.request({ type: 'diagnostics', from: 1, to: lines }).done.then((r) => diagList.set(r.items), failed);
+}
 
 /** Show every line again (a filter would hide `line`) and put the cursor on it. */
 function revealInAll(line: number): void {
@@ -261,13 +277,20 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       break;
     case 'init': {
       const s = m.summary;
-      summaryText = `${m.name}: ${s.lines.toLocaleString('en')} lines, ${s.diagnostics} diagnostics`;
-      say(summaryText);
+      totalLines = s.lines;
       view.setLineCount(s.lines);
       viewport.focus();
-      if (s.diagnostics > 0) rpc.request({ type: 'diagnostics', from: 1, to: s.lines }).done.then((r) => diagList.set(r.items), failed);
+      showSummary(m.name, s.lines, s.replayed ? s.diagnostics : undefined);
+      if (s.replayed) listDiagnostics(s.lines, s.diagnostics);
       break;
     }
+    case 'replaying':
+      if (totalLines > 0) showSummary(m.name, totalLines, undefined, m.fraction);
+      break;
+    case 'replayFinished':
+      showSummary(m.name, m.summary.lines, m.summary.diagnostics);
+      listDiagnostics(m.summary.lines, m.summary.diagnostics);
+      break;
     case 'failed':
       say(m.message, true);
       break;

@@ -1,7 +1,8 @@
 // The trace viewer: a read-only custom editor for traces past VS Code's limits (no tokenising
 // over 20 MB, no document sync to extensions over 50 MB). Each opened file gets its own worker
-// thread that indexes it once (progress in a notification, cancellable) and then answers the
-// webview's requests for lines, hovers, definitions, diagnostics and filters.
+// thread that indexes its lines once (progress in a notification, cancellable), then replays it
+// in the background (progress in the status bar and the viewer) while it answers the webview's
+// requests for lines, hovers, definitions, diagnostics and filters.
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { LargeTraceWorker } from '../../large/workerClient.js';
@@ -15,9 +16,15 @@ export const OPEN_IN_TRACE_VIEWER_COMMAND = 'iovaLens.openInTraceViewer';
 
 class TraceDocument implements vscode.CustomDocument {
   private readonly cancel = new AbortController();
+  /** the line index: the viewer can show lines and filter */
   readonly ready: Promise<LargeTraceSummary>;
+  /** the background replay is done: every line's state, the diagnostics */
+  readonly replayed: Promise<LargeTraceSummary>;
   private fraction = 0;
+  replayFraction = 0;
+  replayedSummary: LargeTraceSummary | undefined;
   private readonly progressListeners = new Set<(f: number) => void>();
+  private readonly replayListeners = new Set<(f: number) => void>();
 
   constructor(
     readonly uri: vscode.Uri,
@@ -51,6 +58,34 @@ class TraceDocument implements vscode.CustomDocument {
     );
     // a failed or cancelled build is reported to the webview; keep it from being unhandled here
     this.ready.catch(() => undefined);
+    this.replayed = this.ready.then(() =>
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `IOVA Lens: replaying ${name}` }, async (progress) => {
+        let reported = 0;
+        const r = await worker.request(
+          { type: 'replay' },
+          {
+            signal: this.cancel.signal,
+            onProgress: (f) => {
+              this.replayFraction = f;
+              for (const l of this.replayListeners) l(f);
+              const pct = Math.floor(f * 100);
+              if (pct > reported) {
+                progress.report({ increment: pct - reported, message: `${pct}%` });
+                reported = pct;
+              }
+            },
+          },
+        );
+        this.replayedSummary = r.summary;
+        return r.summary;
+      }),
+    );
+    this.replayed.catch(() => undefined);
+  }
+
+  onReplayProgress(l: (f: number) => void): vscode.Disposable {
+    this.replayListeners.add(l);
+    return new vscode.Disposable(() => this.replayListeners.delete(l));
   }
 
   get progress(): number {
@@ -88,8 +123,8 @@ class TraceViewerProvider implements vscode.CustomReadonlyEditorProvider<TraceDo
     if (uri.scheme !== 'file') throw new Error(`the trace viewer reads files from disk; ${uri.toString()} is not a local file`);
     const workerPath = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'largeTraceWorker.js').fsPath;
     const doc = new TraceDocument(uri, LargeTraceWorker.start(workerPath));
-    // the diagnostics in Problems while the document is open
-    doc.ready.then(
+    // the diagnostics in Problems while the document is open (known when the replay is done)
+    doc.replayed.then(
       async (summary) => {
         if (summary.diagnostics === 0 || doc.disposed) return;
         const r = await doc.worker.request({ type: 'diagnostics', from: 1, to: summary.lines });
@@ -114,7 +149,16 @@ class TraceViewerProvider implements vscode.CustomReadonlyEditorProvider<TraceDo
     const post = (m: HostMessage) => void webview.postMessage(m);
     /** webview request id → what cancels it */
     const inFlight = new Map<number, AbortController>();
-    const subs: vscode.Disposable[] = [doc.onProgress((fraction) => post({ type: 'indexing', name, fraction }))];
+    const subs: vscode.Disposable[] = [
+      doc.onProgress((fraction) => post({ type: 'indexing', name, fraction })),
+      doc.onReplayProgress((fraction) => post({ type: 'replaying', name, fraction })),
+    ];
+    doc.replayed.then(
+      (summary) => post({ type: 'replayFinished', name, summary }),
+      (e: unknown) => {
+        if ((e as Error).name !== 'AbortError') post({ type: 'failed', message: `Could not replay ${name}: ${(e as Error).message}` });
+      },
+    );
     const surface = this.surfaces.add(panel, doc.uri, doc.worker, doc.ready, post);
 
     const forward = async (req: ViewerRequest): Promise<void> => {
@@ -151,7 +195,7 @@ class TraceViewerProvider implements vscode.CustomReadonlyEditorProvider<TraceDo
         if (m.type === 'ready') {
           post({ type: 'indexing', name, fraction: doc.progress });
           doc.ready.then(
-            (summary) => post({ type: 'init', name, summary }),
+            (summary) => post({ type: 'init', name, summary: doc.replayedSummary ?? summary }),
             (e: unknown) => post({ type: 'failed', message: `Could not index ${name}: ${(e as Error).message}` }),
           );
           return;

@@ -25,15 +25,23 @@ export interface LargeHover {
   /** 0-based columns of what the hover is about, end exclusive */
   start: number;
   end: number;
+  /** true: the replay has not reached this line yet; the text says how far it is */
+  pending?: boolean;
 }
 
 export interface LargeTraceSummary {
   path: string;
   bytes: number;
   lines: number;
+  /** events and diagnostics of the whole file: 0 until `replayed` */
   events: number;
   diagnostics: number;
+  /** the line index (what the viewer waits for before it scrolls and filters) */
   indexMillis: number;
+  /** the replay read the whole file (it runs in the background after the index) */
+  replayed: boolean;
+  /** how long the replay took, once `replayed` */
+  replayMillis?: number;
   /** memory of the line offsets */
   indexBytes: number;
   /** problems with user trace-events files */
@@ -72,13 +80,16 @@ export interface OpenRequest {
   traceEvents?: string[];
   uri?: string;
 }
-/** `stats`: the worker's memory (peak RSS is the whole process's, heap the worker's own). */
-export type WorkerRequest = ViewerRequest | OpenRequest | { type: 'close'; id: number } | { type: 'stats'; id: number };
+/**
+ * `replay`: answered with `replayed` (the final summary) when the background replay is done;
+ * `progress` messages come meanwhile. `stats`: the worker's memory (peak RSS is the whole process's, heap the worker's own). */
+export type WorkerRequest = ViewerRequest | OpenRequest | { type: 'replay'; id: number } | { type: 'close'; id: number } | { type: 'stats'; id: number };
 export type RequestType = WorkerRequest['type'];
 
 export type WorkerResponse =
   | { type: 'progress'; id: number; fraction: number; bytes: number; total: number }
   | { type: 'opened'; id: number; summary: LargeTraceSummary }
+  | { type: 'replayed'; id: number; summary: LargeTraceSummary }
   | { type: 'lines'; id: number; lines: LineText[] }
   | { type: 'hover'; id: number; hover: LargeHover | null }
   | { type: 'definition'; id: number; lines: number[] }
@@ -93,6 +104,7 @@ export type WorkerResponse =
 /** The final answer each request type gets (progress messages may come before it). */
 export interface ResultOf {
   open: Extract<WorkerResponse, { type: 'opened' }>;
+  replay: Extract<WorkerResponse, { type: 'replayed' }>;
   lines: Extract<WorkerResponse, { type: 'lines' }>;
   linesAt: Extract<WorkerResponse, { type: 'lines' }>;
   hover: Extract<WorkerResponse, { type: 'hover' }>;
@@ -111,6 +123,9 @@ export type HostMessage =
   | WorkerResponse
   | { type: 'init'; name: string; summary: LargeTraceSummary }
   | { type: 'indexing'; name: string; fraction: number }
+  /** the background replay's progress after init, then its final summary */
+  | { type: 'replaying'; name: string; fraction: number }
+  | { type: 'replayFinished'; name: string; summary: LargeTraceSummary }
   | { type: 'failed'; message: string }
   /** move the cursor to this line (the translation tree's scrubber, a node's creating line) */
   | { type: 'reveal'; line: number };
@@ -135,10 +150,10 @@ function criteria(v: unknown, path: string): void {
   }
 }
 
-/** Check a request from the viewer (anything the worker accepts except open/close/stats). */
+/** Check a request from the viewer (anything the worker accepts except open/replay/close/stats). */
 export function parseViewerRequest(msg: unknown): ViewerRequest {
   const r = parseWorkerRequest(msg);
-  if (r.type === 'open' || r.type === 'close' || r.type === 'stats') fail('', `the viewer may not send "${r.type}" messages`);
+  if (r.type === 'open' || r.type === 'close' || r.type === 'stats' || r.type === 'replay') fail('', `the viewer may not send "${r.type}" messages`);
   return r;
 }
 
@@ -189,6 +204,7 @@ export function parseWorkerRequest(msg: unknown): WorkerRequest {
       break;
     case 'close':
     case 'stats':
+    case 'replay':
       break;
     default:
       fail('request.type', `unknown request type ${shown(m.type)}`);
@@ -196,7 +212,7 @@ export function parseWorkerRequest(msg: unknown): WorkerRequest {
   return m as unknown as WorkerRequest;
 }
 
-const RESPONSE_TYPES = new Set(['progress', 'opened', 'lines', 'hover', 'definition', 'diagnostics', 'filter', 'stateAt', 'resolve', 'done', 'stats', 'error']);
+const RESPONSE_TYPES = new Set(['progress', 'opened', 'replayed', 'lines', 'hover', 'definition', 'diagnostics', 'filter', 'stateAt', 'resolve', 'done', 'stats', 'error']);
 
 /**
  * Check a worker answer before trusting its type and id (the rest is the worker's own output; a

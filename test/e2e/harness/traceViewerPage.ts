@@ -41,11 +41,13 @@ export class TraceViewerPage {
   /** Hovers `token` until the viewer's hover card shows; returns the card's text on one line. */
   async hover(token: Locator, what: string): Promise<string> {
     const card = this.frame.locator('#hover:not([hidden])');
-    // each try leaves the token first, so a card asked for before the index was ready is asked again
+    // each try leaves the token first, so a card asked for before the index was ready, or one
+    // saying the background replay has not reached the line yet, is asked again
     await waitUntil(async () => {
       await this.frame.page().mouse.move(0, 500);
       await token.hover();
-      return card.waitFor({ timeout: 3000 }).then(() => true, () => false);
+      const shown = await card.waitFor({ timeout: 3000 }).then(() => true, () => false);
+      return shown && !/^\s*Still indexing/.test(await card.innerText());
     }, `no hover card over ${what}`);
     return (await card.innerText()).replace(/\s+/g, ' ').trim();
   }
