@@ -41,16 +41,19 @@ const view = new LineView(viewport, $('rows'), $('spacer'), {
 
 let summaryText = '';
 let totalLines = 0;
+/** the status shows indexing progress: the summary may replace it (a message it may not) */
+let showingProgress = true;
 
 /**
  * The status line's summary: lines, and the diagnostics once the background replay is done (its
  * progress until then). The status is replaced only while it shows the summary, not a message.
  */
 function showSummary(name: string, lines: number, diagnostics: number | undefined, fraction = 0): void {
-  const showing = status.textContent === summaryText || summaryText === '';
+  const showing = showingProgress || status.textContent === summaryText || summaryText === '';
   const head = `${name}: ${lines.toLocaleString('en')} lines`;
   summaryText = diagnostics !== undefined ? `${head}, ${diagnostics} diagnostics` : `${head}, replaying ${Math.floor(fraction * 100)}% (hovers and the tree answer for the lines replayed so far)`;
   if (showing) say(summaryText);
+  showingProgress = false;
 }
 
 function listDiagnostics(lines: number, count: number): void {
@@ -273,7 +276,12 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
   if (rpc.receive(m)) return;
   switch (m.type) {
     case 'indexing':
-      say(`Indexing ${m.name}… ${Math.round(m.fraction * 100)}%`);
+      // a late progress message (the view came up after the index, or after the replay's end)
+      // must not hide the summary
+      if (totalLines === 0 && summaryText === '') {
+        say(`Indexing ${m.name}… ${Math.round(m.fraction * 100)}%`);
+        showingProgress = true;
+      }
       break;
     case 'init': {
       const s = m.summary;
