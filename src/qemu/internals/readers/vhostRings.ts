@@ -88,6 +88,7 @@ async function readShadowVqs(mem: QemuMemory, arr: bigint, nvqs: number, tree: I
   const a = new Bytes(await mem.read(arr, Number(A.size)), `${where} (GPtrArray at ${h(arr)})`);
   const len = a.u32(A.off.len);
   const pdata = a.u64(A.off.pdata);
+  if (len > MAX_VHOST_VQS) throw new LayoutCheckError(where, `the array holds ${len} shadow virtqueues, more than virtio allows (${MAX_VHOST_VQS})`);
   // vhost_vdpa_init_svq creates one SVQ per virtqueue of the device
   if (len !== nvqs) throw new LayoutCheckError(where, `the array holds ${len} shadow virtqueues but the device has nvqs = ${nvqs}`);
   if (len === 0) return [];
