@@ -17,6 +17,7 @@ import type { LabRun, Scenario } from './labRun.js';
 import { scenarioFile } from './labRun.js';
 import type { TraceLine } from './groundTruth.js';
 import { momentOf, parseCores, traceUpTo, unpackCore } from './qemuCores.js';
+import { checkVhostRings } from './vhostRingChecks.js';
 
 /** The moments the lab takes cores at (test/lab/guest/scenario.sh). */
 export const CORE_MOMENTS = ['alias-open', 'alias-closed', 'restarted'] as const;
@@ -129,6 +130,7 @@ export async function checkCores(t: TestContext, run: LabRun, s: Scenario, trace
         (freed ? 'the device had stopped and QEMU freed its tree; the model\'s is empty' : `${qemuTree.maps.length} nodes (${qemuTree.maps.filter((m) => m.gpa !== undefined).length} GPA→IOVA)`) +
         `${aliases.length ? `; aliases: ${aliases.map(describeAlias).join('; ')}` : ''}`,
     );
+    t.diagnostic(checkVhostRings(live, lines, match?.cut ?? moment.before, s.qemu, what));
     if (core.name !== 'alias-open') continue;
     const alias = aliasIova(lines, moment.before);
     assert.ok(alias !== undefined, `${what}: the SMRAM alias was mapped before the core`);
