@@ -46,6 +46,12 @@ export interface VhostVdpaState {
   asid: number | null;
   shadowVqsEnabled: boolean;
   svq: VhostSvq[];
+  /**
+   * net/vhost-vdpa.c's VhostVDPAState around this vhost_vdpa, when its NetClientInfo proves it
+   * one: 'data' for a queue pair, 'cvq' for the control virtqueue, whose command and status
+   * buffers QEMU maps for the device (null until allocated)
+   */
+  net?: { role: 'data' | 'cvq'; cmd: SvqArea | null; status: SvqArea | null };
 }
 
 /** The HVA-keyed nodes of a tree: every node of the legacy tree, the IOVA→HVA tree of the current one. */

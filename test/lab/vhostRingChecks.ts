@@ -44,6 +44,8 @@ export function checkVhostRings(live: QemuInternals, lines: readonly TraceLine[]
   assert.ok(v.vqs && v.vqs.length >= 2, `${what}: the device's virtqueues are read (got ${v.vqs?.length})`);
   assert.ok(v.vdpa, `${what}: vhost-vdpa state is read`);
   assert.equal(v.vdpa.shadowVqsEnabled, true, `${what}: shadow virtqueues are on`);
+  // the lab's VDUSE net device has one queue pair and no control virtqueue
+  assert.deepEqual(v.vdpa.net, { role: 'data', cmd: null, status: null }, `${what}: the device is net/vhost-vdpa's data path (VhostVDPAState reached through its NetClientInfo)`);
   assert.equal(v.vdpa.svq.length, v.vqs.length, `${what}: one SVQ per virtqueue`);
   const upTo = lines.filter((l) => l.line <= cut);
   // 7.2's struct vhost_vdpa has no address_space_id and its dma_map trace no asid: ASID 0 implied

@@ -18,7 +18,9 @@ const LAYOUTS: Layouts = {
   GPtrArray: { size: 16, fields: { pdata: 0, len: 8 } },
   VhostShadowVirtqueue: { size: 48, fields: { vring: 8 } },
   'struct vring': { size: 32, fields: { num: 0, desc: 8, avail: 16, used: 24 } },
+  VhostVDPAState: { size: 160, fields: { 'nc.info': 0, vhost_vdpa: 64, cvq_cmd_out_buffer: 128, status: 136 } },
 };
+const SYMBOLS: Record<string, bigint> = { net_vhost_vdpa_info: 0x700000n, net_vhost_vdpa_cvq_info: 0x700100n };
 
 /** An ImageMemory that answers sizeof/offsetof from `layouts` (a field left out is one this "QEMU" lacks). */
 function layoutMemory(layouts: Layouts = LAYOUTS) {
@@ -30,6 +32,10 @@ function layoutMemory(layouts: Layouts = LAYOUTS) {
     offsetOf(type: string, field: string): Promise<bigint> {
       const o = layouts[type]?.fields[field];
       return o !== undefined ? Promise.resolve(BigInt(o)) : Promise.reject(new Error(`no field ${type}.${field}`));
+    },
+    addressOf(symbol: string): Promise<bigint> {
+      const a = SYMBOLS[symbol];
+      return a !== undefined ? Promise.resolve(a) : Promise.reject(new Error(`no symbol ${symbol}`));
     },
   });
 }
@@ -159,4 +165,26 @@ test('a shadow_vqs array whose length is not nvqs, or with a NULL element, is re
   await assert.rejects(readVdpaState(mem, vdpaImage(mem, [ring, ring]).vdpa, 3, TREE, 'vhost-vdpa device at 0x5'), refused(/shadow_vqs of vhost-vdpa device at 0x5.*holds 2 shadow virtqueues but the device has nvqs = 3/));
   await assert.rejects(readVdpaState(mem, vdpaImage(mem, [ring, ring], { nullAt: 1 }).vdpa, 2, TREE, 'd'), refused(/element 1 of 2 is NULL/));
   await assert.rejects(readVdpaState(mem, vdpaImage(mem, [ring], { len: 100_000 }).vdpa, 100_000, TREE, 'd'), refused(/holds 100000 shadow virtqueues, more than virtio allows \(1024\)/));
+});
+
+/** a VhostVDPAState with NetClientInfo `info` and CVQ buffers `cmd`/`status`; returns its embedded vhost_vdpa */
+function netState(mem: ImageMemory, info: bigint, cmd: bigint, status: bigint, asid: number): bigint {
+  const st = mem.alloc(160);
+  st.view.setBigUint64(0, info, true);
+  st.view.setUint32(64 + 16, asid, true);
+  st.view.setBigUint64(128, cmd, true);
+  st.view.setBigUint64(136, status, true);
+  return st.addr + 64n;
+}
+
+test('the net CVQ state is reached from vhost_vdpa only when its NetClientInfo is vhost-vdpa\'s: command and status buffers with IOVAs and ASID', async () => {
+  const mem = layoutMemory();
+  const cvq = await readVdpaState(mem, netState(mem, SYMBOLS.net_vhost_vdpa_cvq_info!, 0x7f2cbc012000n, 0x7f2cbc011000n, 1), 1, TREE, 'd');
+  assert.equal(cvq.asid, 1);
+  assert.deepEqual(cvq.net, { role: 'cvq', cmd: { hva: 0x7f2cbc012000n, iova: 0x1000n }, status: { hva: 0x7f2cbc011000n, iova: 0x3000n } });
+  const data = await readVdpaState(mem, netState(mem, SYMBOLS.net_vhost_vdpa_info!, 0n, 0n, 0), 2, TREE, 'd');
+  assert.deepEqual(data.net, { role: 'data', cmd: null, status: null });
+  // another embedder of struct vhost_vdpa (vhost-vdpa-device-pci): no NetClientInfo of ours there
+  const other = await readVdpaState(mem, netState(mem, 0x123456n, 0x7f2cbc012000n, 0x7f2cbc011000n, 0), 2, TREE, 'd');
+  assert.equal(other.net, undefined);
 });

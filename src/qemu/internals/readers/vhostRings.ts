@@ -79,7 +79,37 @@ export async function readVdpaState(mem: QemuMemory, vdpa: bigint, nvqs: number,
     mem.read(vdpa + o.shadow_vqs!, 8).then((b) => new Bytes(b, `vhost_vdpa.shadow_vqs of ${what}`).u64(0n)),
     hasAsid ? mem.read(vdpa + o.address_space_id!, 4).then((b) => new Bytes(b, `vhost_vdpa.address_space_id of ${what}`).u32(0n)) : Promise.resolve(null),
   ]);
-  return { asid, shadowVqsEnabled: enabled, svq: enabled && arr !== 0n ? await readShadowVqs(mem, arr, nvqs, tree, what) : [] };
+  const net = await readNetState(mem, vdpa, tree, what);
+  return { asid, shadowVqsEnabled: enabled, svq: enabled && arr !== 0n ? await readShadowVqs(mem, arr, nvqs, tree, what) : [], ...(net ? { net } : {}) };
+}
+
+/**
+ * The VhostVDPAState that embeds this struct vhost_vdpa (net/vhost-vdpa.c), reached by
+ * container_of and accepted only when its nc.info is QEMU's own net_vhost_vdpa_info or
+ * net_vhost_vdpa_cvq_info: any other embedder (vhost-vdpa-device-pci) is left alone.
+ */
+async function readNetState(mem: QemuMemory, vdpa: bigint, tree: InternalIovaTree | null, what: string): Promise<VhostVdpaState['net'] | undefined> {
+  if (!(await hasField(mem, 'VhostVDPAState', 'vhost_vdpa'))) return undefined;
+  const [S, infos] = await Promise.all([
+    layoutOf(mem, 'VhostVDPAState', ['vhost_vdpa', 'nc.info', 'cvq_cmd_out_buffer', 'status']),
+    Promise.all([mem.addressOf('net_vhost_vdpa_info'), mem.addressOf('net_vhost_vdpa_cvq_info')]).catch(() => null),
+  ]);
+  if (!infos || vdpa < S.off.vhost_vdpa) return undefined;
+  const state = vdpa - S.off.vhost_vdpa;
+  let s: Bytes;
+  try {
+    s = new Bytes(await mem.read(state, Number(S.size)), `VhostVDPAState of ${what} at ${h(state)}`);
+  } catch {
+    return undefined; // not embedded in a VhostVDPAState (the bytes before it are not QEMU's)
+  }
+  const info = s.u64(S.off['nc.info']);
+  const role = info === infos[0] ? 'data' : info === infos[1] ? 'cvq' : null;
+  if (role === null) return undefined;
+  const area = (off: bigint): { hva: bigint; iova: bigint | null } | null => {
+    const hva = s.u64(off);
+    return hva === 0n ? null : { hva, iova: iovaOfHva(tree, hva) };
+  };
+  return { role, cmd: area(S.off.cvq_cmd_out_buffer), status: area(S.off.status) };
 }
 
 async function readShadowVqs(mem: QemuMemory, arr: bigint, nvqs: number, tree: InternalIovaTree | null, what: string): Promise<VhostSvq[]> {
