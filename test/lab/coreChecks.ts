@@ -53,7 +53,7 @@ function stoppedAt(lines: readonly TraceLine[], cut: number): boolean {
 }
 
 interface CliSnapshot {
-  internals: { vhost: { iovaTree: { aliases: { iovas: string[] }[] } | null }[] };
+  internals: { vhost: { iovaTree: { aliases: { iovas: string[] }[] } | null; svq?: { descIova: string | null; usedIova: string | null }[] }[] };
   crossCheck: { status: string; line: number };
 }
 
@@ -131,6 +131,9 @@ export async function checkCores(t: TestContext, run: LabRun, s: Scenario, trace
         `${aliases.length ? `; aliases: ${aliases.map(describeAlias).join('; ')}` : ''}`,
     );
     t.diagnostic(checkVhostRings(live, lines, match?.cut ?? moment.before, s.qemu, what));
+    const svqJson = cli.internals.vhost.flatMap((v) => v.svq ?? []).map((q) => `${q.descIova} ${q.usedIova}`);
+    const svqLive = live.vhost.flatMap((v) => v.vdpa?.svq ?? []).map((q) => `${q.desc.iova === null ? null : hex(q.desc.iova)} ${q.used.iova === null ? null : hex(q.used.iova)}`);
+    assert.deepEqual(svqJson, svqLive, `${what}: snapshot --json lists the SVQ vring IOVAs`);
     if (core.name !== 'alias-open') continue;
     const alias = aliasIova(lines, moment.before);
     assert.ok(alias !== undefined, `${what}: the SMRAM alias was mapped before the core`);
