@@ -96,20 +96,19 @@ async function readNetState(mem: QemuMemory, vdpa: bigint, tree: InternalIovaTre
   ]);
   if (!infos || vdpa < S.off.vhost_vdpa) return undefined;
   const state = vdpa - S.off.vhost_vdpa;
-  let s: Bytes;
+  // VhostVDPAState embeds the ~290 KiB struct vhost_vdpa: read the three pointers, not the struct
+  const word = async (off: bigint, name: string): Promise<bigint> => new Bytes(await mem.read(state + off, 8), `VhostVDPAState.${name} of ${what} at ${h(state)}`).u64(0n);
+  let info: bigint;
   try {
-    s = new Bytes(await mem.read(state, Number(S.size)), `VhostVDPAState of ${what} at ${h(state)}`);
+    info = await word(S.off['nc.info'], 'nc.info');
   } catch {
     return undefined; // not embedded in a VhostVDPAState (the bytes before it are not QEMU's)
   }
-  const info = s.u64(S.off['nc.info']);
   const role = info === infos[0] ? 'data' : info === infos[1] ? 'cvq' : null;
   if (role === null) return undefined;
-  const area = (off: bigint): { hva: bigint; iova: bigint | null } | null => {
-    const hva = s.u64(off);
-    return hva === 0n ? null : { hva, iova: iovaOfHva(tree, hva) };
-  };
-  return { role, cmd: area(S.off.cvq_cmd_out_buffer), status: area(S.off.status) };
+  const [cmd, status] = await Promise.all([word(S.off.cvq_cmd_out_buffer, 'cvq_cmd_out_buffer'), word(S.off.status, 'status')]);
+  const area = (hva: bigint): { hva: bigint; iova: bigint | null } | null => (hva === 0n ? null : { hva, iova: iovaOfHva(tree, hva) });
+  return { role, cmd: area(cmd), status: area(status) };
 }
 
 async function readShadowVqs(mem: QemuMemory, arr: bigint, nvqs: number, tree: InternalIovaTree | null, what: string): Promise<VhostSvq[]> {
