@@ -10,6 +10,7 @@ import { translatedPage } from './viommu/vtdRules.js';
 import type { Perm } from './access.js';
 import { parseBdf, sidOf } from './pciAddress.js';
 import { hex } from './u64.js';
+import type { VhostMemRegion, VhostVdpaState, VhostVq } from './vhostRings.js';
 
 export interface InternalRamBlock {
   /** RAMBlock.idstr */
@@ -77,6 +78,12 @@ export interface InternalVhostDevice {
   started: boolean;
   /** vhost-vdpa devices with shadow virtqueues have one; null otherwise */
   iovaTree: InternalIovaTree | null;
+  /** struct vhost_memory: the memory table given to the backend (null: none allocated yet) */
+  memory?: VhostMemRegion[] | null;
+  /** the device's struct vhost_virtqueue array (nvqs entries) */
+  vqs?: VhostVq[];
+  /** vhost-vdpa only: its ASID and shadow vrings */
+  vdpa?: VhostVdpaState;
 }
 
 export interface QemuInternals {

@@ -17,6 +17,7 @@ import type { LabRun, Scenario } from './labRun.js';
 import { scenarioFile } from './labRun.js';
 import type { TraceLine } from './groundTruth.js';
 import { momentOf, parseCores, traceUpTo, unpackCore } from './qemuCores.js';
+import { checkVhostRings } from './vhostRingChecks.js';
 
 /** The moments the lab takes cores at (test/lab/guest/scenario.sh). */
 export const CORE_MOMENTS = ['alias-open', 'alias-closed', 'restarted'] as const;
@@ -52,7 +53,7 @@ function stoppedAt(lines: readonly TraceLine[], cut: number): boolean {
 }
 
 interface CliSnapshot {
-  internals: { vhost: { iovaTree: { aliases: { iovas: string[] }[] } | null }[] };
+  internals: { vhost: { iovaTree: { aliases: { iovas: string[] }[] } | null; svq?: { descIova: string | null; usedIova: string | null }[] }[] };
   crossCheck: { status: string; line: number };
 }
 
@@ -129,6 +130,10 @@ export async function checkCores(t: TestContext, run: LabRun, s: Scenario, trace
         (freed ? 'the device had stopped and QEMU freed its tree; the model\'s is empty' : `${qemuTree.maps.length} nodes (${qemuTree.maps.filter((m) => m.gpa !== undefined).length} GPA→IOVA)`) +
         `${aliases.length ? `; aliases: ${aliases.map(describeAlias).join('; ')}` : ''}`,
     );
+    t.diagnostic(checkVhostRings(live, lines, match?.cut ?? moment.before, s.qemu, what));
+    const svqJson = cli.internals.vhost.flatMap((v) => v.svq ?? []).map((q) => `${q.descIova} ${q.usedIova}`);
+    const svqLive = live.vhost.flatMap((v) => v.vdpa?.svq ?? []).map((q) => `${q.desc.iova === null ? null : hex(q.desc.iova)} ${q.used.iova === null ? null : hex(q.used.iova)}`);
+    assert.deepEqual(svqJson, svqLive, `${what}: snapshot --json lists the SVQ vring IOVAs`);
     if (core.name !== 'alias-open') continue;
     const alias = aliasIova(lines, moment.before);
     assert.ok(alias !== undefined, `${what}: the SMRAM alias was mapped before the core`);

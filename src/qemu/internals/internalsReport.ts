@@ -4,6 +4,7 @@
 import type { InternalIovaMap, InternalIovaTree, QemuInternals } from '../../model/qemuInternals.js';
 import { describeAlias, iovaTreeAliases } from '../../model/vhostIovaCheck.js';
 import { hex } from '../../model/u64.js';
+import { vhostRingsJson, vhostRingsText } from './vhostRingsReport.js';
 
 const mapJson = (m: InternalIovaMap): Record<string, unknown> => ({ iova: hex(m.iova), last: hex(m.last), taddr: hex(m.taddr), ...(m.gpa !== undefined ? { gpa: hex(m.gpa) } : {}), perm: m.perm });
 
@@ -19,7 +20,7 @@ export function internalsJson(s: QemuInternals): Record<string, unknown> {
     ramBlocks: s.ramBlocks.map((b) => ({ name: b.name, offset: hex(b.offset), usedLength: hex(b.usedLength), host: hex(b.host) })),
     addressSpaces: s.addressSpaces.map((a) => ({ name: a.name, ranges: a.ranges.map((r) => ({ start: hex(r.start), last: hex(r.last), region: r.region })) })),
     vtd: s.vtd ? { iotlb: s.vtd.iotlb.map((e) => ({ domain: e.domain, iova: hex(e.iova), gpa: hex(e.gpa), perm: e.perm })) } : null,
-    vhost: s.vhost.map((v) => ({ backend: v.backend, started: v.started, iovaTree: v.iovaTree ? treeJson(v.iovaTree) : null })),
+    vhost: s.vhost.map((v) => ({ backend: v.backend, started: v.started, iovaTree: v.iovaTree ? treeJson(v.iovaTree) : null, ...vhostRingsJson(v) })),
   };
 }
 
@@ -43,6 +44,7 @@ export function internalsText(s: QemuInternals): string {
   out.push('', `vhost devices: ${s.vhost.length}`);
   for (const v of s.vhost) {
     out.push(`  ${v.backend}${v.started ? ' (started)' : ''}${v.iovaTree ? `  IOVA tree (${v.iovaTree.layout}): ${v.iovaTree.maps.length} maps` : ''}`);
+    out.push(...vhostRingsText(v));
     if (!v.iovaTree) continue;
     const aliases = iovaTreeAliases(v.iovaTree);
     const aliased = new Set(aliases.flatMap((a) => a.maps));

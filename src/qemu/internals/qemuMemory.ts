@@ -40,6 +40,9 @@ export class Bytes {
   u32(off: bigint): number {
     return this.view.getUint32(this.at(off, 4), true);
   }
+  i32(off: bigint): number {
+    return this.view.getInt32(this.at(off, 4), true);
+  }
   u64(off: bigint): bigint {
     return this.view.getBigUint64(this.at(off, 8), true);
   }

@@ -1,18 +1,19 @@
 // vhost devices: the static vhost_devices QLIST of struct vhost_dev, each with its backend
 // (vhost_ops->backend_type), `started`, and for vhost-vdpa its VhostIOVATree — held by struct
 // vhost_vdpa itself up to 8.x and by the shared VhostVDPAShared from 9.0 (asked of the debug
-// information, not of a version number). The tree has one GTree (iova_taddr_map, legacy layout)
+// information, not of a version number). Memory table, virtqueues, ASID and shadow vrings: vhostRings.ts. The tree has one GTree (iova_taddr_map, legacy layout)
 // or three (iova_map allocator, iova_taddr_map IOVA→HVA, gpa_iova_map GPA→IOVA: current layout).
 import type { InternalIovaMap, InternalIovaTree, InternalVhostDevice, VhostBackend } from '../../../model/qemuInternals.js';
 import { LayoutCheckError } from '../errors.js';
 import { walkGTree } from '../glib/gtree.js';
 import { hasField, layoutOf, MAX_LIST } from '../layout.js';
 import { Bytes, type QemuMemory } from '../qemuMemory.js';
+import { readVdpaState, readVhostMemory, readVhostVqs } from './vhostRings.js';
 
 const BACKENDS: Record<number, VhostBackend> = { 0: 'none', 1: 'kernel', 2: 'user', 3: 'vdpa' };
 
 export async function readVhostDevices(mem: QemuMemory): Promise<InternalVhostDevice[]> {
-  const [D, O] = await Promise.all([layoutOf(mem, 'struct vhost_dev', ['started', 'vhost_ops', 'opaque', 'entry.le_next']), layoutOf(mem, 'VhostOps', ['backend_type'])]);
+  const [D, O] = await Promise.all([layoutOf(mem, 'struct vhost_dev', ['started', 'vhost_ops', 'opaque', 'entry.le_next', 'mem', 'n_mem_sections', 'vqs', 'nvqs', 'vq_index']), layoutOf(mem, 'VhostOps', ['backend_type'])]);
   const out: InternalVhostDevice[] = [];
   const seen = new Set<bigint>();
   for (let p = await mem.evaluate('vhost_devices.lh_first'); p !== 0n; ) {
@@ -23,8 +24,12 @@ export async function readVhostDevices(mem: QemuMemory): Promise<InternalVhostDe
     const type = ops === 0n ? 0 : new Bytes(await mem.read(ops + O.off.backend_type, 4), 'VhostOps.backend_type').u32(0n);
     const backend = BACKENDS[type] ?? (`unknown(${type})` as VhostBackend);
     const opaque = d.u64(D.off.opaque);
-    const iovaTree = backend === 'vdpa' && opaque !== 0n ? await readVdpaIovaTree(mem, opaque, `vhost-vdpa device at 0x${p.toString(16)}`) : null;
-    out.push({ backend, started: d.u8(D.off.started) !== 0, iovaTree });
+    const what = `${backend === 'vdpa' ? 'vhost-vdpa' : 'vhost'} device at 0x${p.toString(16)}`;
+    const iovaTree = backend === 'vdpa' && opaque !== 0n ? await readVdpaIovaTree(mem, opaque, what) : null;
+    const nvqs = d.u32(D.off.nvqs);
+    const [memory, vqs] = await Promise.all([readVhostMemory(mem, d.u64(D.off.mem), d.i32(D.off.n_mem_sections), what), readVhostVqs(mem, d.u64(D.off.vqs), nvqs, d.i32(D.off.vq_index), what)]);
+    const vdpa = backend === 'vdpa' && opaque !== 0n ? await readVdpaState(mem, opaque, nvqs, iovaTree, what) : undefined;
+    out.push({ backend, started: d.u8(D.off.started) !== 0, iovaTree, memory, vqs, ...(vdpa ? { vdpa } : {}) });
     p = d.u64(D.off['entry.le_next']);
   }
   return out;
