@@ -11,23 +11,13 @@ import { PacketReceiver } from '../src/qemu/gdb/packet.js';
 import { JsonObjectStream } from '../src/qemu/qmp/jsonStream.js';
 import { parseJsonLossless } from '../src/qemu/qmp/losslessJson.js';
 import { hostilePeerTable } from './hardeningPeers.js';
+import { seededRandom } from '../test/harness/seededRandom.js';
 
 const ROOT = process.cwd();
 const CLI = join(ROOT, 'dist', 'cli.js');
 const HOOK = join(ROOT, 'bench', 'rssHook.mjs');
 
-/** xorshift32: the same fuzz every run */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+const rng = seededRandom;
 
 const SEEDS = [
   'vhost_vdpa_dma_map vdpa:0x55d0 fd: 12 msg_type: 2 asid: 0 iova: 0x1000 size: 0x1000 uaddr: 0x7f0000001000 perm: 0x3 type: 2',

@@ -6,19 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileEvent, type CompiledEvent } from '../../../src/trace/format/compile.js';
+import { seededRandom } from '../../harness/seededRandom.js';
 
-/** xorshift32: the same cases every run */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+const rng = seededRandom;
 
 const SEPARATORS = [' ', '|', ': ', ' | ', ', '];
 const CHARS = [' ', '|', ':', ',', 'a'];

@@ -11,6 +11,7 @@ import { argKind } from '../../../src/trace/format/printfSpec.js';
 import { builtinEventDefs } from '../../../src/trace/catalog/eventCatalog.js';
 import { readTraceText } from '../../../src/trace/read/traceReader.js';
 import type { EventDef, FieldValue } from '../../../src/trace/types.js';
+import { seededRandom } from '../../harness/seededRandom.js';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
 
@@ -21,16 +22,7 @@ function files(dir: string): string[] {
   });
 }
 
-/** xorshift32: the same mutations every run */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
+const rng = seededRandom;
 
 const pairs = builtinEventDefs().map((def) => ({ def, fast: compileEvent(def), slow: compileEvent(def, { fastPath: false }) }));
 const byName = new Map<string, { def: EventDef; fast: CompiledEvent; slow: CompiledEvent }[]>();

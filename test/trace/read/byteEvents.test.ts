@@ -12,6 +12,7 @@ import { TraceDecoder } from '../../../src/trace/read/traceReader.js';
 import { handledEvents } from '../../../src/trace/replay/handlers.js';
 import { TraceEngine } from '../../../src/trace/replay/engine.js';
 import { analyzeTraceText } from '../../../src/trace/analyze.js';
+import { seededRandom } from '../../harness/seededRandom.js';
 
 const FIXTURES = [join(__dirname, '..', '..', 'fixtures'), join(__dirname, '..', '..', '..', 'samples')];
 
@@ -22,15 +23,7 @@ function files(dir: string): string[] {
   });
 }
 
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
+const rng = seededRandom;
 
 function variants(line: string, r: () => number): string[] {
   const i = Math.floor(r() * (line.length + 1));

@@ -6,16 +6,9 @@ import assert from 'node:assert/strict';
 import { AddressColumns } from '../../../src/trace/replay/addressColumns.js';
 import { LiveSet } from '../../../src/trace/replay/liveSet.js';
 import type { MapRecord } from '../../../src/trace/replay/timeline.js';
+import { seededRandom } from '../../harness/seededRandom.js';
 
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
+const rng = seededRandom;
 
 /** non-overlapping ranges in three bands: small, around 2^53 and just under 2^64 */
 function ranges(r: () => number, n: number): [bigint, bigint][] {
