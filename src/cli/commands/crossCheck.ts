@@ -6,7 +6,7 @@ import { crossCheckIovaTrees, crossCheckMemoryMap, type CrossCheckFinding } from
 import type { QemuInternals } from '../../model/qemuInternals.js';
 import { qmpMemoryMapOf } from '../../qemu/internals/index.js';
 import type { QemuMonitor } from '../../qemu/qmp/qemuMonitor.js';
-import { analyzeTraceFile } from '../../trace/analyze.js';
+import type { Analysis } from '../../trace/analyze.js';
 import { tablesOfStates, traceVdpaDevices } from '../../shared/traceVdpaDevices.js';
 import { basename } from 'node:path';
 
@@ -16,26 +16,14 @@ export interface CrossCheckReport {
   checked: string[];
 }
 
-/** Trace problems that make the trace unusable for the comparison are thrown (exit 2). */
-export class TraceUnusableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TraceUnusableError';
-  }
-}
-
-export async function crossCheck(internals: QemuInternals, mon: QemuMonitor, tracePath: string | undefined): Promise<CrossCheckReport> {
+/** `trace`: the file and its replay, read once by the caller (an unreadable trace is its exit 2). */
+export async function crossCheck(internals: QemuInternals, mon: QemuMonitor, trace: { path: string; analysis: Analysis } | undefined): Promise<CrossCheckReport> {
   const findings: CrossCheckFinding[] = [];
   const checked: string[] = [];
   findings.push(...crossCheckMemoryMap(internals, qmpMemoryMapOf(await mon.ramBlocks(), await mon.mtreeFlat())));
   checked.push(`RAM blocks and address spaces against QMP's info ramblock and info mtree -f`);
-  if (tracePath !== undefined) {
-    let analysis;
-    try {
-      analysis = await analyzeTraceFile(tracePath);
-    } catch (e) {
-      throw new TraceUnusableError(`--trace ${tracePath}: ${(e as Error).message}`);
-    }
+  if (trace !== undefined) {
+    const { path: tracePath, analysis } = trace;
     const line = analysis.engine.summary().lines;
     const fileName = basename(tracePath);
     findings.push(...crossCheckIovaTrees(internals.vhost, traceVdpaDevices(tablesOfStates(analysis.engine.stateAt(line))), { fileName, line }));

@@ -3,7 +3,7 @@
 // with a core). Differences are findings (exit 1), not errors.
 import type { QemuInternals } from '../../model/qemuInternals.js';
 import { crossCheckIovaTrees, dumpAsInternal, type IovaCrossCheck, type ModelIovaTree } from '../../model/vhostIovaCheck.js';
-import { analyzeTraceFile } from '../../trace/analyze.js';
+import { analyzeTraceFile, type Analysis } from '../../trace/analyze.js';
 import type { CliIO } from '../io.js';
 import { termSafe } from '../termText.js';
 
@@ -12,18 +12,21 @@ export interface TraceCrossCheck {
   /** the replay's last line */
   line: number;
   result: IovaCrossCheck;
+  /** the replay, so other checks of the same trace do not read it again */
+  analysis: Analysis;
 }
 
 /** The cross-check, or exit code 2 after saying why the trace could not be read. */
 export async function crossCheckWithTrace(file: string, internals: QemuInternals, io: CliIO): Promise<TraceCrossCheck | number> {
-  let engine;
+  let analysis: Analysis;
   try {
-    engine = (await analyzeTraceFile(file)).engine;
+    analysis = await analyzeTraceFile(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     io.stderr.write(`iova-lens snapshot: cannot read the trace ${termSafe(file)}: ${termSafe(err.name === 'InputFileError' ? err.message : (err.code ?? err.message))}\n`);
     return 2;
   }
+  const { engine } = analysis;
   const byDevice = new Map<string, ModelIovaTree[]>();
   for (const t of engine.svqIovaTrees()) {
     const list = byDevice.get(t.device) ?? [];
@@ -34,7 +37,7 @@ export async function crossCheckWithTrace(file: string, internals: QemuInternals
     internals.vhost.filter((v) => v.backend === 'vdpa').map((v) => v.iovaTree),
     [...byDevice.values()],
   );
-  return { trace: file, line: engine.summary().lines, result };
+  return { trace: file, line: engine.summary().lines, result, analysis };
 }
 
 export function crossCheckJson(c: TraceCrossCheck): Record<string, unknown> {

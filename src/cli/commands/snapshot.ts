@@ -112,13 +112,7 @@ export const snapshotCommand: CommandSpec = {
       let checks: CrossCheckReport | undefined;
       const tree = internals && tracePath !== undefined ? await crossCheckWithTrace(tracePath, internals, io) : undefined;
       if (typeof tree === 'number') return tree;
-      try {
-        checks = internals ? await crossCheck(internals, new QemuMonitor(peers.qmp), tracePath) : undefined;
-      } catch (e) {
-        if (!(e instanceof Error && e.name === 'TraceUnusableError')) throw e;
-        io.stderr.write(`iova-lens snapshot: ${termSafe(e.message)}\n`);
-        return 2;
-      }
+      if (internals) checks = await crossCheck(internals, new QemuMonitor(peers.qmp), tree ? { path: tree.trace, analysis: tree.analysis } : undefined);
       const extra = { ...(internals ? { internals: internalsJson(internals) } : {}), ...(checks ? { crossChecks: crossCheckJson(checks) } : {}), ...(tree ? { crossCheck: treeCheckJson(tree) } : {}) };
       if (json) io.stdout.write(JSON.stringify({ ...snapshotJson(snap), ...extra }) + '\n');
       else io.stdout.write(termLines(snapshotText(snap) + (internals ? '\n' + internalsText(internals) : '') + (checks ? crossCheckText(checks) : '') + (tree ? '\n' + treeCheckText(tree) : '')));
